@@ -1,0 +1,96 @@
+"""The command line: `docgen` / `python -m docgen`. Turns DocgenError into Russian messages and exit codes.
+
+Each group of commands lives in its own module here and registers itself on `app`;
+`_COMMAND_MODULES` lists them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from docgen.errors import DocgenError
+from docgen.settings import Settings, load_settings
+from docgen.workspace import Workspace
+
+app = typer.Typer(
+    name="docgen",
+    help="Договоры из пяти сущностей: проверка форм, документы, согласование, архив.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+@dataclass
+class Env:
+    """What every command gets: the workspace root and, loaded on first use, its settings."""
+
+    root: Path
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.root)
+        return self._settings
+
+    @property
+    def workspace(self) -> Workspace:
+        return Workspace(self.root, self.settings)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    root: Annotated[
+        Path,
+        typer.Option("--root", envvar="DOCGEN_ROOT", help="рабочее пространство (по умолчанию текущая папка)"),
+    ] = Path("."),
+) -> None:
+    ctx.obj = Env(root=root.resolve())
+
+
+_COMMAND_MODULES = ("docgen.cli.form",)
+
+
+def _register() -> None:
+    for name in _COMMAND_MODULES:
+        importlib.import_module(name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; a DocgenError becomes its message on stderr and exit code 1, never a traceback."""
+    _register()
+    try:
+        app(args=argv, prog_name="docgen", standalone_mode=False)
+    except DocgenError as exc:
+        err.print(f"Ошибка: {exc}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("Прервано.")
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2 if isinstance(exc, click.UsageError) else 1)
+        raise
+    sys.exit(0)
+
+
+def environ() -> dict[str, str]:
+    return dict(os.environ)

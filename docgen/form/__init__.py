@@ -1,0 +1,1 @@
+"""The deal form: its model, its checks, its readers and the XLSX card."""

@@ -1,0 +1,64 @@
+"""The pure core of intake: raw form data → an accepted Deal with its totals, or FormInvalid."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from docgen.errors import Fault, FormInvalid
+from docgen.form.model import DealForm
+from docgen.form.money import Totals, compute_totals, vat_rate_for
+from docgen.form.readers import RawForm
+from docgen.form.report import faults_from
+from docgen.form.rules import check_rules
+from docgen.settings import Settings
+
+
+@dataclass(frozen=True)
+class Deal:
+    """A form that passed every check, with what docgen computes from it."""
+
+    form: DealForm
+    contract_date: dt.date
+    totals: Totals
+    attachments: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+
+
+def accept(
+    raw: RawForm,
+    *,
+    source: str,
+    settings: Settings,
+    contract_types: Collection[str] | None,
+    today: dt.date,
+) -> Deal:
+    """Check `raw` completely; FormInvalid lists every fault by field."""
+    form = validate_form(raw.data, source=source, settings=settings, contract_types=contract_types)
+    faults = check_rules(form, settings) + _attachment_faults(form, raw)
+    if faults:
+        raise FormInvalid(source, faults)
+    date = form.contract_date or today
+    rate = vat_rate_for(form.price.vat_rate, table_rate=settings.vat_rate_on(date))
+    totals = compute_totals(form.subject.items, form.price.payments, vat_rate=rate)
+    return Deal(form=form, contract_date=date, totals=totals, attachments=dict(raw.attachments))
+
+
+def validate_form(
+    data: dict, *, source: str, settings: Settings, contract_types: Collection[str] | None
+) -> DealForm:
+    context = {"contract_types": contract_types, "divisions": settings.divisions.keys()}
+    try:
+        return DealForm.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise FormInvalid(source, faults_from(exc, data)) from None
+
+
+def _attachment_faults(form: DealForm, raw: RawForm) -> list[Fault]:
+    return [
+        Fault(f"attachments[{i}]", f"вложения «{name}» нет в ZIP-архиве вместе с формой")
+        for i, name in enumerate(form.attachments)
+        if name not in raw.attachments
+    ]

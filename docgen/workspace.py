@@ -1,0 +1,108 @@
+"""The folders of a workspace, by role, as the product contract names them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from docgen.settings import Settings
+
+
+class Role(StrEnum):
+    LAWYER = "lawyer"
+    FINANCE = "finance"
+    DIRECTOR = "director"
+
+
+class Stage(StrEnum):
+    LAWYER = "lawyer"
+    FINANCE = "finance"
+    DIRECTOR = "director"
+    RETURNED = "returned"
+    SIGNED = "signed"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths of one workspace; folders are created on demand by whoever writes into them."""
+
+    root: Path
+    settings: Settings
+
+    def _at(self, name: str) -> Path:
+        return self.root / name
+
+    @property
+    def inbox(self) -> Path:
+        return self._at(self.settings.folders.inbox)
+
+    @property
+    def rejected(self) -> Path:
+        return self.inbox / "rejected"
+
+    @property
+    def outbox(self) -> Path:
+        return self._at(self.settings.folders.outbox)
+
+    @property
+    def templates(self) -> Path:
+        return self._at(self.settings.folders.templates)
+
+    @property
+    def contract_templates(self) -> Path:
+        return self.templates / "contracts"
+
+    @property
+    def handover_templates(self) -> Path:
+        return self.templates / "handover"
+
+    @property
+    def mail_templates(self) -> Path:
+        return self.templates / "mail"
+
+    @property
+    def form_templates(self) -> Path:
+        return self.templates / "forms"
+
+    @property
+    def clients(self) -> Path:
+        return self._at(self.settings.folders.clients)
+
+    @property
+    def registers(self) -> Path:
+        return self._at(self.settings.folders.registers)
+
+    @property
+    def archive(self) -> Path:
+        return self._at(self.settings.folders.archive)
+
+    @property
+    def state(self) -> Path:
+        return self._at(self.settings.folders.state)
+
+    @property
+    def mail_spool(self) -> Path:
+        return self.outbox / "mail"
+
+    @property
+    def economics(self) -> Path:
+        return self.outbox / "economics"
+
+    @property
+    def technical(self) -> Path:
+        return self.outbox / "technical"
+
+    def review(self, role: Role) -> Path:
+        return self.outbox / str(role)
+
+    def contract_types(self) -> set[str]:
+        """Contract types = the DOCX templates in templates/contracts/ (the approval sheet and
+        the client transfer agreement live there too but are not contract types)."""
+        folder = self.contract_templates
+        if not folder.is_dir():
+            return set()
+        return {p.stem for p in folder.glob("*.docx") if not p.name.startswith("~$")} - NON_CONTRACT_TEMPLATES
+
+
+NON_CONTRACT_TEMPLATES = {"approval-sheet", "client-transfer"}
