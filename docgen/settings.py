@@ -10,6 +10,7 @@ import contextvars
 import datetime as dt
 import os
 import tomllib
+import typing
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -227,10 +228,41 @@ def settings_table(model: type[BaseModel] = Settings, prefix: str = "") -> list[
     rows: list[tuple[str, str, str]] = []
     for name, field in model.model_fields.items():
         key = f"{prefix}{name}"
-        ann = field.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            rows.extend(settings_table(ann, f"{key}."))
-        elif not field.exclude:
+        inner = _model_inside(field.annotation)
+        if field.exclude:
+            continue
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            rows.extend(settings_table(field.annotation, f"{key}."))
+        elif inner is not None:
+            suffix = ".<код>." if typing.get_origin(field.annotation) is dict else "[]."
+            rows.append((key, "", field.description or ""))
+            rows.extend(settings_table(inner, f"{key}{suffix}"))
+        else:
             default = field.get_default(call_default_factory=True)
-            rows.append((key, repr(default) if default is not None else "", field.description or ""))
+            shown = "" if default is None or field.is_required() else _shown(default)
+            rows.append((key, shown, field.description or ""))
     return rows
+
+
+def _model_inside(annotation: Any) -> type[BaseModel] | None:
+    args = typing.get_args(annotation)
+    last = args[-1] if args else None
+    return last if isinstance(last, type) and issubclass(last, BaseModel) else None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {v}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def settings_markdown() -> str:
+    """The README's settings table."""
+    lines = ["| ключ | по умолчанию | что задаёт |", "|---|---|---|"]
+    for key, default, description in settings_table():
+        lines.append(f"| `{key}` | {default.replace('|', '/')} | {description} |")
+    return "\n".join(lines)

@@ -7,7 +7,6 @@ Each group of commands lives in its own module here and registers itself on `app
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,27 +69,13 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; a DocgenError becomes its message on stderr and exit code 1, never a traceback."""
+    """Run the CLI; a DocgenError becomes its message on stderr and exit code 1, never a traceback.
+
+    Usage errors are click's own: a message and exit code 2.
+    """
     _register()
     try:
-        app(args=argv, prog_name="docgen", standalone_mode=False)
+        app(args=argv, prog_name="docgen")
     except DocgenError as exc:
         err.print(f"Ошибка: {exc}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("Прервано.")
-        sys.exit(1)
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2 if isinstance(exc, click.UsageError) else 1)
-        raise
-    sys.exit(0)
-
-
-def environ() -> dict[str, str]:
-    return dict(os.environ)

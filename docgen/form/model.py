@@ -142,8 +142,8 @@ class Signatory(Part):
 class Bank(Part):
     name: Text
     bik: Annotated[Digits, _checked(requisites.bik_fault)]
-    account: Annotated[Digits, Field(min_length=20, max_length=20)]
-    corr_account: Annotated[Digits, Field(min_length=20, max_length=20)]
+    account: Annotated[Digits, _checked(requisites.account_fault)]
+    corr_account: Annotated[Digits, _checked(requisites.account_fault)]
 
 
 class Buyer(Part):

@@ -12,11 +12,10 @@ from typing import Any
 import yaml
 
 from docgen.errors import FormUnreadable
+from docgen.form import yamlload
 
 FORM_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 ACCEPTED_SUFFIXES = FORM_SUFFIXES + (".zip",)
-# libyaml's loader when PyYAML was built with it: the safe loader either way, never python tags.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -72,7 +71,9 @@ def _text(name: str, content: bytes) -> str:
 
 def _parse_yaml(name: str, text: str) -> Any:
     try:
-        return yaml.load(text, Loader=_LOADER)  # noqa: S506 - the safe loader
+        return yamlload.load(text)
+    except yamlload.AliasBomb as exc:
+        raise FormUnreadable(name, f"в YAML {exc}") from None
     except yaml.constructor.ConstructorError as exc:
         raise FormUnreadable(name, f"в YAML недопустимая конструкция{_where(exc)}: {exc.problem}. "
                              "В форме допустимы только текст, числа, даты, списки и поля") from None

@@ -44,6 +44,12 @@ def bik_fault(value: str) -> str | None:
     return None
 
 
+def account_fault(value: str) -> str | None:
+    if len(value) != 20:
+        return f"счёт должен состоять из 20 цифр, а в нём {len(value)}"
+    return None
+
+
 def account_key_ok(bik: str, account: str, *, correspondent: bool = False) -> bool:
     """The control key of a 20-digit account against its bank's БИК."""
     prefix = "0" + bik[4:6] if correspondent else bik[-3:]

@@ -1,0 +1,33 @@
+"""Shared fixtures: the example form, fresh settings, a fresh workspace."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "templates" / "forms" / "example.yaml"
+SHARED_FORM = REPO.parent / "shared" / "docs" / "deal-form.yaml"
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(scope="session")
+def example_data_pristine() -> dict:
+    return yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def example_data(example_data_pristine) -> dict:
+    """A deep copy of the example form's data, free to spoil."""
+    return copy.deepcopy(example_data_pristine)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from docgen.settings import load_settings
+
+    return load_settings(tmp_path, {})
