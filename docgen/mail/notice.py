@@ -1,0 +1,149 @@
+"""A notice: one e-mail rendered from templates/mail/<kind>.txt, with who gets it; no IO but the template."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from docgen.errors import TemplateError
+from docgen.layout import DEFAULT_TEMPLATES
+from docgen.mail.addresses import header_text
+from docgen.settings import Settings
+from docgen.workspace import Role, Workspace
+
+SUBJECT_PREFIX = "Тема:"
+
+
+class NoticeKind(StrEnum):
+    REJECTED = "rejected"
+    REVIEW = "review"
+    RETURNED = "returned"
+    SIGNATURE = "signature"
+    SIGNED = "signed"
+    HANDOVER = "handover"
+    ORIGINALS = "originals"
+    TECHNICAL = "technical"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One e-mail, fully built, ready to queue; attachments are read when it is sent."""
+
+    event_id: str
+    kind: NoticeKind
+    to: tuple[str, ...]
+    subject: str
+    body: str
+    attachments: tuple[Path, ...] = ()
+    deal: str | None = None
+    dossier: Path | None = None
+
+
+def build_notice(
+    kind: NoticeKind,
+    *,
+    ws: Workspace,
+    event_id: str,
+    to: Sequence[str],
+    context: Mapping[str, object],
+    attachments: Sequence[Path] = (),
+    deal: str | None = None,
+    dossier: Path | None = None,
+) -> Notice:
+    """Render the template of `kind` with `context`; raises TemplateError naming the template and the name."""
+    if not event_id:
+        raise ValueError("event_id is required: the Message-ID and the outbox key come from it")
+    subject, body = render(kind, templates=template_dirs(ws), context=context)
+    return Notice(
+        event_id=event_id,
+        kind=NoticeKind(kind),
+        to=tuple(to),
+        subject=subject,
+        body=body,
+        attachments=tuple(Path(p).absolute() for p in attachments),
+        deal=deal,
+        dossier=Path(dossier).absolute() if dossier is not None else None,
+    )
+
+
+def template_dirs(ws: Workspace) -> tuple[Path, ...]:
+    """The workspace's own texts first, then the ones shipped with docgen (a workspace may lack some)."""
+    return (ws.mail_templates, DEFAULT_TEMPLATES / "mail")
+
+
+def render(kind: NoticeKind, *, templates: Sequence[Path], context: Mapping[str, object]) -> tuple[str, str]:
+    """(subject, body) of the template `<kind>.txt`: its first line is "Тема: …", the rest the body."""
+    name = f"{NoticeKind(kind)}.txt"
+    try:
+        text = _environment(tuple(templates)).get_template(name).render(dict(context))
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"Шаблон письма {name}: {exc.message}", template=name,
+                            variable=_undefined_name(exc)) from None
+    except jinja2.TemplateNotFound:
+        raise TemplateError(f"Нет шаблона письма {name} в templates/mail/", template=name) from None
+    except (jinja2.TemplateError, jinja2.sandbox.SecurityError) as exc:
+        raise TemplateError(f"Шаблон письма {name} не разбирается: {exc}", template=name) from None
+    return _split(text, name)
+
+
+def _split(text: str, name: str) -> tuple[str, str]:
+    head, _, body = text.lstrip("\r\n").partition("\n")
+    if not head.startswith(SUBJECT_PREFIX):
+        raise TemplateError(f"Шаблон письма {name}: первая строка должна начинаться с «{SUBJECT_PREFIX}»",
+                            template=name)
+    subject = header_text(head.removeprefix(SUBJECT_PREFIX))
+    return subject, body.strip("\r\n") + "\n"
+
+
+def _undefined_name(exc: jinja2.UndefinedError) -> str:
+    # Jinja words it "'faults' is undefined"; the name is what the workflow must pass.
+    message = exc.message or ""
+    return message.split("'")[1] if message.count("'") >= 2 else ""
+
+
+_ENVIRONMENTS: dict[tuple[Path, ...], SandboxedEnvironment] = {}
+
+
+def _environment(templates: tuple[Path, ...]) -> SandboxedEnvironment:
+    # Plain text: no autoescape; StrictUndefined so a name the workflow forgot is an error, not a blank.
+    env = _ENVIRONMENTS.get(templates)
+    if env is None:
+        env = SandboxedEnvironment(
+            loader=jinja2.FileSystemLoader([str(p) for p in templates], encoding="utf-8"),
+            autoescape=False, undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )
+        _ENVIRONMENTS[templates] = env
+    return env
+
+
+def recipients_for(
+    kind: NoticeKind,
+    settings: Settings,
+    *,
+    division: str | None = None,
+    role: Role | None = None,
+    manager: str | None = None,
+) -> tuple[str, ...]:
+    """Who gets a notice of `kind` by the regulation; `manager` is a mailbox() string from the form."""
+    people = settings.people
+    div = settings.divisions.get(division) if division else None
+    match NoticeKind(kind):
+        case NoticeKind.REJECTED | NoticeKind.RETURNED | NoticeKind.SIGNED:
+            found: tuple[str | None, ...] = (manager,)
+        case NoticeKind.REVIEW:
+            found = (people.finance if role == Role.FINANCE else people.lawyer,)
+        case NoticeKind.SIGNATURE:
+            found = (div.director if div else None,)
+        case NoticeKind.HANDOVER:
+            found = (people.economics, div.support if div else None)
+        case NoticeKind.ORIGINALS:
+            found = (people.finance,)
+        case NoticeKind.TECHNICAL:
+            found = (people.technical,)
+    return tuple(r for r in found if r)

@@ -1,0 +1,155 @@
+"""Delivering due notices: compose, send, record; retries with growing delays, never loses a notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import dataclasses
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from email.message import EmailMessage
+from pathlib import Path
+
+from docgen.errors import MailError
+from docgen.mail.addresses import parse_address, parse_recipients
+from docgen.mail.errors import PermanentMailError, TransientMailError, scrub
+from docgen.mail.message import Attachment, attachment_name, compose, write_eml
+from docgen.mail.outbox import MailOutbox, QueuedNotice
+from docgen.mail.transport import BatchTransport, Transport
+from docgen.settings import SmtpSettings
+from docgen.workspace import Workspace
+
+DEFAULT_DELAY = 60.0
+
+
+def retry_delay(attempts: int, delays: Sequence[float]) -> dt.timedelta:
+    """The pause after the `attempts`-th failed try: the list in order, then its last value for ever."""
+    if not delays:
+        return dt.timedelta(seconds=DEFAULT_DELAY)
+    return dt.timedelta(seconds=delays[min(max(attempts, 1), len(delays)) - 1])
+
+
+class MailSender:
+    """Sends what the outbox holds; the watcher calls deliver_due() from its loop."""
+
+    def __init__(self, outbox: MailOutbox, transport: Transport, *, ws: Workspace,
+                 clock: Callable[[], dt.datetime], log: logging.Logger):
+        self.outbox = outbox
+        self.transport = transport
+        self.ws = ws
+        self.clock = clock
+        self.log = log
+
+    @property
+    def _smtp(self) -> SmtpSettings:
+        return self.ws.settings.smtp
+
+    def deliver_due(self, *, force: bool = False) -> int:
+        """Send every due notice (`force`: every queued or failed one, ignoring the delays); how many went."""
+        due = self.outbox.due(self.clock(), force=force)
+        if not due:
+            return 0
+        batch = self.transport.batch() if isinstance(self.transport, BatchTransport) else nullcontext()
+        sent = 0
+        with batch:
+            for index, item in enumerate(due):
+                try:
+                    sent += self._attempt(item)
+                except TransientMailError as exc:
+                    if exc.whole_server:
+                        # The server is down or hangs: the rest would only wait out the same timeout.
+                        for rest in due[index + 1:]:
+                            self._defer(rest, str(exc), tried=False)
+                        break
+        return sent
+
+    def _attempt(self, item: QueuedNotice) -> int:
+        """1 when sent; records any failure on the notice. Re-raises a whole-server failure."""
+        lease = self.clock() + dt.timedelta(seconds=self._smtp.timeout * 4 + 60)
+        if not self.outbox.claim(item, until=lease):
+            return 0  # another sender (docgen mail --retry) has it
+        try:
+            self._deliver(item)
+            return 1
+        except TransientMailError as exc:
+            self._defer(item, str(exc), tried=True)
+            raise
+        except PermanentMailError as exc:
+            self._give_up(item, str(exc))
+        except MailError as exc:
+            self._defer(item, str(exc), tried=True)
+        except Exception as exc:  # one broken notice must not stop the watcher's loop
+            self.log.exception("Письмо %s: непредвиденная ошибка", item.event_id)
+            self._defer(item, f"{type(exc).__name__}: {exc}", tried=True)
+        return 0
+
+    def _deliver(self, item: QueuedNotice) -> None:
+        notice = item.notice
+        sender = parse_address(self._smtp.sender)
+        if sender is None:
+            raise TransientMailError(f"Неверный адрес отправителя smtp.sender: «{self._smtp.sender}»",
+                                     whole_server=True)
+        recipients = parse_recipients(notice.to)
+        problems = [f"{bad}: неверный адрес, письмо ему не отправлено" for bad in recipients.invalid]
+        if not recipients.valid:
+            raise PermanentMailError("Нет ни одного верного адреса получателя: " + "; ".join(notice.to))
+        attachments, missing = _read_attachments(notice.attachments)
+        problems += [f"вложение «{name}» не найдено при отправке" for name in missing]
+        if missing:
+            notice = dataclasses.replace(notice, body=notice.body + _missing_note(missing))
+        message = compose(notice, sender=sender, recipients=recipients.valid,
+                          attachments=attachments, date=item.created_at)
+        refused = self.transport.send(message) or {}
+        problems += [f"{addr}: сервер не принял ({reason})" for addr, reason in refused.items()]
+        problems = [scrub(p, self._smtp.password) for p in problems]
+        self.outbox.mark_sent(notice.event_id, at=self.clock(), problems=problems)
+        for problem in problems:
+            self.log.warning("Письмо %s (сделка %s): %s", notice.event_id, notice.deal or "—", problem)
+        self.log.info("Письмо %s отправлено: %s", notice.event_id, notice.subject)
+        if notice.dossier is not None:
+            self._keep_copy(notice.dossier, message, event_id=notice.event_id)
+
+    def _keep_copy(self, dossier: Path, message: EmailMessage, *, event_id: str) -> None:
+        # The regulation keeps every letter in the client's folder; a failure here must not resend.
+        try:
+            write_eml(dossier, message)
+        except OSError as exc:
+            self.log.error("Письмо %s: копия в досье %s не записана: %s", event_id, dossier, exc)
+
+    def _defer(self, item: QueuedNotice, error: str, *, tried: bool) -> None:
+        attempts = item.attempts + 1
+        next_try = self.clock() + retry_delay(attempts, self._smtp.retry_delays)
+        error = scrub(error, self._smtp.password)
+        self.outbox.mark_failed(item.event_id, error=error, next_try=next_try, problems=item.problems)
+        if tried:
+            self.log.warning("Письмо %s не отправлено (попытка %d), повтор в %s: %s",
+                             item.event_id, attempts, f"{next_try:%H:%M:%S}", error)
+
+    def _give_up(self, item: QueuedNotice, error: str) -> None:
+        error = scrub(error, self._smtp.password)
+        self.outbox.mark_failed(item.event_id, error=error, next_try=None, problems=item.problems)
+        self.log.error("Письмо %s (сделка %s) не может быть отправлено: %s",
+                       item.event_id, item.notice.deal or "—", error)
+
+
+def _read_attachments(paths: Sequence[Path]) -> tuple[list[Attachment], list[str]]:
+    """The files to attach, and the names of those gone since the notice was queued.
+
+    A moved draft is not a reason to withhold the letter: it names the folder to look in anyway.
+    Any other read error (a share that is offline) propagates and the notice is retried.
+    """
+    found: list[Attachment] = []
+    missing: list[str] = []
+    for path in paths:
+        try:
+            found.append(Attachment(attachment_name(path), path.read_bytes()))
+        except FileNotFoundError:
+            missing.append(attachment_name(path))
+        except OSError as exc:
+            raise TransientMailError(f"Вложение {path} не читается: {exc.strerror or exc}") from None
+    return found, missing
+
+
+def _missing_note(names: Sequence[str]) -> str:
+    listed = ", ".join(f"«{n}»" for n in names)
+    return f"\n(При отправке письма не найдено вложение {listed}: документ ищите в папке, названной выше.)\n"

@@ -1,0 +1,156 @@
+"""Where a composed message goes: an SMTP server through aiosmtplib, or .eml files in outbox/mail/."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import aiosmtplib
+
+from docgen.mail.errors import PermanentMailError, TransientMailError, scrub
+from docgen.mail.message import write_eml
+from docgen.settings import SmtpSettings
+from docgen.workspace import Workspace
+
+# Refused recipients → the server's reason; empty or None when every recipient was accepted.
+Refusals = Mapping[str, str]
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> Refusals | None:
+        """Deliver or raise TransientMailError (retry later) / PermanentMailError (will not go as is)."""
+        ...
+
+
+@runtime_checkable
+class BatchTransport(Protocol):
+    """A transport that can keep one connection open for a batch of messages."""
+
+    def send(self, message: EmailMessage) -> Refusals | None: ...
+
+    def batch(self) -> AbstractContextManager[None]: ...
+
+
+def transport_for(ws: Workspace) -> Transport:
+    """SMTP when a host is configured, else the .eml spool in outbox/mail/ (the embedded default)."""
+    smtp = ws.settings.smtp
+    return SmtpTransport(smtp) if smtp.host else SpoolTransport(ws.mail_spool)
+
+
+class SpoolTransport:
+    """Writes each message as <outbox/mail>/<timestamp>-<kind>-<deal>.eml, atomically."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, message: EmailMessage) -> Refusals | None:
+        try:
+            write_eml(self.folder, message)
+        except OSError as exc:
+            raise TransientMailError(f"Не удалось записать письмо в {self.folder}: {exc.strerror or exc}",
+                                     whole_server=True) from None
+        return None
+
+
+class SmtpTransport:
+    """aiosmtplib behind a blocking interface; one connection per batch, opened on the first message."""
+
+    def __init__(self, settings: SmtpSettings):
+        self.settings = settings
+        self._runner: asyncio.Runner | None = None
+        self._client: aiosmtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> Refusals | None:
+        if self._runner is None:
+            with self.batch():
+                return self.send(message)
+        assert self._runner is not None
+        try:
+            return self._runner.run(self._send(message))
+        except BaseException:
+            # After any failure the connection's state is unknown: the next message reconnects.
+            self._runner.run(self._close())
+            raise
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Keep the connection (and the event loop it lives on) open for every send inside."""
+        if self._runner is not None:
+            yield
+            return
+        self._runner = asyncio.Runner()
+        try:
+            yield
+        finally:
+            try:
+                self._runner.run(self._close())
+            finally:
+                self._runner.close()
+                self._runner = None
+
+    async def _send(self, message: EmailMessage) -> Refusals:
+        try:
+            reused = self._client is not None and self._client.is_connected
+            try:
+                errors, _ = await (await self._connected()).send_message(message)
+            except aiosmtplib.SMTPServerDisconnected:
+                if not reused:
+                    raise
+                # The server dropped a connection kept open for the batch: one fresh try.
+                await self._close()
+                errors, _ = await (await self._connected()).send_message(message)
+        except aiosmtplib.SMTPException as exc:
+            raise self._translate(exc) from None
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise TransientMailError(self._where(f"нет соединения ({type(exc).__name__}: {exc})"),
+                                     whole_server=True) from None
+        return {addr: f"{resp.code} {resp.message}" for addr, resp in errors.items()}
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._client is not None and self._client.is_connected:
+            return self._client
+        s = self.settings
+        self._client = aiosmtplib.SMTP(
+            hostname=s.host, port=s.port, timeout=s.timeout, use_tls=s.tls,
+            start_tls=False if s.tls else s.starttls,
+            username=s.username or None, password=(s.password if s.username else None),
+        )
+        await self._client.connect()
+        return self._client
+
+    async def _close(self) -> None:
+        client, self._client = self._client, None
+        if client is None or not client.is_connected:
+            return
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError):
+            client.close()
+
+    def _translate(self, exc: aiosmtplib.SMTPException) -> Exception:
+        """aiosmtplib's exception → ours, with a Russian message and never the password."""
+        if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+            codes = [r.code for r in exc.recipients]
+            text = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
+            if all(code >= 500 for code in codes):
+                return PermanentMailError(self._where(f"сервер отверг всех получателей: {text}"))
+            return TransientMailError(self._where(f"сервер временно не принял получателей: {text}"))
+        if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+            # A wrong password is the operator's to fix; the notices wait for it rather than fail.
+            return TransientMailError(self._where(f"вход не удался для «{self.settings.username}»: "
+                                                  f"{exc.code} {exc.message}"), whole_server=True)
+        if isinstance(exc, aiosmtplib.SMTPResponseException) and not isinstance(exc, aiosmtplib.SMTPConnectError):
+            if exc.code >= 500:
+                return PermanentMailError(self._where(f"сервер отказал: {exc.code} {exc.message}"))
+            return TransientMailError(self._where(f"сервер просит повторить позже: {exc.code} {exc.message}"))
+        if isinstance(exc, aiosmtplib.SMTPTimeoutError):
+            return TransientMailError(self._where(f"сервер не ответил за {self.settings.timeout:g} с"),
+                                      whole_server=True)
+        return TransientMailError(self._where(f"{type(exc).__name__}: {exc}"), whole_server=True)
+
+    def _where(self, text: str) -> str:
+        return scrub(f"SMTP {self.settings.host}:{self.settings.port}: {text}", self.settings.password)
