@@ -30,6 +30,18 @@ class NoticeKind(StrEnum):
     TECHNICAL = "technical"
 
 
+KIND_TITLES = {
+    NoticeKind.REJECTED: "форма не принята",
+    NoticeKind.REVIEW: "на согласование",
+    NoticeKind.RETURNED: "возвращён на доработку",
+    NoticeKind.SIGNATURE: "на подпись",
+    NoticeKind.SIGNED: "договор подписан",
+    NoticeKind.HANDOVER: "Ввод в Производство",
+    NoticeKind.ORIGINALS: "ожидаются оригиналы",
+    NoticeKind.TECHNICAL: "техническая документация",
+}
+
+
 @dataclass(frozen=True)
 class Notice:
     """One e-mail, fully built, ready to queue; attachments are read when it is sent."""

@@ -61,8 +61,20 @@ class QueuedNotice:
         return self.notice.event_id
 
 
+DB_NAME = "docgen.sqlite3"
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection as the store opens it (autocommit, WAL): for `docgen mail`, tests and the benchmark."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    return conn
 
 
 class MailOutbox:

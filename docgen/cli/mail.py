@@ -1,0 +1,82 @@
+"""`docgen mail`: the notices queued, sent and failing; --retry sends what waits, now."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from docgen.cli import Env, app, out
+from docgen.mail.notice import KIND_TITLES
+from docgen.mail.outbox import DB_NAME, MailOutbox, MailStatus, QueuedNotice, connect, utc_now
+from docgen.mail.sender import MailSender
+from docgen.mail.transport import transport_for
+from docgen.workspace import Workspace
+
+STATUS_TITLES = {MailStatus.QUEUED: "в очереди", MailStatus.SENT: "отправлено", MailStatus.FAILED: "ошибка"}
+STATUS_STYLES = {MailStatus.QUEUED: "yellow", MailStatus.SENT: "green", MailStatus.FAILED: "red"}
+
+
+@app.command()
+def mail(
+    ctx: typer.Context,
+    retry: Annotated[bool, typer.Option("--retry", help="отправить всё, что ждёт, не выжидая паузы")] = False,
+    deal: Annotated[str | None, typer.Option("--deal", help="только письма этой сделки")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="сколько последних писем показать")] = 50,
+) -> None:
+    """Письма-уведомления: что в очереди, что отправлено, что не уходит."""
+    env: Env = ctx.obj
+    ws = env.workspace
+    conn = connect(ws.state / DB_NAME)
+    try:
+        outbox = MailOutbox(conn)
+        outbox.ensure_schema()
+        unsent = _retry(outbox, ws=ws) if retry else 0
+        rows = outbox.listing(deal=deal, limit=limit)
+        out.print(_table(rows) if rows else "Писем пока нет.", markup=False, highlight=False)
+        out.print(_summary(outbox.counts()), markup=False, highlight=False)
+    finally:
+        conn.close()
+    if unsent:
+        raise typer.Exit(1)
+
+
+def _retry(outbox: MailOutbox, *, ws: Workspace) -> int:
+    """Send every queued or failed notice now; how many still did not go."""
+    waiting = len(outbox.due(utc_now(), force=True))
+    sender = MailSender(outbox, transport_for(ws), ws=ws, clock=utc_now, log=logging.getLogger("docgen.mail"))
+    sent = sender.deliver_due(force=True)
+    out.print(f"Отправлено писем: {sent} из {waiting}.", markup=False, highlight=False)
+    return waiting - sent
+
+
+def _table(rows: Sequence[QueuedNotice]) -> Table:
+    table = Table(title="Уведомления", show_lines=False)
+    for heading in ("Создано", "Сделка", "Письмо", "Кому", "Состояние", "Попыток", "Когда", "Ошибка, замечания"):
+        table.add_column(heading, overflow="fold")
+    for row in rows:
+        status = f"[{STATUS_STYLES[row.status]}]{STATUS_TITLES[row.status]}[/]"
+        when = row.sent_at if row.status == MailStatus.SENT else row.next_try
+        notes = "; ".join(filter(None, (row.last_error, *row.problems)))
+        table.add_row(_local(row.created_at), row.notice.deal or "—", KIND_TITLES[row.notice.kind],
+                      _escape(", ".join(row.notice.to)), status, str(row.attempts),
+                      _local(when) if row.status != MailStatus.FAILED else "—", _escape(notes))
+    return table
+
+
+def _summary(counts: dict[MailStatus, int]) -> str:
+    return (f"В очереди: {counts[MailStatus.QUEUED]}, отправлено: {counts[MailStatus.SENT]}, "
+            f"с ошибкой: {counts[MailStatus.FAILED]}.")
+
+
+def _local(moment: dt.datetime | None) -> str:
+    return f"{moment.astimezone():%d.%m.%Y %H:%M:%S}" if moment else "—"
+
+
+def _escape(text: str) -> str:
+    # Addresses and server replies hold "[" (IPv6, codes) that rich would take for markup.
+    return text.replace("[", r"\[")
