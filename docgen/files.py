@@ -1,9 +1,11 @@
-"""Writing files so that a reader never sees half of one: write aside, fsync, then rename."""
+"""Writing and moving files so that a reader never sees half of one and nothing is lost."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -54,3 +56,48 @@ def _sync_folder(folder: Path) -> None:
         pass  # some network filesystems refuse fsync on a folder; the data itself is synced
     finally:
         os.close(fd)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def free_name(folder: Path, name: str) -> Path:
+    """`folder/name`, or `folder/stem (2).ext` and so on when that is taken."""
+    candidate = folder / name
+    stem, suffix = Path(name).stem, Path(name).suffix
+    n = 2
+    while candidate.exists():
+        candidate = folder / f"{stem} ({n}){suffix}"
+        n += 1
+    return candidate
+
+
+def move_into(source: Path, target: Path, *, content: bytes | None = None) -> None:
+    """Move `source` to `target`, idempotently: a repeat after a crash finds the work done.
+
+    If `source` is gone, `target` must already hold it, or is written from `content`. If both
+    exist with the same bytes (a crash between the copy and the removal), the source is dropped.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not source.exists():
+        if not target.exists() and content is not None:
+            write_atomic(target, content)
+        return
+    if target.exists() and sha256_file(target) == sha256_file(source):
+        source.unlink()
+        return
+    try:
+        os.replace(source, target)
+    except OSError:  # another filesystem (a share mounted beside the workspace)
+        write_atomic(target, source.read_bytes())
+        source.unlink()
+    _sync_folder(target.parent)
