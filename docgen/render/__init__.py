@@ -1,0 +1,1 @@
+"""Rendering documents: DOCX from templates, PDF renditions and marks."""
