@@ -14,6 +14,8 @@ from email.utils import getaddresses
 # display name holds: «Иванов, Иван <ivanov@x.ru>» must not become two recipients.
 _SINGLE = re.compile(r"^(?P<name>[^<>]*)<(?P<addr>[^<>]*)>$")
 _SPACES = re.compile(r" {2,}")
+# Control, format, private-use and line/paragraph separators: nothing a header may carry.
+_BREAKING = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Recipients:
 
 def header_text(value: object) -> str:
     """`value` fit for a header: control characters (CR, LF, TAB, NUL…) become spaces, runs collapse."""
-    text = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in str(value))
+    text = "".join(" " if unicodedata.category(ch) in _BREAKING else ch for ch in str(value))
     # Only plain spaces collapse: the no-break spaces of «2 023 980,00» stay as the sum was written.
     return _SPACES.sub(" ", text).strip(" ")
 

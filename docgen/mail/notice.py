@@ -104,12 +104,23 @@ def render(kind: NoticeKind, *, templates: Sequence[Path], context: Mapping[str,
 
 
 def _split(text: str, name: str) -> tuple[str, str]:
+    """Split at the template's own first newline; a newline inside a value cannot move the subject's end."""
     head, _, body = text.lstrip("\r\n").partition("\n")
     if not head.startswith(SUBJECT_PREFIX):
         raise TemplateError(f"Шаблон письма {name}: первая строка должна начинаться с «{SUBJECT_PREFIX}»",
                             template=name)
-    subject = header_text(head.removeprefix(SUBJECT_PREFIX))
-    return subject, body.strip("\r\n") + "\n"
+    subject = header_text(head.removeprefix(SUBJECT_PREFIX))  # the stand-in is private-use: a space here
+    return subject, body.replace(_VALUE_NEWLINE, "\n").strip("\r\n") + "\n"
+
+
+# Stands for a line break inside a value until the subject line is split off (a private-use character).
+_VALUE_NEWLINE = "\ue000"
+
+
+def _hold_newlines(value: object) -> object:
+    if isinstance(value, str):
+        return value.replace("\r\n", _VALUE_NEWLINE).replace("\r", _VALUE_NEWLINE).replace("\n", _VALUE_NEWLINE)
+    return value
 
 
 def _undefined_name(exc: jinja2.UndefinedError) -> str:
@@ -128,7 +139,7 @@ def _environment(templates: tuple[Path, ...]) -> SandboxedEnvironment:
         env = SandboxedEnvironment(
             loader=jinja2.FileSystemLoader([str(p) for p in templates], encoding="utf-8"),
             autoescape=False, undefined=jinja2.StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=_hold_newlines,
         )
         _ENVIRONMENTS[templates] = env
     return env
