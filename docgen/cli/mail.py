@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from docgen.cli import Env, app, out
 from docgen.mail.notice import KIND_TITLES
@@ -37,7 +38,7 @@ def mail(
         outbox.ensure_schema()
         unsent = _retry(outbox, ws=ws) if retry else 0
         rows = outbox.listing(deal=deal, limit=limit)
-        out.print(_table(rows) if rows else "Писем пока нет.", markup=False, highlight=False)
+        out.print(_table(rows) if rows else Text("Писем пока нет."))
         out.print(_summary(outbox.counts()), markup=False, highlight=False)
     finally:
         conn.close()
@@ -55,16 +56,18 @@ def _retry(outbox: MailOutbox, *, ws: Workspace) -> int:
 
 
 def _table(rows: Sequence[QueuedNotice]) -> Table:
-    table = Table(title="Уведомления", show_lines=False)
+    table = Table(title="Уведомления")
     for heading in ("Создано", "Сделка", "Письмо", "Кому", "Состояние", "Попыток", "Когда", "Ошибка, замечания"):
         table.add_column(heading, overflow="fold")
     for row in rows:
-        status = f"[{STATUS_STYLES[row.status]}]{STATUS_TITLES[row.status]}[/]"
         when = row.sent_at if row.status == MailStatus.SENT else row.next_try
         notes = "; ".join(filter(None, (row.last_error, *row.problems)))
-        table.add_row(_local(row.created_at), row.notice.deal or "—", KIND_TITLES[row.notice.kind],
-                      _escape(", ".join(row.notice.to)), status, str(row.attempts),
-                      _local(when) if row.status != MailStatus.FAILED else "—", _escape(notes))
+        # Text cells, not markup: addresses and server replies may hold "[" that rich would parse.
+        table.add_row(
+            Text(_local(row.created_at)), Text(row.notice.deal or "—"), Text(KIND_TITLES[row.notice.kind]),
+            Text(", ".join(row.notice.to)), Text(STATUS_TITLES[row.status], style=STATUS_STYLES[row.status]),
+            Text(str(row.attempts)), Text(_local(when) if row.status != MailStatus.FAILED else "—"), Text(notes),
+        )
     return table
 
 
@@ -75,8 +78,3 @@ def _summary(counts: dict[MailStatus, int]) -> str:
 
 def _local(moment: dt.datetime | None) -> str:
     return f"{moment.astimezone():%d.%m.%Y %H:%M:%S}" if moment else "—"
-
-
-def _escape(text: str) -> str:
-    # Addresses and server replies hold "[" (IPv6, codes) that rich would take for markup.
-    return text.replace("[", r"\[")
