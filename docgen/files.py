@@ -87,6 +87,8 @@ def move_into(source: Path, target: Path, *, content: bytes | None = None) -> No
     If `source` is gone, `target` must already hold it, or is written from `content`. If both
     exist with the same bytes (a crash between the copy and the removal), the source is dropped.
     """
+    if source == target:
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     if not source.exists():
         if not target.exists() and content is not None:

@@ -142,6 +142,11 @@ class WatchSettings(Section):
     rescan_seconds: float = Field(30.0, description="период страховочного пересмотра папок")
 
 
+class DocumentsSettings(Section):
+    pdf: bool = Field(True, description="делать PDF-версии через LibreOffice (если он установлен)")
+    pdf_timeout: float = Field(120.0, description="секунд на один PDF, после чего LibreOffice перезапускается")
+
+
 class Settings(BaseSettings):
     """All settings of one workspace."""
 
@@ -169,6 +174,7 @@ class Settings(BaseSettings):
     numbering: NumberingSettings = Field(default_factory=NumberingSettings, description="номера сделок")
     folders: FolderSettings = Field(default_factory=FolderSettings, description="папки рабочего пространства")
     watch: WatchSettings = Field(default_factory=WatchSettings, description="наблюдение за папками")
+    documents: DocumentsSettings = Field(default_factory=DocumentsSettings, description="документы")
 
     @classmethod
     def settings_customise_sources(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from pydantic import ValidationError
 
 from docgen.errors import Fault, FormInvalid
-from docgen.form.model import DealForm
+from docgen.form.model import NO_VAT, DealForm
 from docgen.form.money import Totals, compute_totals, vat_rate_for
 from docgen.form.readers import RawForm
 from docgen.form.report import faults_from
@@ -62,3 +64,22 @@ def _attachment_faults(form: DealForm, raw: RawForm) -> list[Fault]:
         for i, name in enumerate(form.attachments)
         if name not in raw.attachments
     ]
+
+
+def freeze(deal: Deal) -> str:
+    """The accepted form as JSON with its VAT rate resolved, so `thaw` gives the same totals later,
+    whatever happens to the VAT table in the settings meanwhile."""
+    data = deal.form.model_dump(mode="json")
+    rate = deal.totals.vat_rate
+    data["price"]["vat_rate"] = NO_VAT if rate is None else str(rate)
+    data["contract_date"] = deal.contract_date.isoformat()
+    return json.dumps(data, ensure_ascii=False)
+
+
+def thaw(text: str, *, attachments: dict[str, bytes] | None = None) -> Deal:
+    """The Deal `freeze` stored."""
+    form = DealForm.model_validate_json(text)
+    assert form.contract_date is not None
+    rate = vat_rate_for(form.price.vat_rate, table_rate=Decimal(0))
+    totals = compute_totals(form.subject.items, form.price.payments, vat_rate=rate)
+    return Deal(form=form, contract_date=form.contract_date, totals=totals, attachments=attachments or {})

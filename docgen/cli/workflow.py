@@ -1,0 +1,132 @@
+"""Commands of the service and the decisions: watch, status, approve, return."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from docgen.cli import Env, app, out
+from docgen.form.money import format_money
+from docgen.service import open_service, run_service, service_log
+from docgen.workflow.engine import close_workflow
+from docgen.workflow.stages import ACTION_TITLES, STAGE_TITLES, Decision
+from docgen.workspace import Role, Stage
+
+
+@app.command()
+def watch(
+    ctx: typer.Context,
+    polling: Annotated[bool, typer.Option("--polling", help="опрос папок (сетевые диски SMB/NFS)")] = False,
+    once: Annotated[bool, typer.Option("--once", help="обработать всё, что ждёт, и выйти")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="подробный журнал")] = False,
+) -> None:
+    """Служба: следить за inbox/ и папками решений, готовить документы, рассылать уведомления."""
+    env: Env = ctx.obj
+    ws = env.workspace
+    log = service_log(ws, verbose=verbose)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    if not once:
+        log.info("Ctrl+C — остановить после текущего файла")
+    run_service(ws, log=log, stop=stop, once=once, polling=True if polling else None)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    deal: Annotated[str | None, typer.Argument(help="номер сделки")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="ответ в JSON")] = False,
+) -> None:
+    """Сделки и где каждая сейчас."""
+    from docgen.store import open_store
+
+    env: Env = ctx.obj
+    store = open_store(env.workspace.state)
+    try:
+        rows = [store.deal(deal)] if deal else store.deals()
+        items = [_status_item(store, row) for row in rows]
+    finally:
+        store.close()
+    if as_json:
+        out.print(json.dumps(items, ensure_ascii=False, indent=2), markup=False, highlight=False)
+    elif deal:
+        _print_deal(items[0])
+    else:
+        _print_table(items)
+
+
+def _status_item(store, row) -> dict:
+    return {
+        "deal": row.number, "stage": row.stage, "stage_title": STAGE_TITLES[Stage(row.stage)],
+        "version": row.version, "buyer_inn": row.buyer_inn, "buyer": row.buyer_name,
+        "total": row.total, "manager": row.manager, "contract_date": row.contract_date,
+        "created_at": row.created_at, "dossier": row.dossier,
+        "journal": [{"at": e["at"], "who": e["actor"], "role": e["role"], "action": e["action"],
+                     "action_title": ACTION_TITLES.get(e["action"], e["action"]), "version": e["version"],
+                     "comments": e["detail"].get("comments", [])} for e in store.journal(row.number)],
+    }
+
+
+def _print_table(items: list[dict]) -> None:
+    if not items:
+        out.print("Сделок пока нет. Положите форму в inbox/.", markup=False)
+        return
+    table = Table("Сделка", "Версия", "Клиент", "ИНН", "Сумма с НДС", "Этап", "Менеджер")
+    for it in items:
+        table.add_row(it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
+                      format_money(Decimal(it["total"])), it["stage_title"], it["manager"])
+    out.print(table)
+
+
+def _print_deal(it: dict) -> None:
+    out.print(f"Сделка {it['deal']}, версия {it['version']}: {it['stage_title']}\n"
+              f"Клиент: {it['buyer']}, ИНН {it['buyer_inn']}; сумма с НДС {format_money(Decimal(it['total']))}\n"
+              f"Менеджер: {it['manager']}; досье: {it['dossier']}", markup=False, highlight=False)
+    for e in it["journal"]:
+        comments = f" — {'; '.join(e['comments'])}" if e["comments"] else ""
+        out.print(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}: {e['action_title']} (версия {e['version']})"
+                  f"{comments}", markup=False, highlight=False)
+
+
+def _decide(ctx: typer.Context, deal: str, role: Role, decision: Decision, comment: str) -> None:
+    env: Env = ctx.obj
+    ws = env.workspace
+    log = logging.getLogger("docgen.cli")
+    workflow = open_service(ws, log)
+    try:
+        account = workflow.decide(deal, role=role, decision=decision, comment=comment)
+    finally:
+        close_workflow(workflow)
+    out.print(account, markup=False, highlight=False)
+
+
+@app.command()
+def approve(
+    ctx: typer.Context,
+    deal: Annotated[str, typer.Argument(help="номер сделки")],
+    role: Annotated[Role, typer.Option("--role", help="lawyer, finance или director")],
+    comment: Annotated[str, typer.Option("--comment", help="примечание к решению")] = "",
+) -> None:
+    """Согласовать (подписать — для director) текущую версию договора."""
+    _decide(ctx, deal, role, Decision.APPROVED, comment)
+
+
+@app.command("return")
+def return_(
+    ctx: typer.Context,
+    deal: Annotated[str, typer.Argument(help="номер сделки")],
+    role: Annotated[Role, typer.Option("--role", help="lawyer, finance или director")],
+    comment: Annotated[str, typer.Option("--comment", help="замечания менеджеру")],
+) -> None:
+    """Вернуть договор менеджеру на доработку с замечаниями."""
+    if not comment.strip():
+        raise typer.BadParameter("нужны замечания: что исправить", param_hint="--comment")
+    _decide(ctx, deal, role, Decision.RETURNED, comment)

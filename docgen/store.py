@@ -1,0 +1,213 @@
+"""The state store: deals, versions, the journal, gap-free numbers and planned steps, in SQLite (WAL).
+
+Every step of the workflow is written here first ('planned', with everything needed to redo its
+file work) and marked 'done' after the files are in place, so a restart after a crash finishes
+or repeats exactly the steps that were under way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from docgen.errors import DealNotFound
+
+DB_NAME = "docgen.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS counters (year INTEGER PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS deals (
+    number TEXT PRIMARY KEY, created_at TEXT NOT NULL, stage TEXT NOT NULL, version INTEGER NOT NULL,
+    contract_type TEXT NOT NULL, contract_date TEXT NOT NULL, division TEXT NOT NULL,
+    buyer_inn TEXT NOT NULL, buyer_name TEXT NOT NULL, subject TEXT NOT NULL, total TEXT NOT NULL,
+    manager TEXT NOT NULL, manager_email TEXT NOT NULL, dossier TEXT NOT NULL, form_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS versions (
+    deal TEXT NOT NULL REFERENCES deals(number), version INTEGER NOT NULL, origin TEXT NOT NULL,
+    created_at TEXT NOT NULL, sha256 TEXT, file TEXT, form_sha256 TEXT,
+    PRIMARY KEY (deal, version)
+);
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, deal TEXT, version INTEGER,
+    actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL, sha256 TEXT
+);
+CREATE INDEX IF NOT EXISTS journal_deal ON journal(deal);
+CREATE TABLE IF NOT EXISTS steps (
+    key TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, deal TEXT, version INTEGER,
+    sha256 TEXT, source TEXT NOT NULL, payload TEXT NOT NULL, content BLOB,
+    created_at TEXT NOT NULL, done_at TEXT
+);
+CREATE INDEX IF NOT EXISTS steps_sha ON steps(sha256);
+CREATE INDEX IF NOT EXISTS steps_state ON steps(state);
+"""
+
+
+@dataclass(frozen=True)
+class DealRow:
+    number: str
+    created_at: str
+    stage: str
+    version: int
+    contract_type: str
+    contract_date: str
+    division: str
+    buyer_inn: str
+    buyer_name: str
+    subject: str
+    total: str
+    manager: str
+    manager_email: str
+    dossier: str
+    form_json: str
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    kind: str
+    state: str
+    deal: str | None
+    version: int | None
+    sha256: str | None
+    source: str
+    payload: dict[str, Any]
+    content: bytes | None
+
+
+class Store:
+    """One connection to the workspace's database; `transaction()` is the unit of every step."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT: a second process (the CLI beside the service) waits its turn."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # numbers
+
+    def next_number(self, year: int, *, pattern: str) -> str:
+        """The next gap-free deal number of `year`; call inside the transaction that creates the deal."""
+        row = self.conn.execute("SELECT last FROM counters WHERE year = ?", (year,)).fetchone()
+        seq = (row["last"] if row else 0) + 1
+        self.conn.execute("INSERT INTO counters(year, last) VALUES (?, ?) "
+                          "ON CONFLICT(year) DO UPDATE SET last = excluded.last", (year, seq))
+        return pattern.format(year=year, seq=seq)
+
+    # deals
+
+    def insert_deal(self, row: DealRow) -> None:
+        fields = DealRow.__dataclass_fields__
+        self.conn.execute(f"INSERT INTO deals({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+                          tuple(getattr(row, f) for f in fields))
+
+    def update_deal(self, number: str, **values: Any) -> None:
+        sets = ", ".join(f"{k} = ?" for k in values)
+        self.conn.execute(f"UPDATE deals SET {sets} WHERE number = ?", (*values.values(), number))
+
+    def deal(self, number: str) -> DealRow:
+        row = self.conn.execute("SELECT * FROM deals WHERE number = ?", (number,)).fetchone()
+        if row is None:
+            raise DealNotFound(number)
+        return DealRow(**dict(row))
+
+    def find_deal(self, number: str) -> DealRow | None:
+        try:
+            return self.deal(number)
+        except DealNotFound:
+            return None
+
+    def deals(self, *, where: str = "1", params: tuple = ()) -> list[DealRow]:
+        rows = self.conn.execute(f"SELECT * FROM deals WHERE {where} ORDER BY number", params).fetchall()
+        return [DealRow(**dict(r)) for r in rows]
+
+    # versions
+
+    def add_version(self, deal: str, version: int, *, origin: str, at: dt.datetime, form_sha256: str | None = None) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO versions(deal, version, origin, created_at, form_sha256) "
+                          "VALUES (?, ?, ?, ?, ?)", (deal, version, origin, at.isoformat(), form_sha256))
+
+    def set_version_file(self, deal: str, version: int, *, sha256: str, file: str) -> None:
+        self.conn.execute("UPDATE versions SET sha256 = ?, file = ? WHERE deal = ? AND version = ?",
+                          (sha256, file, deal, version))
+
+    def versions(self, deal: str) -> list[sqlite3.Row]:
+        return self.conn.execute("SELECT * FROM versions WHERE deal = ? ORDER BY version", (deal,)).fetchall()
+
+    def version(self, deal: str, version: int) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM versions WHERE deal = ? AND version = ?", (deal, version)).fetchone()
+
+    # journal
+
+    def journal_add(self, *, at: dt.datetime, deal: str | None, version: int | None, actor: str, role: str,
+                    action: str, detail: dict[str, Any] | None = None, sha256: str | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO journal(at, deal, version, actor, role, action, detail, sha256) VALUES (?,?,?,?,?,?,?,?)",
+            (at.isoformat(timespec="seconds"), deal, version, actor, role, action,
+             json.dumps(detail or {}, ensure_ascii=False, default=str), sha256))
+
+    def journal(self, deal: str | None = None) -> list[dict[str, Any]]:
+        query = "SELECT * FROM journal" + (" WHERE deal = ?" if deal else "") + " ORDER BY id"
+        rows = self.conn.execute(query, (deal,) if deal else ()).fetchall()
+        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+    # steps
+
+    def plan(self, *, key: str, kind: str, at: dt.datetime, source: str, payload: dict[str, Any],
+             deal: str | None = None, version: int | None = None, sha256: str | None = None,
+             content: bytes | None = None) -> None:
+        self.conn.execute(
+            "INSERT INTO steps(key, kind, state, deal, version, sha256, source, payload, content, created_at) "
+            "VALUES (?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?)",
+            (key, kind, deal, version, sha256, source, json.dumps(payload, ensure_ascii=False, default=str),
+             content, at.isoformat()))
+
+    def finish(self, key: str, *, at: dt.datetime) -> None:
+        self.conn.execute("UPDATE steps SET state = 'done', done_at = ?, content = NULL WHERE key = ?",
+                          (at.isoformat(), key))
+
+    def step(self, key: str) -> Step | None:
+        row = self.conn.execute("SELECT * FROM steps WHERE key = ?", (key,)).fetchone()
+        return _step(row) if row else None
+
+    def planned_steps(self) -> list[Step]:
+        rows = self.conn.execute("SELECT * FROM steps WHERE state = 'planned' ORDER BY created_at").fetchall()
+        return [_step(r) for r in rows]
+
+    def accepted_with_sha(self, sha256: str) -> Step | None:
+        row = self.conn.execute("SELECT * FROM steps WHERE sha256 = ? AND kind = 'intake' ORDER BY created_at "
+                                "LIMIT 1", (sha256,)).fetchone()
+        return _step(row) if row else None
+
+
+def _step(row: sqlite3.Row) -> Step:
+    return Step(key=row["key"], kind=row["kind"], state=row["state"], deal=row["deal"], version=row["version"],
+                sha256=row["sha256"], source=row["source"], payload=json.loads(row["payload"]),
+                content=row["content"])
+
+
+def open_store(state_dir: Path) -> Store:
+    return Store(state_dir / DB_NAME)

@@ -1,0 +1,183 @@
+"""The watcher: notices files in the inbox and decision folders, takes each once it is completely
+written, and keeps the mail flowing. It only notices and queues; the workflow does the work.
+
+A file is ready when no event touched it for the settle delay, its size and modification time
+were the same on two looks, and it is still there (paperless-ngx's FileStabilityTracker).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from docgen.errors import DocgenError
+
+IGNORED = ("~$*", ".~lock.*#", "*.tmp", "*.part", ".DS_Store", "Thumbs.db", ".*", "desktop.ini", "*.crdownload")
+
+
+def ignored(name: str) -> bool:
+    """Temporary and system files: Word's lock files, partial downloads, dot-files."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in IGNORED) or name.endswith((".errors.txt", ".why.txt"))
+
+
+@dataclass
+class _Look:
+    last_event: float
+    size: int
+    mtime_ns: int
+
+
+class StabilityTracker:
+    """Candidates and the moment each became ready."""
+
+    def __init__(self, *, settle: float, clock: Callable[[], float] = time.monotonic):
+        self.settle = settle
+        self.clock = clock
+        self._seen: dict[Path, _Look] = {}
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def touch(self, path: Path) -> None:
+        look = _stat(path)
+        self._seen[path] = _Look(self.clock(), *(look or (-1, -1)))
+
+    def ready(self) -> list[Path]:
+        now, out = self.clock(), []
+        for path, look in list(self._seen.items()):
+            if now - look.last_event < self.settle:
+                continue
+            current = _stat(path)
+            if current is None:
+                del self._seen[path]  # gone: moved away again before it settled
+            elif current != (look.size, look.mtime_ns):
+                self._seen[path] = _Look(now, *current)
+            else:
+                del self._seen[path]
+                out.append(path)
+        return sorted(out, key=lambda p: _stat(p) and p.stat().st_mtime_ns or 0)
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns) if path.is_file() else None
+
+
+class _Notice(FileSystemEventHandler):
+    """Puts the path of every created, modified or moved-in file on the queue; nothing more."""
+
+    def __init__(self, events: queue.Queue[Path]):
+        self.events = events
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory or event.event_type not in ("created", "modified", "moved", "closed"):
+            return
+        path = getattr(event, "dest_path", "") or event.src_path
+        self.events.put(Path(path if isinstance(path, str) else path.decode()))
+
+
+class Watcher:
+    """Runs until `stop` is set (or, with once=True, until nothing is pending)."""
+
+    def __init__(self, *, folders: list[Path], take: Callable[[Path], str], idle: Callable[[], None],
+                 rescan_hook: Callable[[], object], polling: bool, settle: float, poll_seconds: float, rescan_seconds: float,
+                 log: logging.Logger, stop: threading.Event | None = None):
+        self.folders = folders
+        self.take = take
+        self.idle = idle
+        self.rescan_hook = rescan_hook
+        self.polling = polling
+        self.tracker = StabilityTracker(settle=settle)
+        self.poll_seconds = poll_seconds
+        self.rescan_seconds = rescan_seconds
+        self.log = log
+        self.stop = stop or threading.Event()
+        self.events: queue.Queue[Path] = queue.Queue()
+
+    def run(self, *, once: bool = False) -> None:
+        for folder in self.folders:
+            folder.mkdir(parents=True, exist_ok=True)
+        observer = None if once else self._observe()
+        try:
+            self._loop(once=once)
+        finally:
+            if observer is not None:
+                observer.stop()
+                observer.join(timeout=10)
+
+    def _observe(self):
+        observer = PollingObserver(timeout=self.poll_seconds) if self.polling else Observer()
+        handler = _Notice(self.events)
+        for folder in self.folders:
+            observer.schedule(handler, str(folder), recursive=False)
+        observer.start()
+        return observer
+
+    def _loop(self, *, once: bool) -> None:
+        self.rescan()
+        next_rescan = time.monotonic() + self.rescan_seconds
+        while not self.stop.is_set():
+            self._drain()
+            for path in self.tracker.ready():
+                if self.stop.is_set():
+                    break
+                self._take(path)
+            self.idle()
+            if once and not len(self.tracker) and self.events.empty():
+                return
+            if time.monotonic() >= next_rescan:
+                self.rescan()
+                next_rescan = time.monotonic() + self.rescan_seconds
+            self.stop.wait(0.05 if len(self.tracker) or once else 0.25)
+
+    def rescan(self) -> None:
+        """Every file waiting in the watched folders: at start-up and as a safety net for missed events.
+        Steps a crash or a failure left unfinished are finished first."""
+        for account in self.rescan_hook() or []:
+            self.log.info("завершён прерванный шаг: %s", account)
+        for folder in self.folders:
+            try:
+                entries = list(folder.iterdir())
+            except OSError:
+                continue
+            for path in entries:
+                if path.is_file() and not ignored(path.name) and path not in self.tracker._seen:
+                    self.tracker.touch(path)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                path = self.events.get_nowait()
+            except queue.Empty:
+                return
+            if path.parent in self.folders and not ignored(path.name):
+                self.tracker.touch(path)
+
+    def _take(self, path: Path) -> None:
+        if not path.exists():
+            return
+        try:
+            account = self.take(path)
+        except DocgenError as exc:
+            self.log.error("%s: %s", _short(path), exc)
+        except Exception:  # one file failing must never stop the loop
+            self.log.exception("%s: внутренняя ошибка docgen; файл оставлен на месте", _short(path))
+        else:
+            self.log.info("%s: %s", _short(path), account)
+
+
+def _short(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"

@@ -1,0 +1,239 @@
+"""Decisions: a draft moved into approved/ or returned/ (or `docgen approve|return`) moves the deal on."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from docgen.errors import WorkflowError
+from docgen.files import free_name, move_into, sha256_bytes, write_atomic
+from docgen.mail.notice import NoticeKind
+from docgen.store import DealRow, Step
+from docgen.workflow import notices
+from docgen.workflow.comments import document_text, text_comments, word_comments
+from docgen.workflow.dossier import draft_stem, identity_from_name
+from docgen.workflow.services import Services
+from docgen.workflow.signing import sign_files
+from docgen.workflow.stages import DECISION_TITLES, ROLE_TITLES, STAGE_OF_ROLE, STAGE_TITLES, Decision, after_decision
+from docgen.workspace import Role, Stage
+
+UNRECOGNIZED = "unrecognized"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A reviewer's file as it arrived: where, what, and the comments that came with it."""
+
+    path: Path
+    content: bytes
+    mtime_ns: int
+    comments: list[str]
+    note: Path | None  # the .txt of comments beside it
+
+
+def take_decision(svc: Services, path: Path, *, role: Role, decision: Decision) -> str:
+    """Take one file from `<role>/approved/` or `<role>/returned/`."""
+    if path.suffix.lower() == ".txt":
+        if any(path.with_suffix(s).exists() for s in (".docx", ".pdf", ".DOCX", ".PDF")):
+            return "примечания: будут взяты вместе с документом"
+        return set_aside(svc, path, role=role, why="файл примечаний без документа с тем же именем рядом; "
+                                                   "положите документ и примечания вместе")
+    content = path.read_bytes()
+    number, version = identify(path.name, content)
+    row = svc.store.find_deal(number) if number else None
+    why = _mismatch(row, number=number, version=version, role=role)
+    if why:
+        return set_aside(svc, path, role=role, why=why, content=content)
+    note = path.with_suffix(".txt")
+    comments = word_comments(content) + (text_comments(note.read_bytes()) if note.exists() else [])
+    submitted = Submitted(path, content, path.stat().st_mtime_ns, comments, note if note.exists() else None)
+    actor = notices.role_person(svc.settings, role, division=row.division)
+    try:
+        step = record_decision(svc, row.number, role=role, decision=decision, submitted=submitted, actor=actor)
+    except WorkflowError as exc:
+        return set_aside(svc, path, role=role, why=str(exc), content=content)
+    return finish_decision(svc, step)
+
+
+def identify(name: str, content: bytes) -> tuple[str | None, int | None]:
+    """The deal and version of a file: its DOCX properties or PDF metadata first, then its name."""
+    from docgen.render.docx import read_identity
+
+    found = None
+    if content[:2] == b"PK":
+        found = read_identity(content)
+    elif content[:5] == b"%PDF-":
+        found = _pdf_identity(content)
+    return found if found else identity_from_name(name)
+
+
+def _pdf_identity(content: bytes) -> tuple[str, int] | None:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        meta = PdfReader(io.BytesIO(content)).metadata or {}
+        return str(meta["/DocgenDeal"]), int(meta["/DocgenVersion"])
+    except (PyPdfError, KeyError, ValueError, TypeError):
+        return None
+
+
+def _mismatch(row: DealRow | None, *, number: str | None, version: int | None, role: Role) -> str | None:
+    if number is None:
+        return ("не удалось определить сделку: в свойствах документа и в имени файла нет её номера "
+                "(например «2026-0001»); верните файлу имя, которое дал docgen")
+    if row is None:
+        return f"сделки {number} нет в docgen"
+    if row.stage != STAGE_OF_ROLE[role]:
+        return (f"сделка {number} сейчас {STAGE_TITLES[Stage(row.stage)]}, а файл положен в папку роли "
+                f"«{ROLE_TITLES[role]}»: решение по этому этапу уже принято или ещё не нужно")
+    if version is not None and version != row.version:
+        return f"это версия v{version} договора {number}, а на согласовании версия v{row.version}"
+    return None
+
+
+def record_decision(svc: Services, number: str, *, role: Role, decision: Decision,
+                    submitted: Submitted, actor: str, via: str = "folder") -> Step:
+    """The decision and the planned step, checked against the deal inside one transaction."""
+    now = svc.now()
+    with svc.store.transaction():
+        row = svc.store.deal(number)
+        stage = after_decision(Stage(row.stage), role=role, decision=decision)
+        key = f"decision:{number}:v{row.version}:{role}"
+        if svc.store.step(key) is not None:
+            raise WorkflowError(f"решение по версии v{row.version} сделки {number} уже принято")
+        edited, kept_as = _edit_of(svc, row, submitted, role=role)
+        version = row.version + 1 if edited else row.version
+        if edited:
+            svc.store.add_version(number, version, origin=f"edit:{role}", at=now, form_sha256=None)
+        svc.store.update_deal(number, stage=str(stage), version=version)
+        svc.store.journal_add(
+            at=now, deal=number, version=row.version, actor=actor, role=str(role), action=str(decision),
+            sha256=sha256_bytes(submitted.content),
+            detail={"file": submitted.path.name, "comments": submitted.comments, "edited": edited,
+                    "new_version": version, "stage": str(stage), "via": via})
+        svc.store.plan(key=key, kind="decision", at=now, source=submitted.path.name, deal=number, version=version,
+                       sha256=sha256_bytes(submitted.content), content=submitted.content, payload={
+                           "role": str(role), "decision": str(decision), "reviewed": row.version,
+                           "edited": edited, "file": svc.rel(submitted.path), "kept_as": svc.rel(kept_as),
+                           "note": svc.rel(submitted.note) if submitted.note else None,
+                           "comments": submitted.comments, "actor": actor})
+        return svc.store.step(key)
+
+
+def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: Role) -> tuple[bool, Path]:
+    """Whether the reviewer changed the text, and where their file is kept in the dossier."""
+    versions = svc.dossier(row).versions
+    stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
+    suffix = submitted.path.suffix.lower()
+    ours = versions / f"{stem}{suffix}"
+    if ours.exists() and sha256_bytes(ours.read_bytes()) == sha256_bytes(submitted.content):
+        return False, ours
+    if suffix != ".docx" or (ours.exists() and document_text(ours.read_bytes()) == document_text(submitted.content)):
+        return False, free_name(versions, f"{stem} (сохранено — {ROLE_TITLES[role]}){suffix}")
+    new_stem = draft_stem(number=row.number, version=row.version + 1, client=row.buyer_name)
+    return True, versions / f"{new_stem}.docx"
+
+
+def finish_decision(svc: Services, step: Step) -> str:
+    """The files of a decision, then its notices; repeated after a crash, it does the same again."""
+    p = step.payload
+    role, decision = Role(p["role"]), Decision(p["decision"])
+    row = svc.store.deal(step.deal)
+    dossier = svc.dossier(row)
+    move_into(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), content=step.content)
+    if p["note"]:
+        move_into(svc.at_root(p["note"]), dossier.returns / f"v{p['reviewed']} {ROLE_TITLES[role]} {Path(p['note']).name}")
+    _collect_drafts(svc, row, role=role, version=p["reviewed"])
+    docx = svc.at_root(p["kept_as"]).read_bytes() if p["edited"] else _version_docx(svc, row, p["reviewed"])
+    mails = []
+    if decision is Decision.RETURNED:
+        mails = [_returned_notice(svc, row, role=role, comments=p["comments"])]
+    elif Stage(row.stage) is Stage.SIGNED:
+        mails = sign_files(svc, row, docx=docx)
+    else:
+        mails = [_forward(svc, row, docx=docx, edited=p["edited"])]
+    now = svc.now()
+    with svc.store.transaction():
+        if p["edited"]:
+            svc.store.set_version_file(row.number, row.version, sha256=sha256_bytes(docx), file=p["kept_as"])
+        for mail in mails:
+            svc.outbox.enqueue(mail)
+        svc.store.finish(step.key, at=now)
+    svc.register_dirty = True
+    what = DECISION_TITLES[(role, decision)]
+    return f"{ROLE_TITLES[role]}: {what}, сделка {row.number} → {STAGE_TITLES[Stage(row.stage)]}"
+
+
+def _collect_drafts(svc: Services, row: DealRow, *, role: Role, version: int) -> None:
+    """The reviewed version's files docgen left in the reviewer's folder go to the dossier."""
+    stem = draft_stem(number=row.number, version=version, client=row.buyer_name)
+    versions = svc.dossier(row).versions
+    for suffix in (".docx", ".pdf"):
+        left = svc.ws.review(role) / f"{stem}{suffix}"
+        if not left.exists():
+            continue
+        target = versions / left.name
+        if target.exists() and sha256_bytes(target.read_bytes()) != sha256_bytes(left.read_bytes()):
+            target = free_name(versions, left.name)
+        move_into(left, target)
+
+
+def _version_docx(svc: Services, row: DealRow, version: int) -> bytes:
+    recorded = svc.store.version(row.number, version)
+    return svc.at_root(recorded["file"]).read_bytes()
+
+
+def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
+    """The current version to the next reviewer's folder, with its PDF, and their notice."""
+    role = Role(row.stage)
+    stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
+    deal_dossier = svc.dossier(row)
+    pdf = svc.documents.pdf(docx, title=f"Проект договора {row.number}", number=row.number,
+                            version=row.version, draft=True)
+    if pdf is not None:
+        write_atomic(deal_dossier.versions / f"{stem}.pdf", pdf)
+    folder = svc.ws.review(role)
+    write_atomic(folder / f"{stem}.docx", docx)
+    if pdf is not None:
+        write_atomic(folder / f"{stem}.pdf", pdf)
+    attachments = [deal_dossier.versions / f"{stem}.docx"] + ([deal_dossier.versions / f"{stem}.pdf"] if pdf else [])
+    to = [notices.role_address(svc.settings, role, division=row.division)]
+    if role is Role.DIRECTOR:
+        return notices.notice(NoticeKind.SIGNATURE, ws=svc.ws, row=row, event="signature", to=to, folder=folder,
+                              dossier=deal_dossier.letters, attachments=attachments)
+    return notices.notice(NoticeKind.REVIEW, ws=svc.ws, row=row, event=f"review/{role}", to=to, folder=folder,
+                          dossier=deal_dossier.letters, attachments=attachments, role_title=ROLE_TITLES[role])
+
+
+def _returned_notice(svc: Services, row: DealRow, *, role: Role, comments: list[str]):
+    dossier = svc.dossier(row)
+    return notices.notice(NoticeKind.RETURNED, ws=svc.ws, row=row, event=f"returned/{role}",
+                          to=[notices.manager_address(row)], folder=dossier.versions, dossier=dossier.letters,
+                          returned_by=ROLE_TITLES[role], comments=comments or ["(замечания не приложены)"])
+
+
+def set_aside(svc: Services, path: Path, *, role: Role, why: str, content: bytes | None = None) -> str:
+    """A file that fits no deal or stage goes to `<role>/unrecognized/` with the reason beside it."""
+    content = path.read_bytes() if content is None else content
+    now = svc.now()
+    key = f"unrecognized:{sha256_bytes(content)}:{path.stat().st_mtime_ns}"
+    target = free_name(svc.ws.review(role) / UNRECOGNIZED, path.name)
+    with svc.store.transaction():
+        if svc.store.step(key) is None:
+            svc.store.journal_add(at=now, deal=None, version=None, actor=str(role), role=str(role),
+                                  action="unrecognized", detail={"file": path.name, "why": why})
+            svc.store.plan(key=key, kind="unrecognized", at=now, source=path.name, content=content,
+                           payload={"file": svc.rel(path), "target": svc.rel(target), "why": why})
+    return finish_aside(svc, svc.store.step(key))
+
+
+def finish_aside(svc: Services, step: Step) -> str:
+    target = svc.at_root(step.payload["target"])
+    move_into(svc.at_root(step.payload["file"]), target, content=step.content)
+    text = f"Файл «{step.source}» не принят: {step.payload['why']}.\n"
+    write_atomic(target.with_name(target.name + ".why.txt"), text.encode("utf-8"))
+    with svc.store.transaction():
+        svc.store.finish(step.key, at=svc.now())
+    return f"не распознан: {svc.rel(target)} ({step.payload['why']})"

@@ -1,0 +1,124 @@
+"""The workflow as the watcher and the CLI use it: route a file to its step, finish interrupted steps."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+from docgen.errors import Fault, WorkflowError
+from docgen.files import sha256_file
+from docgen.store import Step
+from docgen.workflow import decisions, intake
+from docgen.workflow.decisions import Submitted
+from docgen.workflow.dossier import draft_stem
+from docgen.workflow.notices import role_person
+from docgen.workflow.register import write_register
+from docgen.workflow.services import Services
+from docgen.workflow.stages import STAGE_OF_ROLE, STAGE_TITLES, Decision
+from docgen.workspace import Role, Stage
+
+_FINISHERS = {
+    "intake": intake.finish_intake,
+    "reject": intake.finish_reject,
+    "decision": decisions.finish_decision,
+    "unrecognized": decisions.finish_aside,
+}
+
+
+class Workflow:
+    """Routes files to steps; every step is recorded before its files move (see docgen.store)."""
+
+    def __init__(self, svc: Services):
+        self.svc = svc
+
+    def watched_folders(self) -> list[Path]:
+        ws = self.svc.ws
+        return [ws.inbox] + [ws.review(role) / str(d) for role in Role for d in Decision]
+
+    def take(self, path: Path) -> str:
+        """Process one settled file from a watched folder; returns the account of where it went.
+
+        A failure before the step is recorded sets the file aside with the reason, so it is not
+        retried forever; a failure after it leaves the step planned for `recover`.
+        """
+        ws = self.svc.ws
+        try:
+            if path.parent == ws.inbox:
+                return intake.take_form(self.svc, path)
+            for role in Role:
+                for decision in Decision:
+                    if path.parent == ws.review(role) / str(decision):
+                        return decisions.take_decision(self.svc, path, role=role, decision=decision)
+        except Exception as exc:
+            if not path.exists() or self._planned_for(path):
+                raise
+            self.svc.log.exception("%s: сбой до записи шага, файл откладывается", path.name)
+            return self._set_aside(path, exc)
+        raise WorkflowError(f"папка {path.parent} не наблюдается docgen")
+
+    def _planned_for(self, path: Path) -> bool:
+        sha = sha256_file(path)
+        return any(step.sha256 == sha for step in self.svc.store.planned_steps())
+
+    def _set_aside(self, path: Path, exc: Exception) -> str:
+        why = f"внутренняя ошибка docgen ({type(exc).__name__}: {exc}); сообщите администратору"
+        if path.parent == self.svc.ws.inbox:
+            return intake.reject(self.svc, path, content=path.read_bytes(), mtime_ns=path.stat().st_mtime_ns,
+                                 faults=[Fault("", why)])
+        role = Role(path.parent.parent.name)
+        return decisions.set_aside(self.svc, path, role=role, why=why)
+
+    def recover(self) -> list[str]:
+        """Finish every step a crash (or a failure) left planned; a step that fails again waits for the next call."""
+        accounts = []
+        for step in self.svc.store.planned_steps():
+            try:
+                accounts.append(self.finish(step))
+            except Exception as exc:  # a broken template, LibreOffice down: the step stays planned
+                self.svc.log.error("шаг %s (%s) не завершён: %s", step.key, step.source, exc)
+        return accounts
+
+    def finish(self, step: Step) -> str:
+        return _FINISHERS[step.kind](self.svc, step)
+
+    def decide(self, number: str, *, role: Role, decision: Decision, comment: str = "") -> str:
+        """`docgen approve|return`: the decision on the draft in the reviewer's folder, as if it were moved."""
+        row = self.svc.store.deal(number)
+        if row.stage != STAGE_OF_ROLE[role]:
+            raise WorkflowError(f"сделка {number} сейчас {STAGE_TITLES[Stage(row.stage)]}; "
+                                f"решение за эту роль сейчас не требуется")
+        stem = draft_stem(number=number, version=row.version, client=row.buyer_name)
+        draft = self.svc.ws.review(role) / f"{stem}.docx"
+        if not draft.exists():
+            draft = self.svc.dossier(row).versions / f"{stem}.docx"
+        content = draft.read_bytes()
+        submitted = Submitted(draft, content, 0, [comment] if comment else [], None)
+        actor = role_person(self.svc.settings, role, division=row.division)
+        step = decisions.record_decision(self.svc, number, role=role, decision=decision, submitted=submitted,
+                                         actor=actor, via=f"command (пользователь {getpass.getuser()})")
+        return decisions.finish_decision(self.svc, step)
+
+    def flush_register(self) -> None:
+        if self.svc.register_dirty:
+            self.svc.register_dirty = False
+            if write_register(self.svc.store, self.svc.ws.registers, log=self.svc.log) is None:
+                self.svc.register_dirty = True
+
+
+def open_workflow(ws, *, clock, log, converter=None) -> Workflow:
+    """The workflow of a workspace with its store, mail outbox and documents; `close_workflow` ends it."""
+    from docgen.mail.outbox import MailOutbox
+    from docgen.store import open_store
+    from docgen.workflow.documents import Documents
+
+    store = open_store(ws.state)
+    outbox = MailOutbox(store.conn)
+    outbox.ensure_schema()
+    documents = Documents(ws, converter, log=log)
+    return Workflow(Services(ws=ws, store=store, documents=documents, outbox=outbox, clock=clock, log=log))
+
+
+def close_workflow(workflow: Workflow) -> None:
+    workflow.flush_register()
+    workflow.svc.documents.close()
+    workflow.svc.store.close()

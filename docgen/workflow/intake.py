@@ -1,0 +1,202 @@
+"""Intake: a form from the inbox becomes a deal (or the next version of a returned one), or is rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docgen.errors import Fault, FormError, FormInvalid, FormUnreadable
+from docgen.files import free_name, move_into, sha256_bytes, write_atomic
+from docgen.form.deal import Deal, accept, freeze
+from docgen.form.readers import RawForm, parse_form
+from docgen.form.report import line_of, render_report
+from docgen.mail.addresses import mailbox, parse_address
+from docgen.mail.notice import NoticeKind, build_notice
+from docgen.store import DealRow, Step
+from docgen.workflow import notices
+from docgen.workflow.dossier import client_folder, draft_stem
+from docgen.workflow.services import Services
+from docgen.workflow.stages import STAGE_TITLES
+from docgen.workspace import Role, Stage
+
+
+def take_form(svc: Services, path: Path) -> str:
+    """Take one file from the inbox; returns a short account for the log."""
+    content, mtime_ns = _read(svc, path)
+    sha = sha256_bytes(content)
+    earlier = svc.store.accepted_with_sha(sha)
+    if earlier is not None and earlier.state == "planned":
+        return finish_intake(svc, earlier)  # a crash came between the record and the files
+    if earlier is not None:
+        fault = Fault("", f"эта форма уже принята: сделка {earlier.deal}, версия {earlier.version} "
+                          f"(файл «{earlier.source}»). Повторная подача не создаёт новую сделку")
+        return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=[fault], duplicate_of=earlier.deal)
+    try:
+        raw = _parse(svc, path.name, content)
+        deal = accept(raw, source=path.name, settings=svc.settings,
+                      contract_types=svc.ws.contract_types(), today=svc.now().date())
+        step = _record(svc, path, deal=deal, content=content, sha=sha)
+    except FormError as exc:
+        return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=exc.faults,
+                      manager=_manager_of(content, path.name, svc))
+    return finish_intake(svc, step)
+
+
+def _read(svc: Services, path: Path) -> tuple[bytes, int]:
+    stat = path.stat()
+    limit = svc.settings.limits.max_form_bytes
+    if stat.st_size > limit:
+        return b"", stat.st_mtime_ns  # too big to keep in the store: reject() moves the file itself
+    return path.read_bytes(), stat.st_mtime_ns
+
+
+def _parse(svc: Services, name: str, content: bytes) -> RawForm:
+    if not content:
+        limit = svc.settings.limits.max_form_bytes
+        raise FormUnreadable(name, f"файл пуст или больше предела {limit:,} байт".replace(",", " "))
+    return parse_form(name, content, max_bytes=svc.settings.limits.max_form_bytes)
+
+
+def _record(svc: Services, path: Path, *, deal: Deal, content: bytes, sha: str) -> Step:
+    """The deal (or its next version) and the planned intake step, in one transaction."""
+    now = svc.now()
+    with svc.store.transaction():
+        if deal.form.deal:
+            row = _next_version_row(svc, deal)
+        else:
+            number = svc.store.next_number(now.year, pattern=svc.settings.numbering.pattern)
+            row = _new_row(svc, deal, number=number, version=1, created=now.isoformat(timespec="seconds"))
+            svc.store.insert_deal(row)
+        svc.store.add_version(row.number, row.version, origin="form", at=now, form_sha256=sha)
+        svc.store.journal_add(at=now, deal=row.number, version=row.version, actor=deal.form.manager.name,
+                              role="manager", action="accepted", sha256=sha,
+                              detail={"file": path.name, "total": str(deal.totals.total)})
+        key = f"intake:{sha}"
+        svc.store.plan(key=key, kind="intake", at=now, source=path.name, deal=row.number, version=row.version,
+                       sha256=sha, content=content, payload={"inbox": svc.rel(path)})
+        return svc.store.step(key)
+
+
+def _new_row(svc: Services, deal: Deal, *, number: str, version: int, created: str) -> DealRow:
+    form = deal.form
+    folder = client_folder(svc.ws, inn=form.buyer.inn, name=form.buyer.name) / number
+    return DealRow(
+        number=number, created_at=created, stage=str(Stage.LAWYER), version=version,
+        contract_type=form.contract_type, contract_date=deal.contract_date.isoformat(), division=form.division,
+        buyer_inn=form.buyer.inn, buyer_name=form.buyer.name, subject=form.subject.summary,
+        total=str(deal.totals.total), manager=form.manager.name, manager_email=form.manager.email,
+        dossier=svc.rel(folder), form_json=freeze(deal),
+    )
+
+
+def _next_version_row(svc: Services, deal: Deal) -> DealRow:
+    """A corrected form of a returned deal: checked against the deal inside the transaction."""
+    number = deal.form.deal
+    current = svc.store.find_deal(number)
+    if current is None:
+        raise FormInvalid("", [Fault("deal", f"сделки {number} нет; для новой сделки оставьте поле deal пустым")])
+    if current.stage != Stage.RETURNED:
+        raise FormInvalid("", [Fault("deal", f"сделка {number} сейчас {STAGE_TITLES[Stage(current.stage)]}; "
+                                             "исправленную форму подают после возврата проекта")])
+    if current.buyer_inn != deal.form.buyer.inn:
+        raise FormInvalid("", [Fault("buyer.inn", f"ИНН {deal.form.buyer.inn} не совпадает с ИНН покупателя "
+                                                  f"сделки {number} ({current.buyer_inn})")])
+    row = _new_row(svc, deal, number=number, version=current.version + 1, created=current.created_at)
+    row = DealRow(**{**row.__dict__, "dossier": current.dossier})
+    values = {k: v for k, v in row.__dict__.items() if k not in ("number", "created_at")}
+    svc.store.update_deal(number, **values)
+    return row
+
+
+def finish_intake(svc: Services, step: Step) -> str:
+    """The files of an accepted form: the original and the draft in the dossier, the draft to the lawyer."""
+    row = svc.store.deal(step.deal)
+    assert step.content is not None and step.version is not None
+    raw = parse_form(step.source, step.content, max_bytes=max(len(step.content), 1) * 2)
+    deal = svc.deal_of(row, attachments=raw.attachments)
+    dossier = svc.dossier(row)
+    move_into(svc.at_root(step.payload["inbox"]), dossier.forms / f"v{step.version} {step.source}", content=step.content)
+    for name, data in deal.attachments.items():
+        write_atomic(dossier.attachments / name, data)
+    stem = draft_stem(number=row.number, version=step.version, client=row.buyer_name)
+    docx = svc.documents.contract(deal, number=row.number, version=step.version)
+    pdf = svc.documents.pdf(docx, title=f"Проект договора {row.number}", number=row.number,
+                            version=step.version, draft=True)
+    kept = _write_pair(dossier.versions, stem, docx, pdf)
+    _write_pair(svc.ws.review(Role.LAWYER), stem, docx, pdf)
+    _complete_intake(svc, step, row=row, docx=docx, kept=kept)
+    return f"принята: сделка {row.number}, версия {step.version} → {svc.rel(svc.ws.review(Role.LAWYER))}/"
+
+
+def _write_pair(folder: Path, stem: str, docx: bytes, pdf: bytes | None) -> list[Path]:
+    written = [folder / f"{stem}.docx"]
+    write_atomic(written[0], docx)
+    if pdf is not None:
+        written.append(folder / f"{stem}.pdf")
+        write_atomic(written[1], pdf)
+    return written
+
+
+def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, kept: list[Path]) -> None:
+    now = svc.now()
+    row = svc.store.deal(row.number)
+    lawyer = svc.settings.people.lawyer
+    mail = notices.notice(NoticeKind.REVIEW, ws=svc.ws, row=row, event="review/lawyer", to=[lawyer],
+                          folder=svc.ws.review(Role.LAWYER), dossier=svc.dossier(row).letters,
+                          attachments=kept, role_title="Юрист")
+    with svc.store.transaction():
+        svc.store.set_version_file(row.number, step.version, sha256=sha256_bytes(docx), file=svc.rel(kept[0]))
+        svc.store.journal_add(at=now, deal=row.number, version=step.version, actor="docgen", role="system",
+                              action="sent_for_review", detail={"to": "lawyer", "file": kept[0].name},
+                              sha256=sha256_bytes(docx))
+        svc.outbox.enqueue(mail)
+        svc.store.finish(step.key, at=now)
+    svc.register_dirty = True
+
+
+def reject(svc: Services, path: Path, *, content: bytes, mtime_ns: int, faults: list[Fault],
+           manager: str | None = None, duplicate_of: str | None = None) -> str:
+    """Record the rejection, then move the file to inbox/rejected/ with its Russian report beside it."""
+    now = svc.now()
+    sha = sha256_bytes(content) if content else f"size:{path.stat().st_size}"
+    key = f"reject:{sha}:{mtime_ns}"
+    target = free_name(svc.ws.rejected, path.name)
+    report = render_report(path.name, faults)
+    with svc.store.transaction():
+        if svc.store.step(key) is None:
+            svc.store.journal_add(at=now, deal=duplicate_of, version=None, actor=manager or "неизвестно",
+                                  role="manager", action="duplicate" if duplicate_of else "rejected",
+                                  detail={"file": path.name, "faults": [line_of(f) for f in faults]}, sha256=sha)
+            svc.store.plan(key=key, kind="reject", at=now, source=path.name, sha256=sha, content=content or None,
+                           payload={"inbox": svc.rel(path), "target": svc.rel(target), "report": report,
+                                    "manager": manager, "faults": [line_of(f) for f in faults]})
+    return finish_reject(svc, svc.store.step(key))
+
+
+def finish_reject(svc: Services, step: Step) -> str:
+    target = svc.at_root(step.payload["target"])
+    move_into(svc.at_root(step.payload["inbox"]), target, content=step.content)
+    write_atomic(target.with_name(target.name + ".errors.txt"), step.payload["report"].encode("utf-8"))
+    now = svc.now()
+    with svc.store.transaction():
+        manager = step.payload.get("manager")
+        if manager:
+            svc.outbox.enqueue(build_notice(
+                NoticeKind.REJECTED, ws=svc.ws, event_id=f"rejected/{step.key[7:40]}/{step.key.rsplit(':', 1)[1]}",
+                to=[manager], attachments=[target.with_name(target.name + ".errors.txt")],
+                context={"form": step.source, "faults": step.payload["faults"], "folder": svc.rel(target.parent) + "/",
+                         "manager": manager}))
+        svc.store.finish(step.key, at=now)
+    return f"не принята: {svc.rel(target)} (причины — в {target.name}.errors.txt)"
+
+
+def _manager_of(content: bytes, name: str, svc: Services) -> str | None:
+    """The manager's address from a form that failed its checks, if the form still names one."""
+    try:
+        data = parse_form(name, content, max_bytes=svc.settings.limits.max_form_bytes).data
+        manager = data.get("manager") or {}
+        email, person = str(manager.get("email") or ""), str(manager.get("name") or "")
+    except (FormError, AttributeError):
+        return None
+    if not email or parse_address(email) is None:
+        return None
+    return mailbox(person, email)

@@ -1,0 +1,49 @@
+"""What every workflow step works with: the workspace, the store, documents, the mail outbox, the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from docgen.form.deal import Deal, thaw
+from docgen.mail.outbox import MailOutbox
+from docgen.store import DealRow, Store
+from docgen.workflow.documents import Documents
+from docgen.workflow.dossier import Dossier
+from docgen.workspace import Workspace
+
+
+@dataclass
+class Services:
+    ws: Workspace
+    store: Store
+    documents: Documents
+    outbox: MailOutbox
+    clock: Callable[[], dt.datetime]
+    log: logging.Logger
+    register_dirty: bool = False
+
+    @property
+    def settings(self):
+        return self.ws.settings
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def dossier(self, row: DealRow) -> Dossier:
+        return Dossier(self.ws.root / row.dossier)
+
+    def deal_of(self, row: DealRow, *, attachments: dict[str, bytes] | None = None) -> Deal:
+        return thaw(row.form_json, attachments=attachments)
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.ws.root))
+        except ValueError:
+            return str(path)
+
+    def at_root(self, rel: str) -> Path:
+        return self.ws.root / rel

@@ -1,0 +1,102 @@
+"""Signing: the final contract with its approval sheet, «Ввод в Производство», and who is told."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from docgen.files import sha256_bytes, write_atomic
+from docgen.mail.notice import Notice, NoticeKind
+from docgen.render.context import Approval
+from docgen.store import DealRow
+from docgen.workflow import notices
+from docgen.workflow.dossier import approval_sheet_stem, final_contract_stem, handover_stem
+from docgen.workflow.services import Services
+from docgen.workflow.stages import DECISION_TITLES, ROLE_TITLES, Decision
+from docgen.workspace import Role
+
+
+def approvals_of(svc: Services, number: str) -> list[Approval]:
+    """Every decision the journal holds for the deal, oldest first, for the approval sheet."""
+    out = []
+    for entry in svc.store.journal(number):
+        if entry["action"] not in (Decision.APPROVED, Decision.RETURNED):
+            continue
+        role, decision = Role(entry["role"]), Decision(entry["action"])
+        out.append(Approval(
+            role=ROLE_TITLES[role], person=entry["actor"], decision=DECISION_TITLES[(role, decision)],
+            at=dt.datetime.fromisoformat(entry["at"]), comment="; ".join(entry["detail"].get("comments", [])),
+            version=entry["version"], sha256=entry["sha256"] or ""))
+    return out
+
+
+def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
+    """Write every document of a signed deal; return the notices to queue with the step's completion."""
+    deal = svc.deal_of(row)
+    dossier = svc.dossier(row)
+    approvals = approvals_of(svc, row.number)
+    sheet = svc.documents.approval_sheet(deal, number=row.number, version=row.version,
+                                         sha256=sha256_bytes(docx), approvals=approvals)
+    contract = dossier.root / f"{final_contract_stem(row.number)}.docx"
+    write_atomic(contract, docx)
+    write_atomic(dossier.root / f"{approval_sheet_stem(row.number)}.docx", sheet)
+    pdf = svc.documents.pdf(docx, title=f"Договор {row.number}", number=row.number, version=row.version,
+                            appendix=sheet)
+    if pdf is not None:
+        write_atomic(contract.with_suffix(".pdf"), pdf)
+    handover = _handover(svc, row, deal=deal, approvals=approvals)
+    files = _technical(svc, row)
+    return _signed_notices(svc, row, contract=contract, has_pdf=pdf is not None, handover=handover, files=files)
+
+
+def _handover(svc: Services, row: DealRow, *, deal, approvals: list[Approval]) -> list:
+    docx = svc.documents.handover(deal, number=row.number, version=row.version, approvals=approvals)
+    pdf = svc.documents.pdf(docx, title=f"Ввод в Производство {row.number}", number=row.number,
+                            version=row.version)
+    stem = handover_stem(row.number, row.buyer_name)
+    written = []
+    for folder in (svc.dossier(row).root, svc.ws.economics):
+        write_atomic(folder / f"{stem}.docx", docx)
+        if pdf is not None:
+            write_atomic(folder / f"{stem}.pdf", pdf)
+    written.append(svc.dossier(row).root / f"{stem}.docx")
+    if pdf is not None:
+        written.append(svc.dossier(row).root / f"{stem}.pdf")
+    return written
+
+
+def _technical(svc: Services, row: DealRow) -> list[str]:
+    """The deal's technical documents, copied for the Technical department."""
+    source = svc.dossier(row).attachments
+    if not source.is_dir():
+        return []
+    target = svc.ws.technical / row.number
+    names = []
+    for item in sorted(source.iterdir()):
+        if item.is_file():
+            target.mkdir(parents=True, exist_ok=True)
+            if not (target / item.name).exists():
+                write_atomic(target / item.name, item.read_bytes())
+            names.append(item.name)
+    return names
+
+
+def _signed_notices(svc: Services, row: DealRow, *, contract, has_pdf: bool, handover: list,
+                    files: list[str]) -> list[Notice]:
+    dossier = svc.dossier(row)
+    people = svc.settings.people
+    division = svc.settings.divisions[row.division]
+    final = [contract.with_suffix(".pdf") if has_pdf else contract]
+    common = {"ws": svc.ws, "row": row, "dossier": dossier.letters}
+    out = [
+        notices.notice(NoticeKind.SIGNED, event="signed", to=[notices.manager_address(row)], folder=dossier.root,
+                       attachments=final, **common),
+        notices.notice(NoticeKind.HANDOVER, event="handover", to=[people.economics, division.support],
+                       folder=svc.ws.economics, attachments=handover, support=division.support, **common),
+        notices.notice(NoticeKind.ORIGINALS, event="originals", to=[people.finance], folder=dossier.root,
+                       originals=[f"Договор {row.number} — 2 экз., подписанные сторонами",
+                                  f"Лист согласования к договору {row.number}"], **common),
+    ]
+    if files:
+        out.append(notices.notice(NoticeKind.TECHNICAL, event="technical", to=[people.technical],
+                                  folder=svc.ws.technical / row.number, files=files, **common))
+    return out
