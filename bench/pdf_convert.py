@@ -69,7 +69,8 @@ def main(count: int = 20) -> None:
     kept_rate, one_rate = count / sum(kept_spans), count / sum(one_spans)
     warm_rate = (count - 1) / sum(kept_spans[1:]) if count > 1 else kept_rate
     print(f"pdf: document: {docx.name}, {count} conversions each")
-    print(f"pdf: kept-running LibreOffice:         {kept_rate:6.2f} PDFs/s (first one, with start-up: {kept_spans[0]:.2f} s)")
+    print(f"pdf: kept-running LibreOffice:         {kept_rate:6.2f} PDFs/s "
+          f"(first one, with start-up: {kept_spans[0]:.2f} s)")
     print(f"pdf: kept-running, once started:       {warm_rate:6.2f} PDFs/s")
     print(f"pdf: one soffice --convert-to per file: {one_rate:6.2f} PDFs/s")
     print(f"pdf: ratio {kept_rate / one_rate:.1f}x (aim >= {AIM:g}x)")

@@ -215,6 +215,8 @@ class OneShotConverter:
     def convert(self, docx: Path, pdf: Path) -> None:
         check_docx(docx)
         with self._lock:
+            if self._profile_lock.closed:
+                raise ConversionError("Конвертер PDF закрыт: PDF-версия не создана")
             outdir = Path(tempfile.mkdtemp(prefix=".docgen-pdf-", dir=_target_folder(pdf)))
             try:
                 self._run(docx.resolve(), outdir)
@@ -313,9 +315,12 @@ def serve(office, desktop):
         request = json.loads(line)
         if request["op"] == "quit":
             try:
-                desktop.terminate()
-                office.wait(timeout=float(request.get("grace", 3)))
+                desktop.terminate()  # the bridge may drop before the call returns: fine
             except Exception:
+                pass
+            try:
+                office.wait(timeout=float(request.get("grace", 3)))
+            except subprocess.TimeoutExpired:
                 pass
             reply(status="bye")
             return
@@ -372,7 +377,7 @@ class _Office:
     def start(cls, *, python: str, soffice: str, profile: Path, timeout: float) -> _Office:
         port = _free_port()
         argv = [soffice, *_office_flags(profile), f"--accept=socket,host=127.0.0.1,port={port};urp;"]
-        with (profile.parent / f"{profile.name}.log").open("wb") as log_file:
+        with _office_log(profile) as log_file:
             proc = subprocess.Popen(
                 [python, "-c", _WORKER, str(timeout), str(port), *argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=log_file, start_new_session=True, env=_worker_env(), bufsize=0,
@@ -441,6 +446,13 @@ class _Office:
                 pipe.close()
         self._proc.wait()
         _wait_group_gone(self._proc.pid, timeout=CLOSE_TIMEOUT)
+
+
+def _office_log(profile: Path) -> IO[bytes]:
+    """LibreOffice's own output, kept across restarts (a crash is explained there) up to ~1 MB."""
+    path = profile.parent / f"{profile.name}.log"
+    big = path.exists() and path.stat().st_size > 1_000_000
+    return path.open("wb" if big else "ab")
 
 
 def _free_port() -> int:
