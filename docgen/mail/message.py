@@ -27,6 +27,7 @@ DEAL_HEADER = "X-Docgen-Deal"
 
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9.-]+")
 _UNSAFE_NAME = re.compile(r"[^\w.-]+")
+_HEAD_BYTES = 32 * 1024
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,10 @@ def _free_name(folder: Path, stem: str, msgid: str) -> Path:
 
 
 def _message_id_of(path: Path) -> str:
+    # Headers come first and ours are short: the head of the file is enough, however big the attachment.
     try:
         with path.open("rb") as fh:
-            return str(BytesHeaderParser(policy=policy.default).parse(fh)["Message-ID"] or "")
+            head = fh.read(_HEAD_BYTES)
+        return str(BytesHeaderParser(policy=policy.default).parsebytes(head)["Message-ID"] or "")
     except OSError:
         return ""
