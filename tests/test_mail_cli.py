@@ -1,0 +1,63 @@
+"""`docgen mail`: the table of notices, and --retry sending what waits."""
+
+from __future__ import annotations
+
+import pytest
+
+from docgen.cli import main
+from docgen.mail import MailOutbox, NoticeKind, build_notice
+from docgen.mail.outbox import DB_NAME, connect
+from docgen.settings import load_settings
+from docgen.workspace import Workspace
+
+CONTEXT = {"deal": "2026-0007", "version": 1, "client": "ООО «Ромашка & Ко»", "inn": "5027012348",
+           "total": "1\u00a0000,00", "manager": "Петров", "folder": "outbox/director/"}
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(list(argv))
+    return exited.value.code, capsys.readouterr().out
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")
+    for name in ("DOCGEN_SMTP__HOST", "DOCGEN_ROOT"):
+        monkeypatch.delenv(name, raising=False)
+    ws = Workspace(tmp_path, load_settings(tmp_path, {}))
+    conn = connect(ws.state / DB_NAME)
+    outbox = MailOutbox(conn)
+    outbox.ensure_schema()
+    conn.execute("BEGIN")
+    outbox.enqueue(build_notice(NoticeKind.SIGNATURE, ws=ws, event_id="2026-0007/v1/signature", to=["d@x.ru"],
+                                context=CONTEXT, deal="2026-0007"))
+    outbox.enqueue(build_notice(NoticeKind.SIGNATURE, ws=ws, event_id="2026-0008/v1/signature", to=["[не адрес]"],
+                                context=CONTEXT, deal="2026-0008"))
+    conn.execute("COMMIT")
+    conn.close()
+    return tmp_path
+
+
+def test_listing_shows_what_is_queued(root, capsys):
+    code, out = run(capsys, "--root", str(root), "mail")
+    assert code == 0
+    assert "Сделка" in out and "Состояние" in out and "на подпись" in out
+    assert out.count("в очереди") == 2 and "В очереди: 2, отправлено: 0, с ошибкой: 0." in out
+
+
+def test_retry_sends_now_and_reports_what_did_not_go(root, capsys):
+    code, out = run(capsys, "--root", str(root), "mail", "--retry")
+    assert code == 1  # one notice has no valid address
+    assert "Отправлено писем: 1 из 2." in out
+    assert "[не адрес]" in out and "Нет ни одного верного адреса" in out
+    assert "В очереди: 0, отправлено: 1, с ошибкой: 1." in out
+    assert len(list((root / "outbox" / "mail").glob("*-signature-2026-0007.eml"))) == 1
+    code, out = run(capsys, "--root", str(root), "mail", "--deal", "2026-0007")
+    assert code == 0 and "2026-0008" not in out and "отправлено" in out
+
+
+def test_an_empty_workspace_has_no_letters(tmp_path, capsys):
+    code, out = run(capsys, "--root", str(tmp_path), "mail")
+    assert code == 0 and "Писем пока нет." in out
+    assert (tmp_path / ".docgen" / DB_NAME).exists()
