@@ -532,35 +532,38 @@ def approval_sheet(path: Path) -> None:
 
 def client_transfer(path: Path) -> None:
     b = Builder(footer="Соглашение о передаче клиента {{ client.name }} от {{ date | date_short }}")
-    b.title("СОГЛАШЕНИЕ")
+    b.title("СОГЛАШЕНИЕ № {{ number }}")
     b.center("о передаче клиента", bold=True)
     b.place_and_date("{{ company.city }}", "{{ date | date_ru }}")
-    b.para("**{{ giver.name }}**, {{ giver.position }}, далее — «Передающий», с одной стороны, и "
-           "**{{ taker.name }}**, {{ taker.position }}, далее — «Принимающий», с другой стороны, работники "
+    b.para("**{{ employee.name }}**, {{ employee.position }}, далее — «Передающий», с одной стороны, и "
+           "**{{ manager.name }}**, {{ manager.position }}, далее — «Принимающий», с другой стороны, работники "
            "{{ company.name }}, заключили настоящее соглашение о нижеследующем:")
-    b.para("1. Передающий передаёт, а Принимающий принимает ведение клиента:")
+    b.para("1. Передающий передаёт, а Принимающий принимает ведение клиента:", keep=True)
     b.table(["Сведения", "Значение"], widths=[5, 12], rows=[
         ["Клиент", "{{ client.name }}"],
         ["ИНН", "{{ client.inn }}"],
         ["Контактное лицо", "{{ client.contact or '—' }}"],
     ])
-    b.para("2. Открытые сделки по клиенту, ведение которых переходит к Принимающему:")
+    b.para("2. Открытые сделки по клиенту, ведение которых переходит к Принимающему:", keep=True)
     b.tag("{%p if deals %}")
     b.table(["№", "Сделка", "Предмет", "Сумма, руб."], widths=[0.9, 3, 9.6, 3.5], numeric={3},
             loop=("d in deals", ["{{ loop.index }}", "{{ d.number }}", "{{ d.summary }}", "{{ d.amount | money }}"]))
     b.tag("{%p else %}")
-    b.para("открытых сделок нет.", indent=False)
+    b.para("Открытых сделок нет.", indent=False)
     b.tag("{%p endif %}")
     b.para("3. С {{ transfer_date | date_ru }} Принимающий ведёт клиента: переговоры, переписку, согласование "
            "договоров и сопровождение сделок. Передающий в течение 3 (трёх) рабочих дней передаёт Принимающему "
            "досье клиента, переписку и документы по сделкам и сообщает клиенту о смене менеджера.")
-    b.para("4. {{ reason }}")
+    b.para("4. Основание передачи: {{ reason }}")
     b.para("5. Соглашение составлено в двух экземплярах, по одному для каждого из подписавших; копия передаётся "
            "руководителю направления.")
-    two_columns(b, [(["**Передал**", "{{ giver.position }}", "", "______________ / {{ giver.name | initials }} /"],
-                     ["**Принял**", "{{ taker.position }}", "", "______________ / {{ taker.name | initials }} /"])])
-    b.para("")
+    two_columns(b, [(["**Передал**", "{{ employee.position }}", "",
+                      "______________ / {{ employee.name | initials }} /"],
+                     ["**Принял**", "{{ manager.position }}", "",
+                      "______________ / {{ manager.name | initials }} /"])])
+    b.tag("{%p if approver %}")
     b.para("Согласовано: {{ approver.position }} ______________ / {{ approver.name | initials }} /", indent=False)
+    b.tag("{%p endif %}")
     b.save(path)
 
 

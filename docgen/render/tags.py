@@ -92,8 +92,11 @@ def tag_using(source: str, name: str) -> str:
 
 _SYNTAX = (
     (re.compile(r"unexpected char '(.+?)'"), "недопустимый символ «{0}» внутри тега"),
-    (re.compile(r"Encountered unknown tag '(\w+)'"), "неизвестный тег «{0}» (или лишний end-тег без начала)"),
-    (re.compile(r"Unexpected end of template.*'(\w+)'"), "шаблон кончился, а блок не закрыт: нет «{0}»"),
+    (re.compile(r"Encountered unknown tag '(\w+)'.*closed is '(\w+)'"),
+     "тег «{0}» не на месте: сначала нужно закрыть блок «{1}» тегом «end{1}»"),
+    (re.compile(r"Encountered unknown tag '(\w+)'"), "неизвестный тег «{0}» (или end-тег без начала блока)"),
+    (re.compile(r"Unexpected end of template.*closed is '(\w+)'"),
+     "шаблон кончился, а блок «{0}» не закрыт: нет тега «end{0}»"),
     (re.compile(r"Unexpected end of template"), "шаблон кончился посреди незакрытого тега или блока"),
     (re.compile(r"No filter named '(\w+)'"), "нет фильтра «{0}»"),
     (re.compile(r"No test named '(\w+)'"), "нет проверки «{0}»"),

@@ -1,0 +1,63 @@
+"""Commands about document templates: `docgen templates check` and `docgen transfer-client`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from docgen.cli import Env, app, err, out
+from docgen.errors import FormError
+
+templates_app = typer.Typer(help="Шаблоны документов: проверка.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(templates_app, name="templates")
+
+
+def _say(text: str, *, error: bool = False) -> None:
+    (err if error else out).print(text, markup=False, highlight=False)
+
+
+@templates_app.command("check")
+def check(ctx: typer.Context) -> None:
+    """Проверить все шаблоны рабочего пространства: синтаксис тегов и имена, которых у сделки нет."""
+    from docgen.render.check import check_workspace
+
+    env: Env = ctx.obj
+    checked, problems = check_workspace(env.workspace, today=dt.date.today())
+    if not checked:
+        _say(f"Шаблонов нет: {env.workspace.contract_templates} и {env.workspace.handover_templates} пусты.",
+             error=True)
+        raise typer.Exit(1)
+    for problem in problems:
+        _say(("— " if problem.fatal else "  замечание: ") + problem.message)
+    fatal = [p for p in problems if p.fatal]
+    broken = sorted({p.template for p in fatal})
+    if fatal:
+        _say(f"Проверено шаблонов: {len(checked)}; с ошибками: {len(broken)} ({', '.join(broken)}), "
+             f"ошибок: {len(fatal)}.")
+        raise typer.Exit(1)
+    _say(f"Проверено шаблонов: {len(checked)}; все в порядке: {', '.join(p.name for p in checked)}.")
+
+
+@app.command("transfer-client")
+def transfer_client(
+    ctx: typer.Context,
+    form: Annotated[Path, typer.Argument(help="форма соглашения (YAML или JSON), образец — templates/forms/client-transfer.yaml")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="куда записать соглашение DOCX")],
+) -> None:
+    """Соглашение о передаче клиента штатному Клиент-менеджеру — документ DOCX из формы."""
+    from docgen.files import write_atomic
+    from docgen.render.transfer import describe, read_transfer_form, render_transfer
+
+    env: Env = ctx.obj
+    try:
+        data = read_transfer_form(form, max_bytes=env.settings.limits.max_form_bytes)
+    except FormError as exc:
+        _say(f"Форма «{form.name}» не принята:", error=True)
+        for fault in exc.faults:
+            _say(f"— {describe(fault)}", error=True)
+        raise typer.Exit(1) from None
+    write_atomic(output, render_transfer(data, ws=env.workspace))
+    _say(f"Соглашение записано: {output}")
