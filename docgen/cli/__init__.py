@@ -60,7 +60,7 @@ def _root(
     ctx.obj = Env(root=root.resolve())
 
 
-_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail")
+_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates")
 
 
 def _register() -> None:
