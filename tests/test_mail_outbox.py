@@ -20,6 +20,7 @@ from docgen.settings import load_settings
 from docgen.workspace import Workspace
 
 T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+STAMP = f"{T0.astimezone():%Y%m%d-%H%M%S}"  # file names carry the local time of the Date header
 
 
 class Clock:
@@ -175,11 +176,14 @@ def test_a_server_down_defers_the_whole_batch_without_trying_each(conn, outbox, 
 def test_a_notice_taken_by_another_sender_is_skipped(conn, outbox, clock):
     enqueue(conn, outbox, notice(1))
     [row] = outbox.due(clock())
-    assert outbox.claim(row, until=clock() + dt.timedelta(minutes=5))
-    assert not outbox.claim(row, until=clock() + dt.timedelta(minutes=5))
-    assert outbox.due(clock()) == []
-    clock.advance(301)  # a sender that died mid-send: due again after its lease
+    lease = clock() + dt.timedelta(minutes=5)
+    assert outbox.claim(row, now=clock(), until=lease)
+    assert not outbox.claim(row, now=clock(), until=lease)
+    assert outbox.due(clock()) == [] and outbox.due(clock(), force=True) == []  # not even for --retry
+    clock.advance(301)  # a sender that died mid-send: free again after its lease
     assert [r.event_id for r in outbox.due(clock())] == [row.event_id]
+    outbox.mark_sent(row.event_id, at=clock())
+    assert not outbox.claim(row, now=clock(), until=clock() + dt.timedelta(minutes=5))
 
 
 def test_an_unexpected_error_is_recorded_and_the_loop_goes_on(conn, outbox, clock, ws):
@@ -225,7 +229,7 @@ def test_spool_is_the_default_and_its_files_parse_back(conn, outbox, clock, ws, 
     sender = MailSender(outbox, transport_for(ws), ws=ws, clock=clock, log=logging.getLogger("test"))
     assert sender.deliver_due() == 2
     files = sorted(ws.mail_spool.glob("*.eml"))
-    assert [f.name for f in files] == ["20261120-090000-review-2026-0001.eml", "20261120-090000-review-2026-0002.eml"]
+    assert [f.name for f in files] == [f"{STAMP}-review-2026-0001.eml", f"{STAMP}-review-2026-0002.eml"]
     assert not list(ws.mail_spool.glob(".*"))  # no temp files left behind
     parsed = BytesParser(policy=policy.default).parsebytes(files[0].read_bytes())
     assert parsed["Subject"] == "Сделка 2026-0001"
@@ -243,4 +247,4 @@ def test_spool_rewrites_its_own_file_and_never_overwrites_another(ws, conn, outb
     outbox.conn.execute("UPDATE mail_notices SET status = 'failed'")
     assert sender.deliver_due(force=True) == 2
     names = sorted(f.name for f in ws.mail_spool.glob("*.eml"))
-    assert names == ["20261120-090000-review-2026-0001-2.eml", "20261120-090000-review-2026-0001.eml"]
+    assert names == [f"{STAMP}-review-2026-0001-2.eml", f"{STAMP}-review-2026-0001.eml"]

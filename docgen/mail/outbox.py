@@ -28,6 +28,7 @@ _SCHEMA = (
         attempts    INTEGER NOT NULL DEFAULT 0,
         created_at  TEXT NOT NULL,             -- UTC ISO-8601, so text order is time order
         next_try    TEXT,
+        lease_until TEXT,                      -- a sender is sending it until then (another must not)
         sent_at     TEXT,
         last_error  TEXT NOT NULL DEFAULT '',
         problems    TEXT NOT NULL DEFAULT '[]' -- JSON list: refused or invalid recipients, lost attachments
@@ -35,6 +36,9 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS mail_notices_due ON mail_notices (status, next_try)",
     "CREATE INDEX IF NOT EXISTS mail_notices_deal ON mail_notices (deal)",
 )
+
+
+_FREE = "(lease_until IS NULL OR lease_until <= ?)"
 
 
 class MailStatus(StrEnum):
@@ -104,22 +108,25 @@ class MailOutbox:
 
     def due(self, now: dt.datetime, *, force: bool = False) -> list[QueuedNotice]:
         """Queued notices whose next try has come; `force`: every queued and failed one, now."""
+        stamp = _stamp(now)
         if force:
-            where, args = "status IN ('queued', 'failed')", ()
+            where, args = "status IN ('queued', 'failed')", (stamp,)
         else:
-            where, args = "status = 'queued' AND next_try <= ?", (_stamp(now),)
-        rows = self.conn.execute(f"SELECT * FROM mail_notices WHERE {where} ORDER BY next_try, seq", args)
+            where, args = "status = 'queued' AND next_try <= ?", (stamp, stamp)
+        rows = self.conn.execute(f"SELECT * FROM mail_notices WHERE {where} AND {_FREE} ORDER BY next_try, seq",
+                                 args)
         return [_queued(row) for row in _dicts(rows)]
 
-    def claim(self, item: QueuedNotice, *, until: dt.datetime) -> bool:
-        """Take `item` for sending until `until`; False when another process took or changed it first.
+    def claim(self, item: QueuedNotice, *, now: dt.datetime, until: dt.datetime) -> bool:
+        """Take `item` for sending until `until`; False when another sender (the watcher, or
+        `docgen mail --retry`) holds it or it was sent meanwhile.
 
-        A sender that dies mid-send leaves the notice due again at `until`, so nothing is lost.
+        A sender that dies mid-send leaves the notice free again at `until`, so nothing is lost.
         """
         with self._own_transaction():
             cur = self.conn.execute(
-                "UPDATE mail_notices SET next_try = ? WHERE event_id = ? AND status = ? AND next_try IS ?",
-                (_stamp(until), item.event_id, str(item.status), _stamp_or_none(item.next_try)),
+                f"UPDATE mail_notices SET lease_until = ? WHERE event_id = ? AND status = ? AND {_FREE}",
+                (_stamp(until), item.event_id, str(item.status), _stamp(now)),
             )
         return cur.rowcount == 1
 
@@ -127,7 +134,8 @@ class MailOutbox:
         """The server accepted the notice; `problems` are recipients it refused or files that were gone."""
         with self._own_transaction():
             self.conn.execute(
-                """UPDATE mail_notices SET status = 'sent', sent_at = ?, next_try = NULL, last_error = '',
+                """UPDATE mail_notices SET status = 'sent', sent_at = ?, next_try = NULL, lease_until = NULL,
+                   last_error = '',
                    attempts = attempts + 1, problems = ? WHERE event_id = ?""",
                 (_stamp(at), json.dumps(list(problems), ensure_ascii=False), event_id),
             )
@@ -138,8 +146,8 @@ class MailOutbox:
         status = MailStatus.QUEUED if next_try is not None else MailStatus.FAILED
         with self._own_transaction():
             self.conn.execute(
-                """UPDATE mail_notices SET status = ?, next_try = ?, last_error = ?, attempts = attempts + 1,
-                   problems = ? WHERE event_id = ?""",
+                """UPDATE mail_notices SET status = ?, next_try = ?, lease_until = NULL, last_error = ?,
+                   attempts = attempts + 1, problems = ? WHERE event_id = ?""",
                 (str(status), _stamp_or_none(next_try), error,
                  json.dumps(list(problems), ensure_ascii=False), event_id),
             )

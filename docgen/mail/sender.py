@@ -65,8 +65,8 @@ class MailSender:
 
     def _attempt(self, item: QueuedNotice) -> int:
         """1 when sent; records any failure on the notice. Re-raises a whole-server failure."""
-        lease = self.clock() + dt.timedelta(seconds=self._smtp.timeout * 4 + 60)
-        if not self.outbox.claim(item, until=lease):
+        now = self.clock()
+        if not self.outbox.claim(item, now=now, until=now + dt.timedelta(seconds=self._smtp.timeout * 4 + 60)):
             return 0  # another sender (docgen mail --retry) has it
         try:
             self._deliver(item)
