@@ -162,8 +162,17 @@ def _claim_profile(root: Path, kind: str) -> tuple[Path, IO[bytes]]:
         except BlockingIOError:
             handle.close()
             continue
+        except OSError:  # a share without locks (NFS without lockd, some SMB mounts): go local
+            handle.close()
+            return _claim_local_profile(kind)
         return root / f"{kind}-{slot}", handle
     raise ConversionError(f"Все профили LibreOffice в {root} заняты: PDF-версия не создана")
+
+
+def _claim_local_profile(kind: str) -> tuple[Path, IO[bytes]]:
+    """A fresh profile in the local temp folder, ours alone by its unique name."""
+    folder = Path(tempfile.mkdtemp(prefix=f"docgen-libreoffice-{kind}-"))
+    return folder / "profile", (folder / "profile.lock").open("wb")
 
 
 def _kill_group(pgid: int) -> None:
