@@ -6,6 +6,10 @@ KeptConverter runs a small worker under a uno-capable Python (Debian's python3-u
 Python LibreOffice ships); the worker starts soffice with a private profile on a free port,
 then converts one document per JSON line it reads. Worker and soffice share one process
 group, so a timeout, a crash or close() ends both with a single killpg.
+
+Not the unoserver package: its server did not notice a LibreOffice that died
+(unoconv/unoserver#135) and a hung conversion blocked it until killed by hand
+(unoconv/unoserver#50); supervising soffice is the point here, so we own that loop.
 """
 
 from __future__ import annotations
@@ -135,7 +139,8 @@ def _temp_beside(pdf: Path) -> Path:
 
 
 def _finish(made: Path, pdf: Path, docx: Path) -> None:
-    """Put a real PDF under its final name; LibreOffice can report success and write nothing."""
+    """Put a real PDF under its final name; LibreOffice can report success and write nothing
+    (freedomofpress/dangerzone#370: --convert-to exits 0 with no output)."""
     try:
         with made.open("rb") as fh:
             head = fh.read(5)
