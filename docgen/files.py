@@ -103,3 +103,21 @@ def move_into(source: Path, target: Path, *, content: bytes | None = None) -> No
         write_atomic(target, source.read_bytes())
         source.unlink()
     _sync_folder(target.parent)
+
+
+# Names docgen's own writers give a file until it is complete (write_atomic, the mail spool).
+PARTIAL_PATTERNS = ("~$*.part", ".*.eml.tmp")
+
+
+def sweep_partials(folders: list[Path]) -> list[Path]:
+    """Remove what a killed docgen left half-written under its temporary names; never a user's file."""
+    removed = []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for pattern in PARTIAL_PATTERNS:
+            for path in folder.rglob(pattern):
+                if path.is_file():
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+    return removed

@@ -7,6 +7,7 @@ import logging
 import threading
 from logging.handlers import RotatingFileHandler
 
+from docgen.files import sweep_partials
 from docgen.layout import folders
 from docgen.mail.outbox import MailOutbox, connect
 from docgen.mail.sender import MailSender
@@ -57,6 +58,8 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
     """Watch until `stop` is set (or, with `once`, until nothing is pending); always closes cleanly."""
     for folder in folders(ws):
         folder.mkdir(parents=True, exist_ok=True)
+    for path in sweep_partials([ws.inbox, ws.outbox, ws.clients, ws.registers]):
+        log.info("убран недописанный файл прерванной работы: %s", path.relative_to(ws.root))
     workflow = open_service(ws, log)
     sender = MailSender(MailOutbox(connect(ws.state / DB_NAME)), transport or transport_for(ws), ws=ws,
                         clock=lambda: dt.datetime.now(dt.UTC), log=log)

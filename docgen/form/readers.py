@@ -28,10 +28,6 @@ class RawForm:
 
 def read_form(path: Path, *, max_bytes: int) -> RawForm:
     """Read `path`; FormUnreadable with a Russian reason when it is not a form."""
-    suffix = path.suffix.lower()
-    if suffix not in ACCEPTED_SUFFIXES:
-        raise FormUnreadable(path.name, f"файлы «{suffix or 'без расширения'}» не принимаются; "
-                             "нужна форма YAML, JSON, карточка XLSX или ZIP с формой и вложениями")
     size = path.stat().st_size
     if size > max_bytes:
         raise FormUnreadable(path.name, f"файл слишком большой: {size:,} байт при пределе {max_bytes:,}".replace(",", " "))
@@ -40,6 +36,9 @@ def read_form(path: Path, *, max_bytes: int) -> RawForm:
 
 def parse_form(name: str, content: bytes, *, max_bytes: int) -> RawForm:
     suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in ACCEPTED_SUFFIXES:
+        raise FormUnreadable(name, f"файлы «{suffix or 'без расширения'}» не принимаются; "
+                             "нужна форма YAML, JSON, карточка XLSX или ZIP с формой и вложениями")
     if not content.strip():
         raise FormUnreadable(name, "файл пуст")
     if suffix == ".zip":

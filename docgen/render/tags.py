@@ -105,8 +105,13 @@ _SYNTAX = (
 )
 
 
+_TOKENS = {"end of print statement": "}}", "end of statement block": "%}", "end of template": "конец шаблона"}
+
+
 def syntax_message(message: str) -> str:
     """jinja2's syntax message in Russian where it is a common one, else as it is."""
+    for token, shown in _TOKENS.items():
+        message = message.replace(f"'{token}'", f"'{shown}'")
     for pattern, text in _SYNTAX:
         found = pattern.search(message)
         if found:
