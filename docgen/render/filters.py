@@ -129,6 +129,7 @@ def _morph() -> Any:
     return pymorphy3.MorphAnalyzer()
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat on every document; inflecting them is not free
 def gender(name: Any) -> str:
     """«male» or «female» by the patronymic and first name (pytrovich's detector); male when unsure."""
     from pytrovich.enums import Gender
@@ -163,6 +164,7 @@ def named(party_name: Any, signatory: Any = None) -> str:
     return "именуемое"
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat on every document; inflecting them is not free
 def genitive_name(name: Any) -> str:
     """«Иванов Иван Иванович» → «Иванова Ивана Ивановича» (gender detected from the name itself)."""
     from pytrovich.enums import Case, Gender, NamePart
@@ -181,6 +183,7 @@ def genitive_name(name: Any) -> str:
     return " ".join(out)
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat on every document; inflecting them is not free
 def genitive_position(position: Any) -> str:
     """«Генеральный директор» → «Генерального директора»: the leading adjectives and the head noun
     are inflected, the rest («по развитию», «филиала») is kept; unknown words stay as written."""
@@ -227,6 +230,7 @@ def _cap_like(original: str, new: str) -> str:
     return new[:1].upper() + new[1:] if original[:1].isupper() else new
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat on every document; inflecting them is not free
 def looks_like_person(value: Any) -> bool:
     """A full name rather than a position: capitalised words, one of them a first name or patronymic."""
     parts = _name_parts(value)
