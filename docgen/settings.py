@@ -147,6 +147,15 @@ class DocumentsSettings(Section):
     pdf_timeout: float = Field(120.0, description="секунд на один PDF, после чего LibreOffice перезапускается")
 
 
+class ArchiveSettings(Section):
+    max_bytes: int = Field(
+        20_000_000_000, description="docgen verify: наибольший общий размер файлов архива после распаковки, байт"
+    )
+    max_ratio: int = Field(
+        200, description="docgen verify: наибольшая степень сжатия одного файла (больше — признак ZIP-бомбы)"
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one workspace."""
 
@@ -175,6 +184,7 @@ class Settings(BaseSettings):
     folders: FolderSettings = Field(default_factory=FolderSettings, description="папки рабочего пространства")
     watch: WatchSettings = Field(default_factory=WatchSettings, description="наблюдение за папками")
     documents: DocumentsSettings = Field(default_factory=DocumentsSettings, description="документы")
+    archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="архивные выгрузки")
 
     @classmethod
     def settings_customise_sources(
