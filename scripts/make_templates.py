@@ -5,8 +5,11 @@ Run: .venv/bin/python scripts/make_templates.py [TEMPLATES_DIR]   (default: temp
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -52,6 +55,7 @@ class Builder:
         fmt.space_after = Pt(3)
         fmt.line_spacing = 1.0
         self.doc.core_properties.author = "docgen"
+        self.doc.core_properties.created = self.doc.core_properties.modified = dt.datetime(2026, 1, 1)
         self.doc.core_properties.title = ""
         self.doc.core_properties.comments = ""
 
@@ -160,8 +164,20 @@ class Builder:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.doc.save(path)
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        path.write_bytes(_fixed_timestamps(buffer.getvalue()))
         print(f"записан {path}")
+
+
+def _fixed_timestamps(data: bytes) -> bytes:
+    """The same ZIP with every entry dated 1980-01-01, so rebuilding unchanged templates changes no byte."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0)), src.read(item),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _check_tags(text: str) -> None:
@@ -470,20 +486,7 @@ def production_launch(path: Path) -> None:
     b.heading("3. Поставка")
     b.para("Способ: {{ delivery.method_label }}{% if delivery.address %}, адрес: {{ delivery.address }}"
            "{% endif %}. Срок: **{{ delivery.term }}**.", indent=False)
-    b.heading("4. Оплата")
-    b.table(["№", "Платёж", "Доля, %", "Сумма, руб.", "Срок"], widths=[0.9, 4, 1.8, 3, 7.3], numeric={2, 3},
-            loop=("p in payments", ["{{ p.number }}", "{{ p.kind_label | capfirst }}", "{{ p.share | percent }}",
-                                    "{{ p.amount | money }}", "{{ p.term }}"]))
-    b.tag("{%p if before_production %}")
-    b.para("**До запуска в производство должно поступить {{ before_production_total | money }} руб. "
-           "({{ before_production_words }}):**", indent=False)
-    b.tag("{%p for p in before_production %}")
-    b.para("— {{ p.kind_label }} {{ p.share | percent }} % — {{ p.amount | money }} руб., {{ p.term }};",
-           indent=False)
-    b.tag("{%p endfor %}")
-    b.tag("{%p else %}")
-    b.para("**Предоплата не предусмотрена: производство запускается после подписания договора.**", indent=False)
-    b.tag("{%p endif %}")
+    handover_payments(b)
     b.heading("5. Техническая документация")
     b.para("{% if attachments %}{{ attachments | join('; ') }} — передана в Технический отдел"
            "{% else %}нет{% endif %}.", indent=False)
@@ -500,6 +503,23 @@ def production_launch(path: Path) -> None:
     b.para("Принял: Экономический отдел ______________ / ______________ /", indent=False)
     b.para("Клиента принял: ______________ / {{ support.name | initials }} /", indent=False)
     b.save(path)
+
+
+def handover_payments(b: Builder) -> None:
+    b.heading("4. Оплата")
+    b.table(["№", "Платёж", "Доля, %", "Сумма, руб.", "Срок"], widths=[0.9, 4, 1.8, 3, 7.3], numeric={2, 3},
+            loop=("p in payments", ["{{ p.number }}", "{{ p.kind_label | capfirst }}", "{{ p.share | percent }}",
+                                    "{{ p.amount | money }}", "{{ p.term }}"]))
+    b.tag("{%p if before_production %}")
+    b.para("**До запуска в производство должно поступить {{ before_production_total | money }} руб. "
+           "({{ before_production_words }}):**", indent=False)
+    b.tag("{%p for p in before_production %}")
+    b.para("— {{ p.kind_label }} {{ p.share | percent }} % — {{ p.amount | money }} руб., {{ p.term }};",
+           indent=False)
+    b.tag("{%p endfor %}")
+    b.tag("{%p else %}")
+    b.para("**Предоплата не предусмотрена: производство запускается после подписания договора.**", indent=False)
+    b.tag("{%p endif %}")
 
 
 def approvals_table(b: Builder) -> None:
