@@ -60,7 +60,7 @@ def _root(
     ctx.obj = Env(root=root.resolve())
 
 
-_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates")
+_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates", "docgen.cli.archive")
 
 
 def _register() -> None:

@@ -1,0 +1,1 @@
+"""Archive exports of deals and their verification: `docgen export` and `docgen verify`."""
