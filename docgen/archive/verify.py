@@ -116,7 +116,7 @@ def _manifest_info(infos: list[zipfile.ZipInfo]) -> zipfile.ZipInfo:
     for info in infos:
         if info.filename == MANIFEST_NAME:
             return info
-    raise ArchiveError(f"в архиве нет {MANIFEST_NAME}: это не архив docgen export, проверить его не по чему")
+    raise ArchiveError(f"в архиве нет {MANIFEST_NAME}: это не архив docgen export, или он обрезан или повреждён")
 
 
 def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int = MANIFEST_LIMIT) -> bytes:
