@@ -1,4 +1,4 @@
-"""Benchmark: `docgen export` of 1,000 signed deals and `docgen verify` of the archive, with its size against the dossiers'."""
+"""Benchmark: `docgen export` of 1,000 signed deals, `docgen verify` of it, the archive against the dossiers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import logging
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import replace

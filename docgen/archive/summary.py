@@ -55,9 +55,9 @@ def verify_summary(report: VerifyReport) -> str:
 
 
 def _section(title: str, items: list[str]) -> list[str]:
-    return [f"  {title}: {item}" for item in items[:LISTED]] + (
-        [f"  … и ещё {len(items) - LISTED}"] if len(items) > LISTED else [])
+    return _listed([f"{title}: {item}" for item in items])
 
 
 def _listed(items: list[str]) -> list[str]:
-    return [f"  {item}" for item in items[:LISTED]] + ([f"  … и ещё {len(items) - LISTED}"] if len(items) > LISTED else [])
+    more = [f"  … и ещё {len(items) - LISTED}"] if len(items) > LISTED else []
+    return [f"  {item}" for item in items[:LISTED]] + more

@@ -27,7 +27,9 @@ def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="файл архива .zip (обычно в archive/)")],
     deal: Annotated[str | None, typer.Option("--deal", help="номер сделки")] = None,
     client: Annotated[str | None, typer.Option("--client", help="ИНН клиента: все его сделки")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="с даты приёма сделки (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="с даты приёма сделки (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)")
+    ] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="по дату приёма сделки включительно")] = None,
     force: Annotated[bool, typer.Option("--force", help="заменить существующий файл архива")] = False,
 ) -> None:
