@@ -81,11 +81,14 @@ def free_name(folder: Path, name: str) -> Path:
     return candidate
 
 
-def move_into(source: Path, target: Path, *, content: bytes | None = None) -> None:
+def move_into(source: Path, target: Path, *, content: bytes | None = None, copy: bool = False) -> None:
     """Move `source` to `target`, idempotently: a repeat after a crash finds the work done.
 
     If `source` is gone, `target` must already hold it, or is written from `content`. If both
     exist with the same bytes (a crash between the copy and the removal), the source is dropped.
+    `copy` writes the target and then removes the source instead of renaming: a rename out of
+    a watched folder is an unpaired IN_MOVED_FROM, which watchdog holds for 0.5 s at the head
+    of its event queue (inotify_move_event_grouper), delaying every event behind it.
     """
     if source == target:
         return
@@ -95,6 +98,10 @@ def move_into(source: Path, target: Path, *, content: bytes | None = None) -> No
             write_atomic(target, content)
         return
     if target.exists() and sha256_file(target) == sha256_file(source):
+        source.unlink()
+        return
+    if copy:
+        write_atomic(target, source.read_bytes())
         source.unlink()
         return
     try:

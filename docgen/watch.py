@@ -52,6 +52,13 @@ class StabilityTracker:
         look = _stat(path)
         self._seen[path] = _Look(self.clock(), *(look or (-1, -1)))
 
+    def next_due(self) -> float | None:
+        """Seconds until the earliest candidate may be ready; None when there is none."""
+        if not self._seen:
+            return None
+        earliest = min(look.last_event for look in self._seen.values())
+        return max(0.0, earliest + self.settle - self.clock())
+
     def ready(self) -> list[Path]:
         now, out = self.clock(), []
         for path, look in list(self._seen.items()):
@@ -77,16 +84,18 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 
 class _Notice(FileSystemEventHandler):
-    """Puts the path of every created, modified or moved-in file on the queue; nothing more."""
+    """Puts the path of every created, modified or moved-in file on the queue and wakes the loop."""
 
-    def __init__(self, events: queue.Queue[Path]):
+    def __init__(self, events: queue.Queue[Path], wake: threading.Event):
         self.events = events
+        self.wake = wake
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.is_directory or event.event_type not in ("created", "modified", "moved", "closed"):
             return
         path = getattr(event, "dest_path", "") or event.src_path
         self.events.put(Path(path if isinstance(path, str) else path.decode()))
+        self.wake.set()
 
 
 class Watcher:
@@ -100,12 +109,14 @@ class Watcher:
         self.idle = idle
         self.rescan_hook = rescan_hook
         self.polling = polling
-        self.tracker = StabilityTracker(settle=settle)
+        # A polled share reports a growing file only once per poll: wait at least two polls.
+        self.tracker = StabilityTracker(settle=max(settle, 2 * poll_seconds) if polling else settle)
         self.poll_seconds = poll_seconds
         self.rescan_seconds = rescan_seconds
         self.log = log
         self.stop = stop or threading.Event()
         self.events: queue.Queue[Path] = queue.Queue()
+        self.wake = threading.Event()
 
     def run(self, *, once: bool = False) -> None:
         for folder in self.folders:
@@ -120,7 +131,7 @@ class Watcher:
 
     def _observe(self):
         observer = PollingObserver(timeout=self.poll_seconds) if self.polling else Observer()
-        handler = _Notice(self.events)
+        handler = _Notice(self.events, self.wake)
         for folder in self.folders:
             observer.schedule(handler, str(folder), recursive=False)
         observer.start()
@@ -141,7 +152,14 @@ class Watcher:
             if time.monotonic() >= next_rescan:
                 self.rescan()
                 next_rescan = time.monotonic() + self.rescan_seconds
-            self.stop.wait(0.05 if len(self.tracker) or once else 0.25)
+            self._sleep(until_rescan=next_rescan - time.monotonic())
+
+    def _sleep(self, *, until_rescan: float) -> None:
+        """Until an event, the next candidate's settle time, the rescan or a stop, whichever is first."""
+        due = self.tracker.next_due()
+        timeout = min(until_rescan, 0.25 if due is None else due + 0.01)  # 0.25: how soon a stop is seen
+        self.wake.wait(max(timeout, 0.0))
+        self.wake.clear()
 
     def rescan(self) -> None:
         """Every file waiting in the watched folders: at start-up and as a safety net for missed events.

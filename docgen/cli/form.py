@@ -41,12 +41,11 @@ def validate(
         return
     totals = deal.totals
     vat = f"НДС {totals.vat_rate} % — {format_money(totals.vat)}" if totals.vat_rate is not None else "без НДС"
-    out.print(
-        f"Форма «{file.name}» в порядке: {deal.form.buyer.name}, ИНН {deal.form.buyer.inn}.\n"
-        f"Без НДС {format_money(totals.subtotal)}; {vat}; итого {format_money(totals.total)} "
-        f"({totals.total_words}).",
-        markup=False, highlight=False,
-    )
+    text = (f"Форма «{file.name}» в порядке: {deal.form.buyer.name}, ИНН {deal.form.buyer.inn}.\n"
+            f"Без НДС {format_money(totals.subtotal)}; {vat}; итого {format_money(totals.total)} "
+            f"({totals.total_words}).")
+    # plain spaces in a terminal: the no-break spaces of documents only get in the way of grep
+    out.print(text.replace("\u00a0", " "), markup=False, highlight=False)
 
 
 @app.command()

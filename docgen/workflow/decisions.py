@@ -142,9 +142,10 @@ def finish_decision(svc: Services, step: Step) -> str:
     role, decision = Role(p["role"]), Decision(p["decision"])
     row = svc.store.deal(step.deal)
     dossier = svc.dossier(row)
-    move_into(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), content=step.content)
+    move_into(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), content=step.content, copy=True)
     if p["note"]:
-        move_into(svc.at_root(p["note"]), dossier.returns / f"v{p['reviewed']} {ROLE_TITLES[role]} {Path(p['note']).name}")
+        move_into(svc.at_root(p["note"]), dossier.returns / f"v{p['reviewed']} {ROLE_TITLES[role]} {Path(p['note']).name}",
+                  copy=True)
     _collect_drafts(svc, row, role=role, version=p["reviewed"])
     docx = svc.at_root(p["kept_as"]).read_bytes() if p["edited"] else _version_docx(svc, row, p["reviewed"])
     mails = []
@@ -231,7 +232,7 @@ def set_aside(svc: Services, path: Path, *, role: Role, why: str, content: bytes
 
 def finish_aside(svc: Services, step: Step) -> str:
     target = svc.at_root(step.payload["target"])
-    move_into(svc.at_root(step.payload["file"]), target, content=step.content)
+    move_into(svc.at_root(step.payload["file"]), target, content=step.content, copy=True)
     text = f"Файл «{step.source}» не принят: {step.payload['why']}.\n"
     write_atomic(target.with_name(target.name + ".why.txt"), text.encode("utf-8"))
     with svc.store.transaction():

@@ -114,7 +114,8 @@ def finish_intake(svc: Services, step: Step) -> str:
     raw = parse_form(step.source, step.content, max_bytes=max(len(step.content), 1) * 2)
     deal = svc.deal_of(row, attachments=raw.attachments)
     dossier = svc.dossier(row)
-    move_into(svc.at_root(step.payload["inbox"]), dossier.forms / f"v{step.version} {step.source}", content=step.content)
+    move_into(svc.at_root(step.payload["inbox"]), dossier.forms / f"v{step.version} {step.source}",
+              content=step.content, copy=True)
     for name, data in deal.attachments.items():
         write_atomic(dossier.attachments / name, data)
     stem = draft_stem(number=row.number, version=step.version, client=row.buyer_name)
@@ -174,7 +175,7 @@ def reject(svc: Services, path: Path, *, content: bytes, mtime_ns: int, faults: 
 
 def finish_reject(svc: Services, step: Step) -> str:
     target = svc.at_root(step.payload["target"])
-    move_into(svc.at_root(step.payload["inbox"]), target, content=step.content)
+    move_into(svc.at_root(step.payload["inbox"]), target, content=step.content, copy=True)
     write_atomic(target.with_name(target.name + ".errors.txt"), step.payload["report"].encode("utf-8"))
     now = svc.now()
     with svc.store.transaction():
