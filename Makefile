@@ -17,7 +17,6 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/docgen --root . validate templates/forms/example.yaml
 	$(BIN)/docgen --root . watch
 
 test: $(STAMP)

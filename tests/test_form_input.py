@@ -42,6 +42,7 @@ def _unreadable(path: Path, limit: int = LIMIT) -> str:
         ("list.yaml", b"- a\n- b\n", "ключ: значение"),
         ("scalar.json", b"42", "ключ: значение"),
         ("notes.docx", b"hello", "не принимаются"),
+        ("baddate.yaml", b"contract_date: 2026-13-45\n", "несуществующая дата"),
         ("card.xlsx", b"this is no workbook", "повреждён"),
         ("bundle.zip", b"PK\x03\x04garbage", "повреждён"),
     ],

@@ -73,6 +73,9 @@ def _parse_yaml(name: str, text: str) -> Any:
         return yamlload.load(text)
     except yamlload.AliasBomb as exc:
         raise FormUnreadable(name, f"в YAML {exc}") from None
+    except ValueError:  # PyYAML builds dates itself: 2026-13-45 fails inside the loader
+        raise FormUnreadable(name, "в YAML несуществующая дата (например, 13-й месяц или 31 февраля); "
+                             "дата пишется ГГГГ-ММ-ДД, например 2026-11-20") from None
     except yaml.constructor.ConstructorError as exc:
         raise FormUnreadable(name, f"в YAML недопустимая конструкция{_where(exc)}: {exc.problem}. "
                              "В форме допустимы только текст, числа, даты, списки и поля") from None
