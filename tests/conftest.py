@@ -31,3 +31,16 @@ def settings(tmp_path):
     from docgen.settings import load_settings
 
     return load_settings(tmp_path, {})
+
+
+class ManualClock:
+    """A clock the test moves by hand, for back-off and schedules without waiting."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)

@@ -87,3 +87,15 @@ def files(folder: Path, pattern: str = "*") -> list[Path]:
 def one(folder: Path, pattern: str) -> Path | None:
     found = files(folder, pattern)
     return found[0] if len(found) == 1 else None
+
+
+def stage_of(ws: Workspace, number: str) -> str:
+    """The stage the store gives a deal, or '' when there is no such deal."""
+    from docgen.store import open_store
+
+    store = open_store(ws.state)
+    try:
+        row = store.find_deal(number)
+        return row.stage if row else ""
+    finally:
+        store.close()

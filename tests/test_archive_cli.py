@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from service_kit import drop, make_workspace, one, service, wait_for
+from service_kit import drop, make_workspace, one, service, wait_for, stage_of
 from test_archive_kit import LOG, manifest_of, new_deal, rewrite, sign, signed_deal, workspace
 from docgen.archive.export import bound_name
 from docgen.render.pdfmarks import outline_titles
-from docgen.store import open_store
 from docgen.workflow.engine import close_workflow
 from docgen.workspace import Role
 
@@ -89,22 +88,13 @@ def _approve(ws, role: Role) -> None:
     draft.replace(ws.review(role) / "approved" / draft.name)
 
 
-def _stage(ws, number: str) -> str:
-    store = open_store(ws.state)
-    try:
-        row = store.find_deal(number)
-        return row.stage if row else ""
-    finally:
-        store.close()
-
-
 def test_export_while_the_service_runs_and_keeps_working(tmp_path, example_data):
     ws = make_workspace(tmp_path / "ws")
     with service(ws):
         drop(ws, "deal.yaml")
         for role in Role:
             _approve(ws, role)
-        wait_for(lambda: _stage(ws, "2026-0001") == "signed", what="signed")
+        wait_for(lambda: stage_of(ws, "2026-0001") == "signed", what="signed")
         dossier = next(ws.clients.glob("*/2026-0001"))
         wait_for(lambda: len(list((dossier / "Письма").glob("*.eml"))) >= 6, what="letters in the dossier")
         example_data["subject"]["summary"] += " (второй заказ)"
@@ -112,7 +102,7 @@ def test_export_while_the_service_runs_and_keeps_working(tmp_path, example_data)
         done = _docgen(ws, "export", "--deal", "2026-0001", "-o", str(tmp_path / "live.zip"), cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         # The service was not blocked: it still takes the next form while and after the export runs.
-        wait_for(lambda: _stage(ws, "2026-0002") == "lawyer", what="the service still working")
+        wait_for(lambda: stage_of(ws, "2026-0002") == "lawyer", what="the service still working")
     assert _docgen(ws, "verify", str(tmp_path / "live.zip"), cwd=tmp_path).returncode == 0
     names = zipfile.ZipFile(tmp_path / "live.zip").namelist()
     assert any("/Письма/" in n and n.endswith(".eml") for n in names)

@@ -11,6 +11,7 @@ from email.parser import BytesParser
 
 import pytest
 
+from conftest import ManualClock
 from docgen.mail import (
     MailOutbox, MailSender, MailStatus, Notice, NoticeKind, PermanentMailError, SpoolTransport,
     TransientMailError, retry_delay, transport_for,
@@ -23,15 +24,8 @@ T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 STAMP = f"{T0.astimezone():%Y%m%d-%H%M%S}"  # file names carry the local time of the Date header
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
+def Clock() -> ManualClock:  # noqa: N802 - reads as the class it returns
+    return ManualClock(T0)
 
 
 class ScriptedTransport:

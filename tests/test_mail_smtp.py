@@ -19,6 +19,7 @@ pytest.importorskip("aiosmtpd")
 from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
+from conftest import ManualClock
 from docgen.cli import main  # noqa: E402
 from docgen.mail import (  # noqa: E402
     MailOutbox, MailSender, MailStatus, NoticeKind, SmtpTransport, build_notice, mailbox, recipients_for,
@@ -42,15 +43,8 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
+def Clock() -> ManualClock:  # noqa: N802 - reads as the class it returns
+    return ManualClock(T0)
 
 
 class Collector:

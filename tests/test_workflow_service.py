@@ -13,19 +13,9 @@ import docx as python_docx
 import pytest
 from openpyxl import load_workbook
 
-from service_kit import drop, files, make_workspace, one, service, wait_for
-from docgen.store import open_store
+from service_kit import drop, files, make_workspace, one, service, wait_for, stage_of
 from docgen.workflow.register import REGISTER_NAME
 from docgen.workspace import Role
-
-
-def _stage(ws, number: str) -> str:
-    store = open_store(ws.state)
-    try:
-        row = store.find_deal(number)
-        return row.stage if row else ""
-    finally:
-        store.close()
 
 
 def _mails(ws) -> list[email.message.EmailMessage]:
@@ -50,10 +40,10 @@ def test_a_deal_from_the_inbox_to_production(tmp_path, polling, example_data):
     with service(ws, polling=polling):
         drop(ws, "deal.zip", source=bundle)
         _approve(ws, Role.LAWYER)
-        wait_for(lambda: _stage(ws, "2026-0001") == "finance", what="finance stage")
+        wait_for(lambda: stage_of(ws, "2026-0001") == "finance", what="finance stage")
         _approve(ws, Role.FINANCE)
         _approve(ws, Role.DIRECTOR)
-        wait_for(lambda: _stage(ws, "2026-0001") == "signed", what="signed")
+        wait_for(lambda: stage_of(ws, "2026-0001") == "signed", what="signed")
         dossier = wait_for(lambda: one(ws.clients, "*/2026-0001") or next(ws.clients.glob("*/2026-0001"), None))
         wait_for(lambda: len(_mails(ws)) >= 7, what="seven notices")
         wait_for(lambda: (ws.registers / REGISTER_NAME).exists())
@@ -88,7 +78,7 @@ def test_a_return_with_comments_and_a_corrected_resubmission(tmp_path, example_d
         returned = ws.review(Role.LAWYER) / "returned" / draft.name
         returned.with_suffix(".txt").write_text("Пеня покупателя завышена", encoding="utf-8")
         document.save(returned)
-        wait_for(lambda: _stage(ws, "2026-0001") == "returned", what="returned")
+        wait_for(lambda: stage_of(ws, "2026-0001") == "returned", what="returned")
         letter = wait_for(lambda: [m for m in _mails(ws) if "Возвращён" in m["Subject"]])[0]
         body = letter.get_body(("plain",)).get_content()
         assert "Уточните адрес поставки" in body and "Пеня покупателя завышена" in body
@@ -100,7 +90,7 @@ def test_a_return_with_comments_and_a_corrected_resubmission(tmp_path, example_d
     dossier = next(ws.clients.glob("*/2026-0001"))
     assert {p.name for p in files(dossier / "Формы")} == {"v1 deal.yaml", "v2 deal-fixed.yaml"}
     assert any("Пеня" in p.read_text(encoding="utf-8") for p in files(dossier / "Замечания"))
-    assert _stage(ws, "2026-0001") == "lawyer"
+    assert stage_of(ws, "2026-0001") == "lawyer"
 
 
 def test_an_edited_draft_becomes_the_next_version_and_both_are_kept(tmp_path):
@@ -133,7 +123,7 @@ def test_files_that_match_nothing_are_set_aside_with_a_reason(tmp_path):
     assert "не удалось определить сделку" in (aside / "письмо клиенту.docx.why.txt").read_text(encoding="utf-8")
     why = (ws.review(Role.FINANCE) / "unrecognized" / f"{draft.name}.why.txt").read_text(encoding="utf-8")
     assert "сейчас у юриста" in why
-    assert _stage(ws, "2026-0001") == "lawyer"
+    assert stage_of(ws, "2026-0001") == "lawyer"
 
 
 def test_the_same_form_twice_makes_one_deal(tmp_path):
@@ -145,7 +135,7 @@ def test_the_same_form_twice_makes_one_deal(tmp_path):
         report = wait_for(lambda: one(ws.rejected, "deal-again.yaml.errors.txt"), what="duplicate reported")
     assert "уже принята: сделка 2026-0001" in report.read_text(encoding="utf-8")
     assert (ws.rejected / "deal-again.yaml").is_file()
-    assert _stage(ws, "2026-0002") == ""
+    assert stage_of(ws, "2026-0002") == ""
 
 
 def test_an_invalid_form_is_rejected_with_a_report_and_the_manager_told(tmp_path, example_data):
