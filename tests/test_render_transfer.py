@@ -79,5 +79,5 @@ def test_cli(tmp_path):
 def test_impossible_yaml_date(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("date: 2026-13-45\n", encoding="utf-8")
-    with pytest.raises(FormUnreadable, match="даты пишутся как 2026-11-26"):
+    with pytest.raises(FormUnreadable, match="несуществующая дата"):
         read_transfer_form(bad, max_bytes=10**6)
