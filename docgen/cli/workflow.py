@@ -79,10 +79,13 @@ def _print_table(items: list[dict]) -> None:
     if not items:
         out.print("Сделок пока нет. Положите форму в inbox/.", markup=False)
         return
-    table = Table("Сделка", "Версия", "Клиент", "ИНН", "Сумма с НДС", "Этап", "Менеджер")
+    table = Table()
+    for heading, no_wrap in (("Сделка", True), ("Версия", True), ("Клиент", False), ("ИНН", True),
+                             ("Сумма с НДС", True), ("Этап", False), ("Менеджер", False)):
+        table.add_column(heading, no_wrap=no_wrap, justify="right" if heading == "Сумма с НДС" else "left")
     for it in items:
         table.add_row(it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
-                      format_money(Decimal(it["total"])), it["stage_title"], it["manager"])
+                      format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"], it["manager"])
     out.print(table)
 
 
