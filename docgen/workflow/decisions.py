@@ -19,6 +19,8 @@ from docgen.workflow.stages import DECISION_TITLES, ROLE_TITLES, STAGE_OF_ROLE, 
 from docgen.workspace import Role, Stage
 
 UNRECOGNIZED = "unrecognized"
+# A comments .txt copied together with its document may land first: give the document this long.
+NOTE_GRACE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,7 @@ class Submitted:
 def take_decision(svc: Services, path: Path, *, role: Role, decision: Decision) -> str:
     """Take one file from `<role>/approved/` or `<role>/returned/`."""
     if path.suffix.lower() == ".txt":
-        if any(path.with_suffix(s).exists() for s in (".docx", ".pdf", ".DOCX", ".PDF")):
-            return "примечания: будут взяты вместе с документом"
-        return set_aside(svc, path, role=role, why="файл примечаний без документа с тем же именем рядом; "
-                                                   "положите документ и примечания вместе")
+        return _take_note(svc, path, role=role)
     content = path.read_bytes()
     number, version = identify(path.name, content)
     row = svc.store.find_deal(number) if number else None
@@ -54,6 +53,37 @@ def take_decision(svc: Services, path: Path, *, role: Role, decision: Decision) 
     except WorkflowError as exc:
         return set_aside(svc, path, role=role, why=str(exc), content=content)
     return finish_decision(svc, step)
+
+
+def _take_note(svc: Services, path: Path, *, role: Role) -> str:
+    """A comments .txt: taken with its document; if it came late, added to the decision already made."""
+    if any(path.with_suffix(s).exists() for s in (".docx", ".pdf", ".DOCX", ".PDF")):
+        return "примечания: будут взяты вместе с документом"
+    if svc.clock().timestamp() - path.stat().st_mtime < NOTE_GRACE_SECONDS:
+        return "примечания: ждут документ с тем же именем (он мог ещё не докопироваться)"
+    number, version = identity_from_name(path.name)
+    step = svc.store.step(f"decision:{number}:v{version}:{role}") if number and version else None
+    if step is None or step.state != "done":
+        return set_aside(svc, path, role=role, why="файл примечаний без документа с тем же именем рядом; "
+                                                   "положите документ и примечания вместе")
+    return _late_note(svc, path, role=role, number=number, version=version)
+
+
+def _late_note(svc: Services, path: Path, *, role: Role, number: str, version: int) -> str:
+    row = svc.store.deal(number)
+    comments = text_comments(path.read_bytes())
+    target = free_name(svc.dossier(row).returns, f"v{version} {ROLE_TITLES[role]} {path.name}")
+    move_into(path, target, copy=True)
+    now = svc.now()
+    mail = notices.notice(NoticeKind.RETURNED, ws=svc.ws, row=row, event=f"note/{role}/{sha256_bytes(target.read_bytes())[:12]}",
+                          to=[notices.manager_address(row)], folder=target.parent, dossier=svc.dossier(row).letters,
+                          returned_by=ROLE_TITLES[role], comments=comments or ["(файл примечаний пуст)"])
+    with svc.store.transaction():
+        svc.store.journal_add(at=now, deal=number, version=version, actor=notices.role_person(
+            svc.settings, role, division=row.division), role=str(role), action="comments_added",
+            detail={"file": path.name, "comments": comments})
+        svc.outbox.enqueue(mail)
+    return f"примечания к решению по сделке {number} (версия {version}) добавлены в досье: {svc.rel(target)}"
 
 
 def identify(name: str, content: bytes) -> tuple[str | None, int | None]:

@@ -61,4 +61,5 @@ ACTION_TITLES = {
     "rejected": "форма не принята",
     "duplicate": "повторная подача той же формы",
     "unrecognized": "файл не распознан",
+    "comments_added": "добавлены примечания",
 }
