@@ -59,3 +59,17 @@ def test_an_old_note_for_no_decision_is_set_aside(tmp_path):
         assert "без документа" in why.read_text(encoding="utf-8")
     finally:
         close_workflow(wf)
+
+
+def test_a_form_above_the_size_limit_is_rejected_and_kept(tmp_path):
+    ws = make_workspace(tmp_path / "ws", extra="\n[limits]\nmax_form_bytes = 1000\n")
+    wf = _workflow(ws)
+    try:
+        big = ws.inbox / "big.yaml"
+        big.write_bytes(b"# padding\n" * 500)
+        assert "не принята" in wf.take(big)
+        assert (ws.rejected / "big.yaml").stat().st_size == 5000
+        assert "слишком большой: 5 000 байт при пределе 1 000" in (ws.rejected / "big.yaml.errors.txt").read_text(
+            encoding="utf-8")
+    finally:
+        close_workflow(wf)

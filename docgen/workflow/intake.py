@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from docgen.errors import Fault, FormError, FormInvalid, FormUnreadable
+from docgen.errors import Fault, FormError, FormInvalid
 from docgen.files import free_name, move_into, sha256_bytes, write_atomic
 from docgen.form.deal import Deal, accept, freeze
-from docgen.form.readers import RawForm, parse_form
+from docgen.form.readers import parse_form
 from docgen.form.report import line_of, render_report
 from docgen.mail.addresses import mailbox, parse_address
 from docgen.mail.notice import NoticeKind, build_notice
@@ -21,7 +21,11 @@ from docgen.workspace import Role, Stage
 
 def take_form(svc: Services, path: Path) -> str:
     """Take one file from the inbox; returns a short account for the log."""
-    content, mtime_ns = _read(svc, path)
+    stat, limit = path.stat(), svc.settings.limits.max_form_bytes
+    if stat.st_size > limit:  # too big to keep in the store: reject() moves the file itself
+        fault = Fault("", f"файл слишком большой: {stat.st_size:,} байт при пределе {limit:,}".replace(",", " "))
+        return reject(svc, path, content=b"", mtime_ns=stat.st_mtime_ns, faults=[fault])
+    content, mtime_ns = path.read_bytes(), stat.st_mtime_ns
     sha = sha256_bytes(content)
     earlier = svc.store.accepted_with_sha(sha)
     if earlier is not None and earlier.state == "planned":
@@ -31,7 +35,7 @@ def take_form(svc: Services, path: Path) -> str:
                           f"(файл «{earlier.source}»). Повторная подача не создаёт новую сделку")
         return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=[fault], duplicate_of=earlier.deal)
     try:
-        raw = _parse(svc, path.name, content)
+        raw = parse_form(path.name, content, max_bytes=limit)
         deal = accept(raw, source=path.name, settings=svc.settings,
                       contract_types=svc.ws.contract_types(), today=svc.now().date())
         step = _record(svc, path, deal=deal, content=content, sha=sha)
@@ -39,21 +43,6 @@ def take_form(svc: Services, path: Path) -> str:
         return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=exc.faults,
                       manager=_manager_of(content, path.name, svc))
     return finish_intake(svc, step)
-
-
-def _read(svc: Services, path: Path) -> tuple[bytes, int]:
-    stat = path.stat()
-    limit = svc.settings.limits.max_form_bytes
-    if stat.st_size > limit:
-        return b"", stat.st_mtime_ns  # too big to keep in the store: reject() moves the file itself
-    return path.read_bytes(), stat.st_mtime_ns
-
-
-def _parse(svc: Services, name: str, content: bytes) -> RawForm:
-    if not content:
-        limit = svc.settings.limits.max_form_bytes
-        raise FormUnreadable(name, f"файл пуст или больше предела {limit:,} байт".replace(",", " "))
-    return parse_form(name, content, max_bytes=svc.settings.limits.max_form_bytes)
 
 
 def _record(svc: Services, path: Path, *, deal: Deal, content: bytes, sha: str) -> Step:
