@@ -48,6 +48,9 @@ class StabilityTracker:
     def __len__(self) -> int:
         return len(self._seen)
 
+    def __contains__(self, path: Path) -> bool:
+        return path in self._seen
+
     def touch(self, path: Path) -> None:
         look = _stat(path)
         self._seen[path] = _Look(self.clock(), *(look or (-1, -1)))
@@ -60,7 +63,7 @@ class StabilityTracker:
         return max(0.0, earliest + self.settle - self.clock())
 
     def ready(self) -> list[Path]:
-        now, out = self.clock(), []
+        now, out = self.clock(), []  # (mtime, path): the oldest file first
         for path, look in list(self._seen.items()):
             if now - look.last_event < self.settle:
                 continue
@@ -71,8 +74,8 @@ class StabilityTracker:
                 self._seen[path] = _Look(now, *current)
             else:
                 del self._seen[path]
-                out.append(path)
-        return sorted(out, key=lambda p: _stat(p) and p.stat().st_mtime_ns or 0)
+                out.append((current[1], path))
+        return [path for _mtime, path in sorted(out)]
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -172,7 +175,7 @@ class Watcher:
             except OSError:
                 continue
             for path in entries:
-                if path.is_file() and not ignored(path.name) and path not in self.tracker._seen:
+                if path.is_file() and not ignored(path.name) and path not in self.tracker:
                     self.tracker.touch(path)
 
     def _drain(self) -> None:

@@ -133,6 +133,8 @@ def test_the_same_form_twice_makes_one_deal(tmp_path):
         wait_for(lambda: one(ws.review(Role.LAWYER), "*.docx"))
         drop(ws, "deal-again.yaml")
         report = wait_for(lambda: one(ws.rejected, "deal-again.yaml.errors.txt"), what="duplicate reported")
+        letter = wait_for(lambda: [m for m in _mails(ws) if "deal-again.yaml" in m.get_body(("plain",)).get_content()])
+        assert "petrov@ams.example" in str(letter[0]["To"])
     assert "уже принята: сделка 2026-0001" in report.read_text(encoding="utf-8")
     assert (ws.rejected / "deal-again.yaml").is_file()
     assert stage_of(ws, "2026-0002") == ""

@@ -55,7 +55,7 @@ def validate_form(
     try:
         return DealForm.model_validate(data, context=context)
     except ValidationError as exc:
-        raise FormInvalid(source, faults_from(exc, data)) from None
+        raise FormInvalid(source, faults_from(exc)) from None
 
 
 def _attachment_faults(form: DealForm, raw: RawForm) -> list[Fault]:

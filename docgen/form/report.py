@@ -36,11 +36,11 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-def faults_from(error: ValidationError, data: object = None) -> list[Fault]:
-    return [_fault(err, data) for err in error.errors(include_url=False)]
+def faults_from(error: ValidationError) -> list[Fault]:
+    return [_fault(err) for err in error.errors(include_url=False)]
 
 
-def _fault(err: ErrorDetails, data: object) -> Fault:
+def _fault(err: ErrorDetails) -> Fault:
     path = _path(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":

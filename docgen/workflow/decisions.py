@@ -158,9 +158,10 @@ def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: Role) -
     stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
     suffix = submitted.path.suffix.lower()
     ours = versions / f"{stem}{suffix}"
-    if ours.exists() and sha256_bytes(ours.read_bytes()) == sha256_bytes(submitted.content):
+    kept = ours.read_bytes() if ours.exists() else None
+    if kept == submitted.content:
         return False, ours
-    if suffix != ".docx" or (ours.exists() and document_text(ours.read_bytes()) == document_text(submitted.content)):
+    if suffix != ".docx" or (kept is not None and document_text(kept) == document_text(submitted.content)):
         return False, free_name(versions, f"{stem} (сохранено — {ROLE_TITLES[role]}){suffix}")
     new_stem = draft_stem(number=row.number, version=row.version + 1, client=row.buyer_name)
     return True, versions / f"{new_stem}.docx"

@@ -33,7 +33,10 @@ def take_form(svc: Services, path: Path) -> str:
     if earlier is not None:
         fault = Fault("", f"эта форма уже принята: сделка {earlier.deal}, версия {earlier.version} "
                           f"(файл «{earlier.source}»). Повторная подача не создаёт новую сделку")
-        return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=[fault], duplicate_of=earlier.deal)
+        manager = notices.manager_address(svc.store.deal(earlier.deal))
+        return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=[fault], manager=manager,
+                      duplicate_of=earlier.deal)
+    raw = None
     try:
         raw = parse_form(path.name, content, max_bytes=limit)
         deal = accept(raw, source=path.name, settings=svc.settings,
@@ -41,7 +44,7 @@ def take_form(svc: Services, path: Path) -> str:
         step = _record(svc, path, deal=deal, content=content, sha=sha)
     except FormError as exc:
         return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=exc.faults,
-                      manager=_manager_of(content, path.name, svc))
+                      manager=_manager_of(raw.data if raw else {}))
     return finish_intake(svc, step)
 
 
@@ -171,7 +174,7 @@ def finish_reject(svc: Services, step: Step) -> str:
         manager = step.payload.get("manager")
         if manager:
             svc.outbox.enqueue(build_notice(
-                NoticeKind.REJECTED, ws=svc.ws, event_id=f"rejected/{step.key[7:40]}/{step.key.rsplit(':', 1)[1]}",
+                NoticeKind.REJECTED, ws=svc.ws, event_id=step.key.replace("reject:", "rejected/", 1),
                 to=[manager], attachments=[target.with_name(target.name + ".errors.txt")],
                 context={"form": step.source, "faults": step.payload["faults"], "folder": svc.rel(target.parent) + "/",
                          "manager": manager}))
@@ -179,14 +182,12 @@ def finish_reject(svc: Services, step: Step) -> str:
     return f"не принята: {svc.rel(target)} (причины — в {target.name}.errors.txt)"
 
 
-def _manager_of(content: bytes, name: str, svc: Services) -> str | None:
+def _manager_of(data: dict) -> str | None:
     """The manager's address from a form that failed its checks, if the form still names one."""
-    try:
-        data = parse_form(name, content, max_bytes=svc.settings.limits.max_form_bytes).data
-        manager = data.get("manager") or {}
-        email, person = str(manager.get("email") or ""), str(manager.get("name") or "")
-    except (FormError, AttributeError):
+    manager = data.get("manager")
+    if not isinstance(manager, dict):
         return None
+    email, person = str(manager.get("email") or ""), str(manager.get("name") or "")
     if not email or parse_address(email) is None:
         return None
     return mailbox(person, email)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def deal_context(ws: Workspace, row: DealRow, *, folder: Path) -> dict[str, obje
         "version": row.version,
         "client": row.buyer_name,
         "inn": row.buyer_inn,
-        "total": format_money(_decimal(row.total)),
+        "total": format_money(Decimal(row.total)),
         "manager": row.manager,
         "folder": _relative(ws, folder),
     }
@@ -54,8 +55,3 @@ def _relative(ws: Workspace, folder: Path) -> str:
     except ValueError:
         return str(folder)
 
-
-def _decimal(text: str):
-    from decimal import Decimal
-
-    return Decimal(text)

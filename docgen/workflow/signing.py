@@ -53,15 +53,11 @@ def _handover(svc: Services, row: DealRow, *, deal, approvals: list[Approval]) -
     pdf = svc.documents.pdf(docx, title=f"Ввод в Производство {row.number}", number=row.number,
                             version=row.version)
     stem = handover_stem(row.number, row.buyer_name)
-    written = []
-    for folder in (svc.dossier(row).root, svc.ws.economics):
-        write_atomic(folder / f"{stem}.docx", docx)
-        if pdf is not None:
-            write_atomic(folder / f"{stem}.pdf", pdf)
-    written.append(svc.dossier(row).root / f"{stem}.docx")
-    if pdf is not None:
-        written.append(svc.dossier(row).root / f"{stem}.pdf")
-    return written
+    parts = [(".docx", docx)] + ([(".pdf", pdf)] if pdf is not None else [])
+    for folder in (svc.ws.economics, svc.dossier(row).root):
+        for suffix, data in parts:
+            write_atomic(folder / f"{stem}{suffix}", data)
+    return [svc.dossier(row).root / f"{stem}{suffix}" for suffix, _ in parts]
 
 
 def _technical(svc: Services, row: DealRow) -> list[str]:
