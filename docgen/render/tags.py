@@ -127,7 +127,7 @@ def describe_error(exc: jinja2.TemplateError, *, template: str, source_xml: str 
         where = f" в теге {tag}" if tag else ""
         return TemplateError(
             f"Шаблон «{template}»: неизвестное имя «{variable}»{where} — у сделки такого значения нет; "
-            "список имён — в README, раздел «Шаблоны документов»",
+            "список имён — в docs/templates.md",
             template=template, variable=variable,
         )
     if isinstance(exc, jinja2.TemplateSyntaxError):
