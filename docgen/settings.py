@@ -156,6 +156,19 @@ class ArchiveSettings(Section):
     )
 
 
+class CalendarSettings(Section):
+    extra_holidays: list[dt.date] = Field(
+        [], description="свои нерабочие дни сверх производственного календаря (даты ГГГГ-ММ-ДД)"
+    )
+    extra_workdays: list[dt.date] = Field(
+        [], description="свои рабочие дни, например рабочая суббота, которой ещё нет в календаре (даты)"
+    )
+    confirmed_years: list[int] = Field(
+        [], description="годы, чей календарь введён вручную (extra_*): без постановления в пакете holidays "
+                        "такой год иначе считается неизвестным"
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one workspace."""
 
@@ -185,6 +198,9 @@ class Settings(BaseSettings):
     watch: WatchSettings = Field(default_factory=WatchSettings, description="наблюдение за папками")
     documents: DocumentsSettings = Field(default_factory=DocumentsSettings, description="документы")
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="архивные выгрузки")
+    calendar: CalendarSettings = Field(
+        default_factory=CalendarSettings, description="производственный календарь: рабочие дни для сроков"
+    )
 
     @classmethod
     def settings_customise_sources(
