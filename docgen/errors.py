@@ -5,6 +5,7 @@
     │   ├── FormUnreadable            not a form at all: empty, binary, malformed, too big
     │   └── FormInvalid               read, but faults in its essentials (carries the faults)
     ├── SettingsError                 docgen.toml or a DOCGEN_* variable is wrong
+    ├── StoreError                    the store cannot be opened, or is newer than this docgen
     ├── TemplateError                 a template is missing, broken, or asks for an unknown name
     ├── DealNotFound                  no deal with that number
     ├── WorkflowError                 a decision that does not fit the deal's stage
@@ -54,6 +55,10 @@ class FormInvalid(FormError):
 
 class SettingsError(DocgenError):
     """docgen.toml or an environment override is wrong."""
+
+
+class StoreError(DocgenError):
+    """The state store cannot be used: newer than this docgen, damaged, or not this workspace's."""
 
 
 class TemplateError(DocgenError):

@@ -17,35 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from docgen.errors import DealNotFound
+from docgen.migrations import backup_copy, backup_name, migrate
 
 DB_NAME = "docgen.sqlite3"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS counters (year INTEGER PRIMARY KEY, last INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS deals (
-    number TEXT PRIMARY KEY, created_at TEXT NOT NULL, stage TEXT NOT NULL, version INTEGER NOT NULL,
-    contract_type TEXT NOT NULL, contract_date TEXT NOT NULL, division TEXT NOT NULL,
-    buyer_inn TEXT NOT NULL, buyer_name TEXT NOT NULL, subject TEXT NOT NULL, total TEXT NOT NULL,
-    manager TEXT NOT NULL, manager_email TEXT NOT NULL, dossier TEXT NOT NULL, form_json TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS versions (
-    deal TEXT NOT NULL REFERENCES deals(number), version INTEGER NOT NULL, origin TEXT NOT NULL,
-    created_at TEXT NOT NULL, sha256 TEXT, file TEXT, form_sha256 TEXT,
-    PRIMARY KEY (deal, version)
-);
-CREATE TABLE IF NOT EXISTS journal (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, deal TEXT, version INTEGER,
-    actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL, sha256 TEXT
-);
-CREATE INDEX IF NOT EXISTS journal_deal ON journal(deal);
-CREATE TABLE IF NOT EXISTS steps (
-    key TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, deal TEXT, version INTEGER,
-    sha256 TEXT, source TEXT NOT NULL, payload TEXT NOT NULL, content BLOB,
-    created_at TEXT NOT NULL, done_at TEXT
-);
-CREATE INDEX IF NOT EXISTS steps_sha ON steps(sha256);
-CREATE INDEX IF NOT EXISTS steps_state ON steps(state);
-"""
+BACKUPS = "backups"  # beside the database: copies made before a schema upgrade
 
 
 @dataclass(frozen=True)
@@ -91,7 +66,11 @@ class Store:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.executescript(_SCHEMA)
+        self.migrated = migrate(self.conn, backup=self._backup_before_upgrade)
+
+    def _backup_before_upgrade(self, version: int) -> Path:
+        now = dt.datetime.now().astimezone()
+        return backup_copy(self.conn, self.path.parent / BACKUPS / backup_name(version, now=now))
 
     def close(self) -> None:
         self.conn.close()

@@ -1,0 +1,140 @@
+"""The store's schema, version by version: a newer docgen upgrades an older store (after a backup),
+an older docgen refuses a newer store.
+
+Each migration is a list of SQL statements; a capability that needs a table appends a migration at
+the end of MIGRATIONS and never edits one that has shipped. The version lives in the `meta` table
+(not SQLite's user_version), so the same bookkeeping works on another engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from docgen.errors import StoreError
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    title: str
+    statements: tuple[str, ...]
+
+
+_V1 = (
+    "CREATE TABLE IF NOT EXISTS counters (year INTEGER PRIMARY KEY, last INTEGER NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS deals (
+        number TEXT PRIMARY KEY, created_at TEXT NOT NULL, stage TEXT NOT NULL, version INTEGER NOT NULL,
+        contract_type TEXT NOT NULL, contract_date TEXT NOT NULL, division TEXT NOT NULL,
+        buyer_inn TEXT NOT NULL, buyer_name TEXT NOT NULL, subject TEXT NOT NULL, total TEXT NOT NULL,
+        manager TEXT NOT NULL, manager_email TEXT NOT NULL, dossier TEXT NOT NULL, form_json TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS versions (
+        deal TEXT NOT NULL REFERENCES deals(number), version INTEGER NOT NULL, origin TEXT NOT NULL,
+        created_at TEXT NOT NULL, sha256 TEXT, file TEXT, form_sha256 TEXT,
+        PRIMARY KEY (deal, version)
+    )""",
+    """CREATE TABLE IF NOT EXISTS journal (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, deal TEXT, version INTEGER,
+        actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL, sha256 TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS journal_deal ON journal(deal)",
+    """CREATE TABLE IF NOT EXISTS steps (
+        key TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, deal TEXT, version INTEGER,
+        sha256 TEXT, source TEXT NOT NULL, payload TEXT NOT NULL, content BLOB,
+        created_at TEXT NOT NULL, done_at TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS steps_sha ON steps(sha256)",
+    "CREATE INDEX IF NOT EXISTS steps_state ON steps(state)",
+    """CREATE TABLE IF NOT EXISTS mail_notices (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id    TEXT NOT NULL UNIQUE,
+        kind        TEXT NOT NULL,
+        deal        TEXT,
+        recipients  TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        attachments TEXT NOT NULL,
+        dossier     TEXT,
+        status      TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        next_try    TEXT,
+        lease_until TEXT,
+        sent_at     TEXT,
+        last_error  TEXT NOT NULL DEFAULT '',
+        problems    TEXT NOT NULL DEFAULT '[]'
+    )""",
+    "CREATE INDEX IF NOT EXISTS mail_notices_due ON mail_notices (status, next_try)",
+    "CREATE INDEX IF NOT EXISTS mail_notices_deal ON mail_notices (deal)",
+)
+
+# Append only. A store made before versions were kept (deals but no meta table) is version 1.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "сделки, версии, журнал, шаги, письма", _V1),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def stored_version(conn: sqlite3.Connection) -> int:
+    """The schema version of the open database; 0 for an empty one."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "meta" in tables:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is not None:
+            return int(row[0])
+    return 1 if "deals" in tables else 0
+
+
+def migrate(conn: sqlite3.Connection, *, backup: Callable[[int], Path | None]) -> list[Migration]:
+    """Bring the schema to LATEST; `backup(old_version)` copies a non-empty store first.
+
+    Returns the migrations applied. StoreError when the store is newer than this docgen.
+    """
+    current = stored_version(conn)
+    if current > LATEST:
+        raise StoreError(
+            f"База docgen сделана более новой версией программы (схема {current}, эта версия знает до {LATEST}). "
+            "Обновите docgen или восстановите резервную копию базы (docs/admin.md, «Резервные копии»)")
+    pending = [m for m in MIGRATIONS if m.version > current]
+    if not pending:
+        return []
+    if current > 0:
+        backup(current)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if stored_version(conn) != current:  # another process migrated meanwhile
+            conn.execute("ROLLBACK")
+            return migrate(conn, backup=backup)
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        for migration in pending:
+            for statement in migration.statements:
+                conn.execute(statement)
+        conn.execute("INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (str(LATEST),))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return pending
+
+
+def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
+    """A consistent copy of the open database (SQLite's online backup: safe while others write)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(f"~${target.name}.part")
+    part.unlink(missing_ok=True)
+    copy = sqlite3.connect(part)
+    try:
+        conn.backup(copy)
+    finally:
+        copy.close()
+    part.replace(target)
+    return target
+
+
+def backup_name(version: int, *, now: dt.datetime) -> str:
+    return f"docgen-схема{version}-{now:%Y%m%d-%H%M%S}.sqlite3"
