@@ -16,8 +16,9 @@ from docgen.cli import Env, app, out
 from docgen.form.money import format_money
 from docgen.service import open_service, run_service, service_log
 from docgen.workflow.engine import close_workflow
-from docgen.workflow.stages import ACTION_TITLES, STAGE_TITLES, Decision
-from docgen.workspace import Role, Stage
+from docgen.workflow.stages import Decision
+from docgen.workflow.status import status_item
+from docgen.workspace import Role
 
 
 @app.command()
@@ -52,7 +53,7 @@ def status(
     store = open_store(env.workspace.state)
     try:
         rows = [store.deal(deal)] if deal else store.deals()
-        items = [_status_item(store, row) for row in rows]
+        items = [status_item(store, row) for row in rows]
     finally:
         store.close()
     if as_json:
@@ -61,18 +62,6 @@ def status(
         _print_deal(items[0])
     else:
         _print_table(items)
-
-
-def _status_item(store, row) -> dict:
-    return {
-        "deal": row.number, "stage": row.stage, "stage_title": STAGE_TITLES[Stage(row.stage)],
-        "version": row.version, "buyer_inn": row.buyer_inn, "buyer": row.buyer_name,
-        "total": row.total, "manager": row.manager, "contract_date": row.contract_date,
-        "created_at": row.created_at, "dossier": row.dossier,
-        "journal": [{"at": e["at"], "who": e["actor"], "role": e["role"], "action": e["action"],
-                     "action_title": ACTION_TITLES.get(e["action"], e["action"]), "version": e["version"],
-                     "comments": e["detail"].get("comments", [])} for e in store.journal(row.number)],
-    }
 
 
 def _print_table(items: list[dict]) -> None:
