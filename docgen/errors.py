@@ -50,7 +50,11 @@ class FormUnreadable(FormError):
 
 
 class FormInvalid(FormError):
-    """The form was read but has faults in its essentials."""
+    """The form was read but has faults in its essentials; `warnings` are what would have gone with it."""
+
+    def __init__(self, source: str, faults: list[Fault], *, warnings: list[Fault] | None = None):
+        super().__init__(source, faults)
+        self.warnings = list(warnings or [])
 
 
 class SettingsError(DocgenError):

@@ -95,6 +95,8 @@ class CompanySettings(Section):
     city: str = Field("г. Москва", description="город заключения договора")
     email: str = Field("info@ams.example", description="e-mail Продавца")
     phone: str = Field("+7 495 000-00-01", description="телефон Продавца")
+    warehouse: str = Field("", description="адрес склада Продавца для самовывоза; пусто — самовывоз без адреса "
+                                           "в форме не принимается")
     signatory: SignatorySettings = Field(default_factory=SignatorySettings, description="подписант Продавца")
     bank: BankSettings = Field(default_factory=BankSettings, description="банковские реквизиты Продавца")
 
@@ -108,10 +110,44 @@ def _default_vat() -> list[VatRate]:
     return [VatRate(since=dt.date(2019, 1, 1), rate=Decimal("20")), VatRate(since=dt.date(2026, 1, 1), rate=Decimal("22"))]
 
 
+class LawfulVatRate(Section):
+    rate: Decimal = Field(description="ставка НДС, %")
+    since: dt.date | None = Field(None, description="с какой даты договора ставка допустима (пусто — без начала)")
+    until: dt.date | None = Field(None, description="до какой даты договора (не включая её) ставка допустима")
+    applies: str = Field(description="когда ставка применяется — текст для менеджера и юриста")
+
+    def in_force(self, day: dt.date) -> bool:
+        return (self.since is None or self.since <= day) and (self.until is None or day < self.until)
+
+
+def _default_lawful() -> list[LawfulVatRate]:
+    return [
+        LawfulVatRate(rate=Decimal("22"), since=dt.date(2026, 1, 1),
+                      applies="основная ставка с 1 января 2026 г. (п. 3 ст. 164 НК РФ в ред. Федерального закона "
+                              "от 28.11.2025 № 425-ФЗ)"),
+        LawfulVatRate(rate=Decimal("20"), since=dt.date(2019, 1, 1), until=dt.date(2026, 1, 1),
+                      applies="основная ставка до 1 января 2026 г. (п. 3 ст. 164 НК РФ в прежней редакции)"),
+        LawfulVatRate(rate=Decimal("10"),
+                      applies="товары из перечня п. 2 ст. 164 НК РФ (продовольственные, детские, медицинские и др.)"),
+        LawfulVatRate(rate=Decimal("0"), applies="экспорт и другие операции п. 1 ст. 164 НК РФ"),
+    ]
+
+
 class VatSettings(Section):
     rates: list[VatRate] = Field(
         default_factory=_default_vat,
-        description="таблица ставок НДС по датам (425-ФЗ: 20 % до 2026-01-01, 22 % с 2026-01-01)",
+        description="основная ставка НДС по датам договора (425-ФЗ: 20 % до 2026-01-01, 22 % с 2026-01-01); "
+                    "её берёт форма без ставки",
+    )
+    lawful: list[LawfulVatRate] = Field(
+        default_factory=_default_lawful,
+        description="законные ставки НДС: [[vat.lawful]] с rate, since/until и applies; другую ставку форма "
+                    "указать не может",
+    )
+    no_vat_basis: str = Field(
+        "", description="основание «без НДС», которое печатается в договоре (например, «в связи с применением "
+                        "Продавцом упрощённой системы налогообложения (ст. 346.11 НК РФ)»); пусто — «без НДС» "
+                        "в форме не принимается",
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import DealNotFound
+from docgen.errors import DealNotFound, StoreError
 from docgen.migrations import backup_copy, backup_name, migrate
 
 DB_NAME = "docgen.sqlite3"
@@ -190,3 +190,22 @@ def _step(row: sqlite3.Row) -> Step:
 
 def open_store(state_dir: Path) -> Store:
     return Store(state_dir / DB_NAME)
+
+
+def peek_deal(state_dir: Path, number: str) -> DealRow | None:
+    """Deal `number` as the store holds it, read-only (`docgen validate`): no store is created, nothing is
+    migrated or locked. None when there is no store or no such deal."""
+    path = state_dir / DB_NAME
+    if not path.is_file():
+        return None
+    fields = ", ".join(DealRow.__dataclass_fields__)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            conn.row_factory = sqlite3.Row
+            row = conn.execute(f"SELECT {fields} FROM deals WHERE number = ?", (number,)).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"база docgen ({path}) не читается, сделку {number} проверить нельзя: {exc}") from None
+    return DealRow(**dict(row)) if row is not None else None

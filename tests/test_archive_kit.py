@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 from stdnum.ru import inn as stdnum_inn
+from stdnum.ru import ogrn as stdnum_ogrn
 
 from conftest import EXAMPLE
 from service_kit import drop, make_workspace
@@ -49,7 +50,7 @@ def client(data: dict, *, inn_prefix: str, name: str) -> dict:
     data = copy.deepcopy(data)
     data["buyer"]["inn"] = inn_prefix + stdnum_inn.calc_company_check_digit(inn_prefix)
     data["buyer"]["name"] = name
-    data["buyer"].pop("ogrn", None)
+    data["buyer"]["ogrn"] = "102" + inn_prefix + stdnum_ogrn.calc_check_digit("102" + inn_prefix + "0")
     return data
 
 

@@ -49,7 +49,8 @@ def test_validate_json(tmp_path, example_data):
     assert answer["errors"][0]["field"] == "buyer.inn"
     assert "ИНН" in answer["errors"][0]["message"]
     ok = json.loads(docgen("validate", str(EXAMPLE), "--json", root=REPO).stdout)
-    assert ok == {"ok": True, "errors": []}
+    assert ok["ok"] is True and ok["errors"] == []
+    assert ok["checked_against"] == f"Проверка по рабочему пространству {REPO}"
 
 
 def test_an_unreadable_form_is_exit_1_without_traceback(tmp_path):

@@ -34,6 +34,7 @@ SPECIFIC = {
     NoticeKind.HANDOVER: {"folder": "outbox/economics/", "support": "Менеджер по сопровождению"},
     NoticeKind.ORIGINALS: {"folder": "clients/5027012348/2026-0001/", "originals": ["Договор — 2 экз."]},
     NoticeKind.TECHNICAL: {"folder": "outbox/technical/2026-0001/", "files": ["КМ.pdf", "Геология.pdf"]},
+    NoticeKind.WARNINGS: {"folder": "outbox/lawyer/", "warnings": ["Общие сведения, дата договора: уже прошла"]},
 }
 SENDER = Address("Договорной отдел", "docgen", "example.ru")
 

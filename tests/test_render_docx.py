@@ -10,7 +10,7 @@ import zipfile
 
 import docx
 import pytest
-from render_fixtures import docx_text, example_data, hostile_data, make_deal, plain, workspace
+from render_fixtures import docx_text, example_data, hostile_data, make_deal, plain, stored_deal, workspace
 
 from docgen.errors import TemplateError
 from docgen.files import write_atomic
@@ -108,8 +108,8 @@ def test_hostile_values_render_as_written(ws):
 
 def test_control_characters_do_not_break_the_document(ws):
     data = example_data()
-    data["subject"]["summary"] = "Каркас\x01 склада\x0b\x07"
-    text = docx_text(render_contract(make_deal(ws, data), ws=ws, number="2026-0005", version=1))
+    data["subject"]["summary"] = "Каркас\x01 склада\x0b\x07"  # refused by today's checks; a stored form may hold it
+    text = docx_text(render_contract(stored_deal(data), ws=ws, number="2026-0005", version=1))
     assert "Каркас склада" in text
 
 

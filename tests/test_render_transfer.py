@@ -79,5 +79,7 @@ def test_cli(tmp_path):
 def test_impossible_yaml_date(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("date: 2026-13-45\n", encoding="utf-8")
-    with pytest.raises(FormUnreadable, match="несуществующая дата"):
+    with pytest.raises(FormInvalid) as caught:
         read_transfer_form(bad, max_bytes=10**6)
+    assert {f.field: f.message for f in caught.value.faults}["date"] == \
+        "такой даты нет: месяца 13 не бывает (месяцы — от 1 до 12)"

@@ -33,6 +33,7 @@ def _approve(ws, role: Role) -> Path:
 def test_a_deal_from_the_inbox_to_production(tmp_path, polling, example_data):
     ws = make_workspace(tmp_path / "ws")
     example_data["attachments"] = ["КМ-1.pdf"]
+    example_data["contract_date"] = None  # dated on acceptance: no warning letter, whatever day the test runs
     bundle = tmp_path / "deal.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
         archive.writestr("deal.yaml", json.dumps(example_data, default=str, ensure_ascii=False))
@@ -51,7 +52,7 @@ def test_a_deal_from_the_inbox_to_production(tmp_path, polling, example_data):
     assert (dossier / "Договор 2026-0001.docx").is_file()
     assert (dossier / "Лист согласования 2026-0001.docx").is_file()
     assert (dossier / "Формы" / "v1 deal.zip").is_file()
-    assert (dossier / "Техническая документация" / "КМ-1.pdf").read_bytes() == b"%PDF-1.4 KM drawings"
+    assert (dossier / "Техническая документация" / "v1" / "КМ-1.pdf").read_bytes() == b"%PDF-1.4 KM drawings"
     assert (ws.technical / "2026-0001" / "КМ-1.pdf").is_file()
     assert one(ws.economics, "Ввод в Производство 2026-0001*.docx")
     assert not files(ws.inbox) and not files(ws.review(Role.DIRECTOR) / "approved")

@@ -214,7 +214,9 @@ def expected_files(row: DealRow, *, versions: list, entries: list[dict]) -> list
     prefix = row.dossier.replace("\\", "/").rstrip("/") + "/"
     out += [v["file"].replace("\\", "/")[len(prefix):] for v in versions
             if v["file"] and v["file"].replace("\\", "/").startswith(prefix)]
-    out += [f"Техническая документация/{name}" for name in _attachments(row)]
+    forms = [e["version"] for e in entries if e["action"] == "accepted" and e.get("version")]
+    if forms:  # the latest form's attachments, in that version's own folder
+        out += [f"Техническая документация/v{max(forms)}/{name}" for name in _attachments(row)]
     if row.stage == Stage.SIGNED:
         out += [f"{final_contract_stem(row.number)}.docx", f"{approval_sheet_stem(row.number)}.docx",
                 f"{handover_stem(row.number, row.buyer_name)}.docx"]

@@ -4,18 +4,65 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from docgen.cli import Env, app, out
-from docgen.errors import FormError
-from docgen.form.deal import accept
+from docgen.errors import DocgenError, FormError
+from docgen.form.deal import Deal, accept
 from docgen.form.model import DealForm
 from docgen.form.money import format_money
 from docgen.form.readers import read_form
-from docgen.form.report import render_json, render_report
+from docgen.form.report import render_json, render_report, render_warnings
+from docgen.form.versions import DealLookup, KnownDeal
+from docgen.layout import DEFAULT_TEMPLATES
+from docgen.settings import SETTINGS_FILE, Settings
+from docgen.store import peek_deal
+from docgen.workflow.intake import known_deal
+from docgen.workspace import NON_CONTRACT_TEMPLATES, Workspace
+
+
+@dataclass(frozen=True)
+class CheckBasis:
+    """What a form is checked against: a workspace, or — outside one — docgen's own templates and defaults."""
+
+    settings: Settings
+    contract_types: set[str]
+    workspace: Workspace | None
+    where: str  # which, in words: «рабочему пространству /x» / «встроенным шаблонам и настройкам docgen …»
+
+
+def check_basis(ctx: typer.Context, env: Env) -> CheckBasis:
+    """The workspace of --root/DOCGEN_ROOT (refused if it is none), else the current folder if it is one,
+    else the templates and defaults inside docgen."""
+    ws = env.workspace
+    if (env.root / SETTINGS_FILE).is_file() or ws.contract_templates.is_dir():
+        return CheckBasis(env.settings, ws.contract_types(), ws, f"рабочему пространству {env.root}")
+    source = ctx.find_root().get_parameter_source("root")
+    if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):  # not the default: a choice
+        raise DocgenError(f"в {env.root} нет рабочего пространства docgen (ни {SETTINGS_FILE}, ни "
+                          "templates/contracts/): проверьте --root или DOCGEN_ROOT")
+    types = {p.stem for p in (DEFAULT_TEMPLATES / "contracts").glob("*.docx")} - NON_CONTRACT_TEMPLATES
+    return CheckBasis(env.settings, types, None,
+                      f"встроенным шаблонам и настройкам docgen: в {env.root} нет рабочего пространства "
+                      "(его указывают --root или DOCGEN_ROOT)")
+
+
+def _store_lookup(ws: Workspace) -> DealLookup:
+    """The workspace's deals as a corrected form is checked against them, read-only."""
+    def find(number: str) -> KnownDeal | None:
+        row = peek_deal(ws.state, number)
+        return known_deal(row) if row is not None else None
+
+    return find
+
+
+def _say(text: str) -> None:
+    # plain spaces in a terminal: the no-break spaces of documents only get in the way of grep
+    out.print(text.replace("\u00a0", " "), markup=False, highlight=False)
 
 
 @app.command()
@@ -24,28 +71,37 @@ def validate(
     file: Annotated[Path, typer.Argument(help="форма: YAML, JSON, карточка XLSX или ZIP")],
     as_json: Annotated[bool, typer.Option("--json", help="ответ в JSON")] = False,
 ) -> None:
-    """Проверить форму, не отправляя её."""
+    """Проверить форму, не отправляя её: тот же ответ, что даст папка inbox/."""
     env: Env = ctx.obj
     if not file.is_file():
         raise typer.BadParameter(f"файла {file} нет", param_hint="FILE")
+    basis = check_basis(ctx, env)
+    said = f"Проверка по {basis.where}"
     try:
-        raw = read_form(file, max_bytes=env.settings.limits.max_form_bytes)
-        deal = accept(raw, source=file.name, settings=env.settings,
-                      contract_types=env.workspace.contract_types(), today=dt.date.today())
+        raw = read_form(file, max_bytes=basis.settings.limits.max_form_bytes)
+        deal = accept(raw, source=file.name, settings=basis.settings, contract_types=basis.contract_types,
+                      today=dt.date.today(), deals=_store_lookup(basis.workspace) if basis.workspace else None)
     except FormError as exc:
-        out.print(render_json(exc.faults) if as_json else render_report(file.name, exc.faults),
-                  markup=False, highlight=False)
+        warnings = getattr(exc, "warnings", [])
+        _say(render_json(exc.faults, warnings, checked_against=said) if as_json else
+             f"{said}.\n\n" + render_report(file.name, exc.faults, warnings, verdict="не пройдёт проверку"))
         raise typer.Exit(1) from None
     if as_json:
-        out.print(render_json([]), markup=False, highlight=False)
+        _say(render_json([], list(deal.warnings), checked_against=said))
         return
+    _say(f"{said}.\n\n{_accepted_text(file.name, deal)}")
+
+
+def _accepted_text(name: str, deal: Deal) -> str:
     totals = deal.totals
     vat = f"НДС {totals.vat_rate} % — {format_money(totals.vat)}" if totals.vat_rate is not None else "без НДС"
-    text = (f"Форма «{file.name}» в порядке: {deal.form.buyer.name}, ИНН {deal.form.buyer.inn}.\n"
+    text = (f"Форма «{name}» в порядке: {deal.form.buyer.name}, ИНН {deal.form.buyer.inn}.\n"
             f"Без НДС {format_money(totals.subtotal)}; {vat}; итого {format_money(totals.total)} "
             f"({totals.total_words}).")
-    # plain spaces in a terminal: the no-break spaces of documents only get in the way of grep
-    out.print(text.replace("\u00a0", " "), markup=False, highlight=False)
+    if deal.warnings:
+        text += ("\n\nПредупреждения (форму примут, их увидят юрист и вы в письме):\n"
+                 + render_warnings(list(deal.warnings)))
+    return text
 
 
 @app.command()
@@ -60,17 +116,25 @@ def form(
     xlsx: Annotated[Path, typer.Option("--xlsx", help="куда записать карточку XLSX")],
     source: Annotated[Path | None, typer.Option("--from", help="заполнить из формы YAML/JSON")] = None,
 ) -> None:
-    """Пустая карточка сделки XLSX или заполненная из формы YAML/JSON."""
-    from docgen.form.card import write_card
+    """Пустая карточка сделки XLSX или заполненная из формы YAML/JSON; списки выбора — из настроек и шаблонов."""
+    from docgen.form.card import card_choices, write_card
 
     env: Env = ctx.obj
+    basis = check_basis(ctx, env)
     data = None
     if source is not None:
         if not source.is_file():
             raise typer.BadParameter(f"файла {source} нет", param_hint="--from")
-        data = read_form(source, max_bytes=env.settings.limits.max_form_bytes).data
-    write_card(xlsx, data)
-    out.print(f"Карточка записана: {xlsx}", markup=False, highlight=False)
+        data = read_form(source, max_bytes=basis.settings.limits.max_form_bytes).data
+    vat = basis.settings.vat
+    choices = card_choices(divisions={code: d.title for code, d in basis.settings.divisions.items()},
+                           contract_types=basis.contract_types, vat_rates=[row.rate for row in vat.lawful],
+                           no_vat=bool(vat.no_vat_basis))
+    try:
+        write_card(xlsx, data, choices=choices)
+    except OSError as exc:
+        raise DocgenError(f"карточку не удалось записать в {xlsx}: {exc.strerror or exc}") from None
+    _say(f"Карточка записана: {xlsx}\nСписки выбора — по {basis.where}.")
 
 
 @app.command()

@@ -1,21 +1,25 @@
-"""The pure core of intake: raw form data → an accepted Deal with its totals, or FormInvalid."""
+"""The pure core of intake: raw form data → an accepted Deal with its totals, or FormInvalid naming every fault."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from pydantic import ValidationError
 
 from docgen.errors import Fault, FormInvalid
+from docgen.form import labels
 from docgen.form.model import NO_VAT, DealForm
 from docgen.form.money import Totals, compute_totals, vat_rate_for
-from docgen.form.readers import RawForm
+from docgen.form.readers import RawForm, attachment_fault, attachment_path
 from docgen.form.report import faults_from
 from docgen.form.rules import check_rules
+from docgen.form.salvage import known, salvage
+from docgen.form.versions import DealLookup, version_faults
 from docgen.settings import Settings
 
 
@@ -27,6 +31,7 @@ class Deal:
     contract_date: dt.date
     totals: Totals
     attachments: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    warnings: tuple[Fault, ...] = field(default=(), compare=False)
 
 
 def accept(
@@ -34,36 +39,55 @@ def accept(
     *,
     source: str,
     settings: Settings,
-    contract_types: Collection[str] | None,
+    contract_types: Collection[str] | Mapping[str, str] | None,
     today: dt.date,
+    deals: DealLookup | None = None,
 ) -> Deal:
-    """Check `raw` completely; FormInvalid lists every fault by field."""
-    form = validate_form(raw.data, source=source, settings=settings, contract_types=contract_types)
-    faults = check_rules(form, settings) + _attachment_faults(form, raw)
+    """Check `raw` completely; FormInvalid lists every fault by field, structural and cross-field together.
+
+    `deals` answers for the deal a corrected form names (the store, read-only in `validate`); without it
+    that check is left to the step that records the version.
+    """
+    context = {"contract_types": contract_types,
+               "divisions": {code: division.title for code, division in settings.divisions.items()}}
+    form, faults = _read(raw.data, context)
+    findings = check_rules(form, settings, today=today)
+    faults += findings.faults + _attachment_faults(form, raw) + _version_faults(form, deals)
     if faults:
-        raise FormInvalid(source, faults)
+        raise FormInvalid(source, labels.in_form_order(faults), warnings=findings.warnings)
     date = form.contract_date or today
     rate = vat_rate_for(form.price.vat_rate, table_rate=settings.vat_rate_on(date))
     totals = compute_totals(form.subject.items, form.price.payments, vat_rate=rate)
-    return Deal(form=form, contract_date=date, totals=totals, attachments=dict(raw.attachments))
+    form = form.model_copy(update={"attachments": [attachment_path(raw.attachments, n) for n in form.attachments]})
+    return Deal(form=form, contract_date=date, totals=totals, attachments=dict(raw.attachments),
+                warnings=tuple(findings.warnings))
 
 
-def validate_form(
-    data: dict, *, source: str, settings: Settings, contract_types: Collection[str] | None
-) -> DealForm:
-    context = {"contract_types": contract_types, "divisions": settings.divisions.keys()}
+def _read(data: dict[str, Any], context: dict[str, Any]) -> tuple[Any, list[Fault]]:
+    """The form, or — when its structure fails — what could be read of it, with the structural faults."""
     try:
-        return DealForm.model_validate(data, context=context)
+        return DealForm.model_validate(data, context=context), []
     except ValidationError as exc:
-        raise FormInvalid(source, faults_from(exc)) from None
+        return salvage(DealForm, data, context), faults_from(exc)
 
 
-def _attachment_faults(form: DealForm, raw: RawForm) -> list[Fault]:
-    return [
-        Fault(f"attachments[{i}]", f"вложения «{name}» нет в ZIP-архиве вместе с формой")
-        for i, name in enumerate(form.attachments)
-        if name not in raw.attachments
-    ]
+def _attachment_faults(form: Any, raw: RawForm) -> list[Fault]:
+    if not known(form.attachments):
+        return []
+    faults = []
+    for i, name in enumerate(form.attachments):
+        why = attachment_fault(raw.attachments, name) if known(name) else None
+        if why:
+            faults.append(Fault(f"attachments[{i}]", why))
+    return faults
+
+
+def _version_faults(form: Any, deals: DealLookup | None) -> list[Fault]:
+    if deals is None or not known(form.deal) or not form.deal:
+        return []
+    buyer = form.buyer
+    inn = buyer.inn if known(buyer) and known(buyer.inn) else None
+    return version_faults(form.deal, buyer_inn=inn, known=deals(form.deal))
 
 
 def freeze(deal: Deal) -> str:
@@ -77,8 +101,8 @@ def freeze(deal: Deal) -> str:
 
 
 def thaw(text: str, *, attachments: dict[str, bytes] | None = None) -> Deal:
-    """The Deal `freeze` stored."""
-    form = DealForm.model_validate_json(text)
+    """The Deal `freeze` stored; trusted, so a check added since does not make it unreadable."""
+    form = DealForm.model_validate_json(text, context={"trusted": True})
     assert form.contract_date is not None
     rate = vat_rate_for(form.price.vat_rate, table_rate=Decimal(0))
     totals = compute_totals(form.subject.items, form.price.payments, vat_rate=rate)

@@ -10,10 +10,17 @@ from stdnum.ru import ogrn as stdnum_ogrn
 _KEY_WEIGHTS = (7, 1, 3) * 8
 
 
-def inn_fault(value: str) -> str | None:
-    """Why `value` is not a valid ИНН, or None."""
+def inn_shape_fault(value: str) -> str | None:
+    """Why `value` cannot be an ИНН at all (its length), or None; the control number is `inn_fault`'s."""
     if len(value) not in (10, 12):
         return f"ИНН должен состоять из 10 цифр (организация) или 12 цифр (ИП), а в нём {len(value)}"
+    return None
+
+
+def inn_fault(value: str) -> str | None:
+    """Why `value` is not a valid ИНН, or None."""
+    if shape := inn_shape_fault(value):
+        return shape
     try:
         stdnum_inn.validate(value)
     except StdnumError:
@@ -21,10 +28,16 @@ def inn_fault(value: str) -> str | None:
     return None
 
 
-def ogrn_fault(value: str) -> str | None:
-    """Why `value` is not a valid ОГРН (13 digits) or ОГРНИП (15 digits), or None."""
+def ogrn_shape_fault(value: str) -> str | None:
     if len(value) not in (13, 15):
         return f"ОГРН должен состоять из 13 цифр (ОГРНИП — из 15), а в нём {len(value)}"
+    return None
+
+
+def ogrn_fault(value: str) -> str | None:
+    """Why `value` is not a valid ОГРН (13 digits) or ОГРНИП (15 digits), or None."""
+    if shape := ogrn_shape_fault(value):
+        return shape
     try:
         stdnum_ogrn.validate(value)
     except StdnumError:

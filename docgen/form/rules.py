@@ -1,37 +1,117 @@
-"""Checks across fields of a structurally valid form, against the company's limits in the settings."""
+"""Checks across fields, against the company's settings and the date: faults that refuse a form, and
+warnings that go with it to the lawyer. They run on whatever could be read (see `salvage`), so a rule
+whose fields are unreadable is skipped and the others still report."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from docgen.errors import Fault
-from docgen.form import requisites
-from docgen.form.model import DealForm, DeliveryAfter, DeliveryMethod, PaymentKind
+from docgen.form import requisites, vat
+from docgen.form.model import MAX_MONEY, DeliveryAfter, DeliveryMethod, PaymentKind
+from docgen.form.money import format_money, kopecks
+from docgen.form.salvage import known
 from docgen.settings import Settings
 
-
-def check_rules(form: DealForm, settings: Settings) -> list[Fault]:
-    """Every cross-field fault of `form`, in the order of the form."""
-    checks = (_buyer, _bank, _payments, _liabilities, _delivery)
-    return [fault for check in checks for fault in check(form, settings)]
+FUTURE_LIMIT = dt.timedelta(days=366)
 
 
-def _buyer(form: DealForm, settings: Settings) -> Iterator[Fault]:
+@dataclass(frozen=True)
+class Caution(Fault):
+    """A warning: the form is accepted, and the manager and the lawyer are told."""
+
+
+@dataclass(frozen=True)
+class Findings:
+    faults: list[Fault]
+    warnings: list[Fault]
+
+
+def check_rules(form: Any, settings: Settings, *, today: dt.date) -> Findings:
+    """Every cross-field fault and warning of `form` (a DealForm, or what `salvage` read of one)."""
+    checks = (_date, _buyer, _bank, _amounts, _payments, _vat, _liabilities, _delivery)
+    found = [item for check in checks for item in check(form, settings, today)]
+    return Findings(faults=[f for f in found if not isinstance(f, Caution)],
+                    warnings=[Fault(f.field, f.message) for f in found if isinstance(f, Caution)])
+
+
+def contract_day(form: Any, today: dt.date) -> dt.date:
+    date = form.contract_date
+    return date if known(date) and date is not None else today
+
+
+def _date(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
+    date = form.contract_date
+    if not known(date) or date is None:
+        return
+    first = min((row.since for row in settings.vat.rates), default=None)
+    if first is not None and date < first:
+        yield Fault("contract_date", f"дата договора {date:%d.%m.%Y} раньше {first:%d.%m.%Y} — такой договор "
+                                     "docgen не оформляет (для этой даты нет ставки НДС); проверьте год")
+    elif date > today + FUTURE_LIMIT:
+        yield Fault("contract_date", f"дата договора {date:%d.%m.%Y} больше чем через год — проверьте год")
+    elif date < today:
+        yield Caution("contract_date", f"дата договора {date:%d.%m.%Y} уже прошла (сегодня {today:%d.%m.%Y}): "
+                                       "договор будет датирован задним числом. Если дата не согласована с "
+                                       "покупателем, оставьте поле пустым — договору дадут дату приёма формы")
+
+
+def _buyer(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
     buyer = form.buyer
-    if not buyer.is_entrepreneur and not buyer.kpp:
-        yield Fault("buyer.kpp", "КПП обязателен для организации (ИНН из 10 цифр)")
-    if buyer.ogrn:
-        want = 15 if buyer.is_entrepreneur else 13
-        if len(buyer.ogrn) != want:
-            who = "ИП (ИНН из 12 цифр) указывается ОГРНИП из 15 цифр" if want == 15 else \
-                "организации (ИНН из 10 цифр) указывается ОГРН из 13 цифр"
-            yield Fault("buyer.ogrn", f"для {who}")
+    if not known(buyer) or not known(buyer.inn):
+        return
+    entity = len(buyer.inn) == 10
+    checksum = requisites.inn_fault(buyer.inn)
+    if checksum:
+        yield Fault("buyer.inn", checksum)
+    if entity and known(buyer.kpp) and buyer.kpp is None:
+        yield Fault("buyer.kpp", "КПП обязателен для организации (ИНН из 10 цифр); он есть в выписке ЕГРЮЛ "
+                                 "и в карточке организации")
+    if known(buyer.ogrn):
+        yield from _ogrn(buyer.ogrn, entity=entity)
+    if not entity and known(buyer.signatory) and known(buyer.signatory.basis):
+        yield from _entrepreneur_basis(buyer.signatory)
+    if buyer.inn == settings.company.inn:
+        yield Fault("buyer.inn", f"ИНН покупателя совпадает с ИНН Продавца ({settings.company.name}): "
+                                 "похоже, вписан ИНН нашей компании — нужен ИНН покупателя")
 
 
-def _bank(form: DealForm, settings: Settings) -> Iterator[Fault]:
-    bank = form.buyer.bank
-    if len(bank.bik) != 9:
+def _ogrn(ogrn: str | None, *, entity: bool) -> Iterator[Fault]:
+    if ogrn is None:
+        if entity:
+            yield Fault("buyer.ogrn", "ОГРН обязателен для организации (ИНН из 10 цифр): 13 цифр из выписки ЕГРЮЛ")
+        return
+    checksum = requisites.ogrn_fault(ogrn)
+    if checksum:
+        yield Fault("buyer.ogrn", checksum)
+        return
+    want = 13 if entity else 15
+    if len(ogrn) != want:
+        who = "организации (ИНН из 10 цифр) указывается ОГРН из 13 цифр" if entity else \
+            "ИП (ИНН из 12 цифр) указывается ОГРНИП из 15 цифр"
+        yield Fault("buyer.ogrn", f"для {who}")
+
+
+def _entrepreneur_basis(signatory: Any) -> Iterator[Fault]:
+    if not signatory.basis.casefold().startswith("устав"):
+        return
+    typed = "basis" in signatory.model_fields_set
+    head = ("индивидуальный предприниматель действует не на основании Устава" if typed else
+            "укажите основание полномочий: без него в договоре будет «на основании Устава», а у ИП устава нет")
+    yield Fault("buyer.signatory.basis", f"{head}: напишите «листа записи ЕГРИП от ДД.ММ.ГГГГ» или "
+                                         "«свидетельства о государственной регистрации» (с ОГРНИП)")
+
+
+def _bank(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
+    buyer = form.buyer
+    if not known(buyer) or not known(buyer.bank):
+        return
+    bank = buyer.bank
+    if not known(bank.bik, bank.account, bank.corr_account):
         return  # already reported by the model
     if not requisites.account_key_ok(bank.bik, bank.account):
         yield Fault("buyer.bank.account", "расчётный счёт не сходится с БИК по контрольному ключу — проверьте счёт и БИК")
@@ -41,37 +121,100 @@ def _bank(form: DealForm, settings: Settings) -> Iterator[Fault]:
         yield Fault("buyer.bank.corr_account", "корреспондентский счёт не сходится с БИК по контрольному ключу")
 
 
-def _payments(form: DealForm, settings: Settings) -> Iterator[Fault]:
-    total = sum((p.share for p in form.price.payments), Decimal(0))
+def _amounts(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
+    subject = form.subject
+    if not known(subject) or not known(subject.items):
+        return
+    amounts = []
+    for i, item in enumerate(subject.items):
+        if not known(item) or not known(item.quantity, item.unit_price):
+            amounts.append(None)
+            continue
+        amount = kopecks(item.quantity * item.unit_price)
+        amounts.append(amount)
+        if amount == 0:
+            yield Fault(f"subject.items[{i}]", f"сумма позиции {item.quantity} × {item.unit_price} округляется "
+                                               "до 0,00 руб.: проверьте количество и цену")
+    if None in amounts:
+        return
+    total = sum(amounts, Decimal(0)) * (1 + _rate_or_zero(form) / 100)
+    if total > MAX_MONEY:
+        yield Fault("subject.items", f"сумма договора с НДС — больше {format_money(MAX_MONEY)} руб.: "
+                                     "столько документы не печатают; разделите сделку на несколько договоров")
+
+
+def _rate_or_zero(form: Any) -> Decimal:
+    price = form.price
+    if known(price) and known(price.vat_rate) and isinstance(price.vat_rate, Decimal):
+        return price.vat_rate
+    return Decimal(22)  # the highest rate: a total that might exceed the limit is caught
+
+
+def _payments(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
+    price = form.price
+    if not known(price) or not known(price.payments):
+        return
+    payments = price.payments
+    if not all(known(p) and known(p.share) for p in payments):
+        return
+    total = sum((p.share for p in payments), Decimal(0))
     if total != 100:
-        shares = " + ".join(f"{p.share}" for p in form.price.payments)
+        shares = " + ".join(f"{p.share}" for p in payments)
         yield Fault("price.payments", f"доли платежей должны составлять ровно 100 %, а сейчас {shares} = {total} %")
 
 
-def _liabilities(form: DealForm, settings: Settings) -> Iterator[Fault]:
+def _vat(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
+    price = form.price
+    if not known(price) or not known(price.vat_rate):
+        return
+    faults, warnings = vat.vat_findings(price.vat_rate, day=contract_day(form, today), settings=settings)
+    yield from faults
+    yield from (Caution(w.field, w.message) for w in warnings)
+
+
+def _liabilities(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
     limits = (
         ("buyer_liability", form.buyer_liability, settings.limits.buyer_penalty_rate_max, "Покупателя"),
         ("seller_liability", form.seller_liability, settings.limits.seller_penalty_rate_max, "Продавца"),
     )
     for key, liability, limit, whose in limits:
-        if liability.penalty_rate > limit:
+        if known(liability) and known(liability.penalty_rate) and liability.penalty_rate > limit:
             yield Fault(
                 f"{key}.penalty_rate",
                 f"пеня {whose} {liability.penalty_rate} % в день выше предела Компании {limit} % в день",
             )
 
 
-def _delivery(form: DealForm, settings: Settings) -> Iterator[Fault]:
+def _delivery(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
     delivery = form.delivery
-    if delivery.method is DeliveryMethod.DELIVERY and not delivery.address:
-        yield Fault("delivery.address", "укажите адрес поставки: выбран способ «доставка»")
-    lead = settings.lead_days.get(form.contract_type)
-    if lead is not None and delivery.due_days < lead:
+    if not known(delivery):
+        return
+    yield from _address(delivery, settings)
+    lead = settings.lead_days.get(form.contract_type) if known(form.contract_type) else None
+    if lead is not None and known(delivery.due_days) and delivery.due_days < lead:
         yield Fault(
             "delivery.due_days",
             f"срок поставки {delivery.due_days} раб. дн. короче срока производства по договору "
             f"«{form.contract_type}» — {lead} раб. дн.; согласуйте срок с Производством",
         )
-    has_prepayment = any(p.kind is PaymentKind.PREPAYMENT for p in form.price.payments)
-    if delivery.after is DeliveryAfter.PREPAYMENT and not has_prepayment:
+    if known(delivery.after) and delivery.after is DeliveryAfter.PREPAYMENT and _no_prepayment(form):
         yield Fault("delivery.after", "срок поставки отсчитывается от предоплаты, но в графике платежей её нет")
+
+
+def _address(delivery: Any, settings: Settings) -> Iterator[Fault]:
+    if not known(delivery.method, delivery.address) or delivery.address:
+        return
+    if delivery.method is DeliveryMethod.DELIVERY:
+        yield Fault("delivery.address", "укажите адрес поставки: выбран способ «доставка»")
+    elif not settings.company.warehouse:
+        yield Fault("delivery.address", "при самовывозе укажите адрес склада, откуда покупатель забирает товар: "
+                                        "адрес склада Продавца в настройках не задан ([company] warehouse)")
+
+
+def _no_prepayment(form: Any) -> bool:
+    price = form.price
+    if not known(price) or not known(price.payments):
+        return False
+    kinds = [p.kind for p in price.payments if known(p) and known(p.kind)]
+    return len(kinds) == len(price.payments) and PaymentKind.PREPAYMENT not in kinds
+

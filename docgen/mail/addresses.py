@@ -39,6 +39,17 @@ def mailbox(name: str, addr: str) -> str:
     return str(address) if address else header_text(addr)
 
 
+def greeting_name(entry: str) -> str:
+    """How a letter greets the person of «Петров Пётр Сергеевич <petrov@…>»: «Пётр Сергеевич» (the name and
+    patronymic of a full Russian name), else the display name as written, else the address."""
+    address = parse_address(entry)
+    name = address.display_name if address else header_text(entry)
+    words = name.split()
+    if len(words) == 3 and words[2].lower().endswith(("вич", "вна", "чна", "ична", "оглы", "кызы")):
+        return f"{words[1]} {words[2]}"
+    return name or (address.addr_spec if address else entry)
+
+
 def parse_recipients(entries: Iterable[str]) -> Recipients:
     """Each entry may hold one or several addresses; invalid ones are reported, not dropped silently."""
     valid: list[Address] = []

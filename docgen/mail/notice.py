@@ -28,6 +28,7 @@ class NoticeKind(StrEnum):
     HANDOVER = "handover"
     ORIGINALS = "originals"
     TECHNICAL = "technical"
+    WARNINGS = "warnings"
 
 
 KIND_TITLES = {
@@ -39,6 +40,7 @@ KIND_TITLES = {
     NoticeKind.HANDOVER: "Ввод в Производство",
     NoticeKind.ORIGINALS: "ожидаются оригиналы",
     NoticeKind.TECHNICAL: "техническая документация",
+    NoticeKind.WARNINGS: "принята с предупреждениями",
 }
 
 
@@ -157,7 +159,7 @@ def recipients_for(
     people = settings.people
     div = settings.divisions.get(division) if division else None
     match NoticeKind(kind):
-        case NoticeKind.REJECTED | NoticeKind.RETURNED | NoticeKind.SIGNED:
+        case NoticeKind.REJECTED | NoticeKind.RETURNED | NoticeKind.SIGNED | NoticeKind.WARNINGS:
             found: tuple[str | None, ...] = (manager,)
         case NoticeKind.REVIEW:
             found = (people.finance if role == Role.FINANCE else people.lawyer,)

@@ -28,6 +28,7 @@ from docgen.render.context import Approval, approval_context, contract_context, 
 from docgen.render.docx import ENV, CachedTemplate, load_source, open_template, render_document
 from docgen.render.transfer import TEMPLATE as TRANSFER_TEMPLATE
 from docgen.render.transfer import read_transfer_form, transfer_context
+from docgen.settings import Settings
 from docgen.workspace import NON_CONTRACT_TEMPLATES, Workspace
 
 SAMPLE_NUMBER = "2026-0001"
@@ -90,7 +91,7 @@ class Samples:
 
     def _accept(self, raw: Any) -> Deal:
         try:
-            return accept(raw, source="example.yaml", settings=self.ws.settings, contract_types=None,
+            return accept(raw, source="example.yaml", settings=_with_samples(self.ws.settings), contract_types=None,
                           today=self.today)
         except DocgenError as exc:
             raise TemplateError(f"Образец формы для проверки шаблонов не принят: {exc}") from None
@@ -112,6 +113,16 @@ class Samples:
         form = read_transfer_form(self._form_path("client-transfer.yaml"),
                                   max_bytes=self.ws.settings.limits.max_form_bytes)
         return transfer_context(form, settings=self.ws.settings)
+
+
+def _with_samples(settings: Settings) -> Settings:
+    """The settings the sparse example needs (a basis for «без НДС», a warehouse for pickup) where the company
+    has not set them: templates are checked on every branch, whichever the company uses."""
+    vat = settings.vat if settings.vat.no_vat_basis else settings.vat.model_copy(
+        update={"no_vat_basis": "в связи с применением Продавцом упрощённой системы налогообложения"})
+    company = settings.company if settings.company.warehouse else settings.company.model_copy(
+        update={"warehouse": settings.company.address})
+    return settings.model_copy(update={"vat": vat, "company": company})
 
 
 def sparse_variant(data: dict[str, Any]) -> dict[str, Any]:

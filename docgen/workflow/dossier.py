@@ -11,6 +11,7 @@ from docgen.workspace import Workspace
 
 DEAL_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{3,6})(?!\d)")
 VERSION_IN_NAME = re.compile(r"(?<![\w])v(\d{1,3})(?!\d)", re.IGNORECASE)
+VERSION_FOLDER = re.compile(r"v\d{1,4}")
 
 
 def client_folder(ws: Workspace, *, inn: str, name: str) -> Path:
@@ -42,6 +43,20 @@ class Dossier:
     @property
     def letters(self) -> Path:
         return self.root / "Письма"
+
+    def form_attachments(self, version: int) -> Path:
+        """The technical documents that came with form version `version` (each version keeps its own)."""
+        return self.attachments / f"v{version}"
+
+    def latest_attachments(self) -> Path | None:
+        """The folder of the latest form version that brought attachments (a dossier of an older docgen
+        keeps them flat in the attachments folder itself), or None."""
+        if not self.attachments.is_dir():
+            return None
+        versions = [p for p in self.attachments.iterdir() if p.is_dir() and VERSION_FOLDER.fullmatch(p.name)]
+        if versions:
+            return max(versions, key=lambda p: int(p.name[1:]))
+        return self.attachments
 
 
 def draft_stem(*, number: str, version: int, client: str) -> str:

@@ -9,7 +9,9 @@ from docgen.files import free_name, move_into, sha256_bytes, write_atomic
 from docgen.form.deal import Deal, accept, freeze
 from docgen.form.readers import parse_form
 from docgen.form.report import line_of, render_report
-from docgen.mail.addresses import mailbox, parse_address
+from docgen.form.text import shown
+from docgen.form.versions import KnownDeal, version_faults
+from docgen.mail.addresses import greeting_name, mailbox, parse_address
 from docgen.mail.notice import NoticeKind, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
@@ -39,13 +41,25 @@ def take_form(svc: Services, path: Path) -> str:
     raw = None
     try:
         raw = parse_form(path.name, content, max_bytes=limit)
-        deal = accept(raw, source=path.name, settings=svc.settings,
-                      contract_types=svc.ws.contract_types(), today=svc.now().date())
+        deal = accept(raw, source=path.name, settings=svc.settings, contract_types=svc.ws.contract_types(),
+                      today=svc.now().date(), deals=lambda number: _known(svc.store.find_deal(number)))
         step = _record(svc, path, deal=deal, content=content, sha=sha)
     except FormError as exc:
         return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=exc.faults,
-                      manager=_manager_of(raw.data if raw else {}))
+                      manager=_manager_of(raw.data if raw else {}), data=raw.data if raw else None,
+                      warnings=getattr(exc, "warnings", []))
     return finish_intake(svc, step)
+
+
+def known_deal(row: DealRow) -> KnownDeal:
+    """What a corrected form is checked against: the deal's stage and buyer."""
+    return KnownDeal(number=row.number, returned=row.stage == Stage.RETURNED,
+                     where=STAGE_TITLES.get(row.stage, row.stage),
+                     buyer_inn=row.buyer_inn)
+
+
+def _known(row: DealRow | None) -> KnownDeal | None:
+    return known_deal(row) if row is not None else None
 
 
 def _record(svc: Services, path: Path, *, deal: Deal, content: bytes, sha: str) -> Step:
@@ -59,12 +73,14 @@ def _record(svc: Services, path: Path, *, deal: Deal, content: bytes, sha: str) 
             row = _new_row(svc, deal, number=number, version=1, created=now.isoformat(timespec="seconds"))
             svc.store.insert_deal(row)
         svc.store.add_version(row.number, row.version, origin="form", at=now, form_sha256=sha)
+        warnings = [line_of(w) for w in deal.warnings]
         svc.store.journal_add(at=now, deal=row.number, version=row.version, actor=deal.form.manager.name,
                               role="manager", action="accepted", sha256=sha,
-                              detail={"file": path.name, "total": str(deal.totals.total)})
+                              detail={"file": path.name, "total": str(deal.totals.total)}
+                              | ({"warnings": warnings} if warnings else {}))
         key = f"intake:{sha}"
         svc.store.plan(key=key, kind="intake", at=now, source=path.name, deal=row.number, version=row.version,
-                       sha256=sha, content=content, payload={"inbox": svc.rel(path)})
+                       sha256=sha, content=content, payload={"inbox": svc.rel(path), "warnings": warnings})
         return svc.store.step(key)
 
 
@@ -84,14 +100,9 @@ def _next_version_row(svc: Services, deal: Deal) -> DealRow:
     """A corrected form of a returned deal: checked against the deal inside the transaction."""
     number = deal.form.deal
     current = svc.store.find_deal(number)
-    if current is None:
-        raise FormInvalid("", [Fault("deal", f"сделки {number} нет; для новой сделки оставьте поле deal пустым")])
-    if current.stage != Stage.RETURNED:
-        raise FormInvalid("", [Fault("deal", f"сделка {number} сейчас {STAGE_TITLES[Stage(current.stage)]}; "
-                                             "исправленную форму подают после возврата проекта")])
-    if current.buyer_inn != deal.form.buyer.inn:
-        raise FormInvalid("", [Fault("buyer.inn", f"ИНН {deal.form.buyer.inn} не совпадает с ИНН покупателя "
-                                                  f"сделки {number} ({current.buyer_inn})")])
+    faults = version_faults(number, buyer_inn=deal.form.buyer.inn, known=_known(current))
+    if faults or current is None:
+        raise FormInvalid("", faults)
     row = _new_row(svc, deal, number=number, version=current.version + 1, created=current.created_at)
     row = DealRow(**{**row.__dict__, "dossier": current.dossier})
     values = {k: v for k, v in row.__dict__.items() if k not in ("number", "created_at")}
@@ -108,8 +119,8 @@ def finish_intake(svc: Services, step: Step) -> str:
     dossier = svc.dossier(row)
     move_into(svc.at_root(step.payload["inbox"]), dossier.forms / f"v{step.version} {step.source}",
               content=step.content, copy=True)
-    for name, data in deal.attachments.items():
-        write_atomic(dossier.attachments / name, data)
+    for name, data in deal.attachments.items():  # each version's own folder: v2 never overwrites v1
+        write_atomic(dossier.form_attachments(step.version) / name, data)
     stem = draft_stem(number=row.number, version=step.version, client=row.buyer_name)
     docx = svc.documents.contract(deal, number=row.number, version=step.version)
     pdf = svc.documents.pdf(docx, title=f"Проект договора {row.number}", number=row.number,
@@ -133,27 +144,33 @@ def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, ke
     now = svc.now()
     row = svc.store.deal(row.number)
     lawyer = svc.settings.people.lawyer
+    warnings = step.payload.get("warnings") or []
     mail = notices.notice(NoticeKind.REVIEW, ws=svc.ws, row=row, event="review/lawyer", to=[lawyer],
                           folder=svc.ws.review(Role.LAWYER), dossier=svc.dossier(row).letters,
-                          attachments=kept, role_title="Юрист")
+                          attachments=kept, role_title="Юрист", warnings=warnings)
+    told = [notices.notice(NoticeKind.WARNINGS, ws=svc.ws, row=row, event="accepted/warnings",
+                           to=[notices.manager_address(row)], folder=svc.ws.review(Role.LAWYER),
+                           dossier=svc.dossier(row).letters, warnings=warnings)] if warnings else []
     with svc.store.transaction():
         svc.store.set_version_file(row.number, step.version, sha256=sha256_bytes(docx), file=svc.rel(kept[0]))
         svc.store.journal_add(at=now, deal=row.number, version=step.version, actor="docgen", role="system",
                               action="sent_for_review", detail={"to": "lawyer", "file": kept[0].name},
                               sha256=sha256_bytes(docx))
-        svc.outbox.enqueue(mail)
+        for letter in [mail, *told]:
+            svc.outbox.enqueue(letter)
         svc.store.finish(step.key, at=now)
     svc.register_dirty = True
 
 
 def reject(svc: Services, path: Path, *, content: bytes, mtime_ns: int, faults: list[Fault],
-           manager: str | None = None, duplicate_of: str | None = None) -> str:
+           manager: str | None = None, duplicate_of: str | None = None, data: dict | None = None,
+           warnings: list[Fault] = ()) -> str:
     """Record the rejection, then move the file to inbox/rejected/ with its Russian report beside it."""
     now = svc.now()
     sha = sha256_bytes(content) if content else f"size:{path.stat().st_size}"
     key = f"reject:{sha}:{mtime_ns}"
     target = free_name(svc.ws.rejected, path.name)
-    report = render_report(path.name, faults)
+    report = render_report(path.name, faults, list(warnings))
     with svc.store.transaction():
         if svc.store.step(key) is None:
             svc.store.journal_add(at=now, deal=duplicate_of, version=None, actor=manager or "неизвестно",
@@ -161,25 +178,36 @@ def reject(svc: Services, path: Path, *, content: bytes, mtime_ns: int, faults: 
                                   detail={"file": path.name, "faults": [line_of(f) for f in faults]}, sha256=sha)
             svc.store.plan(key=key, kind="reject", at=now, source=path.name, sha256=sha, content=content or None,
                            payload={"inbox": svc.rel(path), "target": svc.rel(target), "report": report,
-                                    "manager": manager, "faults": [line_of(f) for f in faults]})
+                                    "manager": manager, "faults": [line_of(f) for f in faults],
+                                    "warnings": [line_of(w) for w in warnings],
+                                    "about": _about(data or {}, deal=duplicate_of)})
     return finish_reject(svc, svc.store.step(key))
 
 
 def finish_reject(svc: Services, step: Step) -> str:
     target = svc.at_root(step.payload["target"])
     move_into(svc.at_root(step.payload["inbox"]), target, content=step.content, copy=True)
-    write_atomic(target.with_name(target.name + ".errors.txt"), step.payload["report"].encode("utf-8"))
+    report = target.with_name(target.name + ".errors.txt")
+    write_atomic(report, step.payload["report"].encode("utf-8"))
     now = svc.now()
     with svc.store.transaction():
         manager = step.payload.get("manager")
         if manager:
             svc.outbox.enqueue(build_notice(
                 NoticeKind.REJECTED, ws=svc.ws, event_id=step.key.replace("reject:", "rejected/", 1),
-                to=[manager], attachments=[target.with_name(target.name + ".errors.txt")],
+                to=[manager], attachments=[report, target],  # the report, and the form back to be corrected
                 context={"form": step.source, "faults": step.payload["faults"], "folder": svc.rel(target.parent) + "/",
-                         "manager": manager}))
+                         "manager": greeting_name(manager), "warnings": step.payload.get("warnings") or [],
+                         **(step.payload.get("about") or {})}))
         svc.store.finish(step.key, at=now)
     return f"не принята: {svc.rel(target)} (причины — в {target.name}.errors.txt)"
+
+
+def _about(data: dict, *, deal: str | None) -> dict[str, str]:
+    """The deal, client and ИНН a rejected form names, as far as it can be read: for the letter's header."""
+    buyer = data.get("buyer") if isinstance(data.get("buyer"), dict) else {}
+    about = {"deal": deal or data.get("deal"), "client": buyer.get("name"), "inn": buyer.get("inn")}
+    return {k: shown(v, limit=80) for k, v in about.items() if isinstance(v, (str, int)) and str(v).strip()}
 
 
 def _manager_of(data: dict) -> str | None:

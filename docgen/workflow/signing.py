@@ -61,18 +61,19 @@ def _handover(svc: Services, row: DealRow, *, deal, approvals: list[Approval]) -
 
 
 def _technical(svc: Services, row: DealRow) -> list[str]:
-    """The deal's technical documents, copied for the Technical department."""
-    source = svc.dossier(row).attachments
-    if not source.is_dir():
+    """The technical documents of the deal's latest form, copied for the Technical department (folders kept)."""
+    source = svc.dossier(row).latest_attachments()
+    if source is None:
         return []
     target = svc.ws.technical / row.number
     names = []
-    for item in sorted(source.iterdir()):
-        if item.is_file():
-            target.mkdir(parents=True, exist_ok=True)
-            if not (target / item.name).exists():
-                write_atomic(target / item.name, item.read_bytes())
-            names.append(item.name)
+    for item in sorted(p for p in source.rglob("*") if p.is_file()):
+        name = item.relative_to(source).as_posix()
+        if source == svc.dossier(row).attachments and "/" in name:
+            continue  # an old flat folder: its subfolders are not attachments
+        if not (target / name).exists():
+            write_atomic(target / name, item.read_bytes())
+        names.append(name)
     return names
 
 

@@ -1,0 +1,39 @@
+"""A corrected form (`deal: N`) against the deal it names: the one check intake and `validate` share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from docgen.errors import Fault
+
+
+@dataclass(frozen=True)
+class KnownDeal:
+    """What the store knows of the deal a corrected form names."""
+
+    number: str
+    returned: bool  # only a deal returned to its manager takes a corrected form
+    where: str  # where the deal stands, in words: «у юриста», «подписана»
+    buyer_inn: str
+
+
+# The store's answer to «which deal is N?»; None when there is no such deal.
+DealLookup = Callable[[str], KnownDeal | None]
+
+
+def version_faults(number: str | None, *, buyer_inn: str | None, known: KnownDeal | None) -> list[Fault]:
+    """Why a form naming deal `number` cannot become its next version; [] for a new deal or a fitting one."""
+    if not number:
+        return []
+    if known is None:
+        return [Fault("deal", f"сделки {number} нет — проверьте номер (он есть в письме о возврате проекта); "
+                              "для новой сделки оставьте поле пустым")]
+    if not known.returned:
+        return [Fault("deal", f"сделка {number} сейчас {known.where}; исправленную форму подают только после "
+                              "того, как проект вернули на доработку")]
+    if buyer_inn is not None and buyer_inn != known.buyer_inn:
+        return [Fault("buyer.inn", f"ИНН {buyer_inn} не совпадает с ИНН покупателя сделки {number} "
+                                   f"({known.buyer_inn}): исправленная версия — для того же покупателя; "
+                                   "сделку с другим покупателем подайте новой формой без номера")]
+    return []
