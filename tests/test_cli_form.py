@@ -103,3 +103,64 @@ def test_a_broken_settings_file_is_a_russian_message(tmp_path):
     run = docgen("validate", str(EXAMPLE), root=tmp_path)
     assert run.returncode == 1
     assert "Ошибка в настройках" in run.stderr and "smtp.port" in run.stderr
+
+
+def test_validate_outside_a_workspace_uses_the_package_and_says_so(tmp_path):
+    run = docgen("validate", str(EXAMPLE), cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.startswith(f"Проверка по встроенным шаблонам и настройкам docgen: в {tmp_path} нет")
+    assert "итого 2 023 980,00" in run.stdout and "нет шаблона" not in run.stdout
+    assert not (tmp_path / ".docgen").exists()
+
+
+def test_a_root_that_is_no_workspace_is_refused(tmp_path):
+    for run in (docgen("--root", str(tmp_path), "validate", str(EXAMPLE), cwd=tmp_path),
+                docgen("validate", str(EXAMPLE), root=tmp_path, cwd=tmp_path)):
+        assert run.returncode == 1
+        assert f"в {tmp_path} нет рабочего пространства docgen" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_validate_shows_warnings_in_text_and_json(tmp_path, example_data):
+    example_data["price"]["vat_rate"] = "10"
+    form = tmp_path / "reduced.yaml"
+    form.write_text(yaml.safe_dump(example_data, allow_unicode=True), encoding="utf-8")
+    run = docgen("validate", str(form), root=REPO)
+    assert run.returncode == 0
+    assert "Предупреждения (форму примут" in run.stdout and "ставка НДС 10 % применяется, когда" in run.stdout
+    answer = json.loads(docgen("validate", str(form), "--json", root=REPO).stdout)
+    assert answer["ok"] is True and any(w["field"] == "price.vat_rate" for w in answer["warnings"])
+
+
+def test_a_form_with_faults_and_warnings_reports_both(tmp_path, example_data):
+    example_data["buyer"]["kpp"] = None
+    example_data["price"]["vat_rate"] = "10"
+    form = tmp_path / "both.yaml"
+    form.write_text(yaml.safe_dump(example_data, allow_unicode=True), encoding="utf-8")
+    run = docgen("validate", str(form), root=REPO)
+    assert run.returncode == 1
+    assert "Форма «both.yaml» не пройдёт проверку" in run.stdout and "КПП обязателен" in run.stdout
+    assert "Кроме того, предупреждения" in run.stdout
+
+
+def test_a_card_that_cannot_be_written_is_a_message(tmp_path):
+    run = docgen("form", "--xlsx", "/proc/docgen-card.xlsx", root=REPO)
+    assert run.returncode == 1 and "карточку не удалось записать в /proc/docgen-card.xlsx" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_the_card_lists_the_workspace_divisions_and_contract_types(tmp_path):
+    from openpyxl import load_workbook
+
+    ws = tmp_path / "ws"
+    assert docgen("init", str(ws), cwd=tmp_path).returncode == 0
+    (ws / "docgen.toml").write_text(
+        '[divisions.concrete]\ntitle = "Направление бетонных работ"\ndirector = "Д <d@x.ru>"\n'
+        'support = "С <s@x.ru>"\n', encoding="utf-8")
+    (ws / "templates" / "contracts" / "аренда.docx").write_bytes((ws / "templates/contracts/supply.docx").read_bytes())
+    card = tmp_path / "card.xlsx"
+    run = docgen("form", "--xlsx", str(card), root=ws)
+    assert run.returncode == 0, run.stderr
+    lists = load_workbook(card)["Списки"]
+    values = {cell.value for row in lists.iter_rows() for cell in row}
+    assert {"Направление бетонных работ", "аренда", "договор поставки", "договор подряда"} <= values
+    assert "Направление металлоконструкций" not in values  # [divisions] of docgen.toml replaces the default

@@ -377,7 +377,7 @@ def test_a_division_and_a_contract_type_by_their_russian_names(example_data, set
 
 
 @pytest.mark.parametrize(("known", "field", "words"), [
-    (None, "deal", "сделки 2026-0007 нет"),
+    (None, "deal", "сделки «2026-0007» нет"),
     (KnownDeal("2026-0007", returned=False, where="подписана", buyer_inn="5027012348"), "deal", "сейчас подписана"),
     (KnownDeal("2026-0007", returned=True, where="возвращена", buyer_inn="7707083893"), "buyer.inn", "не совпадает"),
 ])

@@ -355,3 +355,16 @@ def _faults_of(path: Path, example_data, *, limit: int) -> dict[str, str]:
         accept(read_form(path, max_bytes=limit), source=path.name, settings=load_settings(path.parent, {}),
                contract_types={"supply"}, today=TODAY)
     return {f.field: f.message for f in caught.value.faults}
+
+
+def test_a_row_numbered_a_billion_does_not_fill_the_memory(tmp_path, example_data, settings):
+    """openpyxl fills the gap before a row with empty rows; the card stops reading at a long empty stretch."""
+    parts = _card_parts(tmp_path, example_data)
+    far = b'<row r="1000000000"><c r="A1000000000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    for sheet in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
+        parts[sheet] = parts[sheet].replace(b"</sheetData>", far)
+    path = tmp_path / "far.xlsx"
+    path.write_bytes(_repack(parts))
+    deal = accept(read_form(path, max_bytes=LIMIT), source=path.name, settings=settings,
+                  contract_types={"supply"}, today=TODAY)
+    assert deal.totals.total == Decimal("2023980.00")

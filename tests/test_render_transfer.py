@@ -56,8 +56,28 @@ def test_bad_form_is_reported_by_field(tmp_path):
     form.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(FormInvalid) as caught:
         read_transfer_form(form, max_bytes=10**6)
-    fields = {f.field for f in caught.value.faults}
-    assert fields == {"client.inn", "manager", "employe"}
+    faults = {f.field: f.message for f in caught.value.faults}
+    assert set(faults) == {"client.inn", "manager", "employe"}
+    assert "возможно, имелось в виду «employee»" in faults["employe"]
+
+
+def test_a_deal_form_key_is_not_suggested_for_itself(tmp_path):
+    """The hint comes from the transfer form's own fields, never «attachments» for «attachments»."""
+    data = yaml.safe_load(FORM.read_text(encoding="utf-8")) | {"attachments": []}
+    form = tmp_path / "form.yaml"
+    form.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(FormInvalid) as caught:
+        read_transfer_form(form, max_bytes=10**6)
+    [fault] = caught.value.faults
+    assert fault.message == "неизвестное поле «attachments» — уберите его или проверьте написание"
+
+
+def test_a_self_referencing_yaml_is_a_message(tmp_path):
+    form = tmp_path / "loop.yaml"
+    form.write_text("date: 2026-11-26\nclient: &c {name: x, inn: *c}\n", encoding="utf-8")
+    run = docgen("transfer-client", str(form), "-o", str(tmp_path / "x.docx"), root=workspace(tmp_path).root)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "ссылка «*» указывает на раздел, внутри которого стоит сама" in run.stderr
 
 
 def test_cli(tmp_path):

@@ -289,7 +289,7 @@ def _load(name: str, content: bytes) -> dict[str, Cells]:
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
-            return {title: _rows(wb[title]) for title in wb.sheetnames}
+            return {title: _rows(wb[title], columns=_COLUMNS.get(title, 8)) for title in wb.sheetnames}
         finally:
             wb.close()
     except Exception:  # noqa: BLE001 — see the docstring
@@ -297,12 +297,24 @@ def _load(name: str, content: bytes) -> dict[str, Cells]:
                                    "сохраните заново как «Книга Excel (.xlsx)»") from None
 
 
-def _rows(sheet) -> Cells:
+_COLUMNS = {LIST_SHEET: 80}  # the drop-down lists sit two columns per coded field
+MAX_ROWS = 1100  # more than any card holds (1000 items and the headings); the model names the excess
+MAX_GAP = 200  # empty rows in a row after which a sheet is taken to have ended
+
+
+def _rows(sheet, *, columns: int) -> Cells:
+    """The sheet's rows, at most `columns` wide. A stale <dimension> would hide rows that hold data, so it is
+    ignored; a row numbered a billion (openpyxl fills the gap with empty rows) ends the reading instead."""
     if hasattr(sheet, "reset_dimensions"):
-        sheet.reset_dimensions()  # a stale <dimension> would hide rows that hold data
-    out = []
-    for row in sheet.iter_rows():
-        out.append([(cell.value, getattr(cell, "number_format", "General") or "General") for cell in row])
+        sheet.reset_dimensions()
+    out: Cells = []
+    gap = 0
+    for row in sheet.iter_rows(max_col=columns):
+        cells = [(cell.value, getattr(cell, "number_format", "General") or "General") for cell in row]
+        gap = gap + 1 if all(value is None for value, _ in cells) else 0
+        if gap > MAX_GAP or len(out) >= MAX_ROWS:
+            break
+        out.append(cells)
     return out
 
 

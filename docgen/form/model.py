@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from docgen.form import numbers, requisites, text
+from docgen.form.labels import CONTRACT_TYPES
 
 MAX_MONEY = Decimal("999999999999.99")  # the largest sum the documents print on one line
 MAX_QUANTITY = Decimal("1000000000")
@@ -210,8 +211,8 @@ def _known_contract_type(value: str, info: ValidationInfo) -> str:
         return value
     code = _code_of(value, known)
     if code is None:
-        listed = ", ".join(sorted(known)) or "шаблонов нет"
-        raise _fail("template", f"нет шаблона договора «{text.shown(value)}» в templates/contracts/ (есть: {listed})")
+        raise _fail("template", f"нет шаблона договора «{text.shown(value)}» в templates/contracts/ "
+                                f"(есть: {_listed(known, CONTRACT_TYPES) or 'шаблонов нет'})")
     return code
 
 
@@ -221,9 +222,15 @@ def _known_division(value: str, info: ValidationInfo) -> str:
         return value
     code = _code_of(value, divisions)
     if code is None:
-        listed = ", ".join(sorted(divisions)) or "нет ни одного"
-        raise _fail("division", f"направления «{text.shown(value)}» нет в настройках docgen.toml (есть: {listed})")
+        raise _fail("division", f"направления «{text.shown(value)}» нет в настройках docgen.toml "
+                                f"(есть: {_listed(divisions, {}) or 'нет ни одного'})")
     return code
+
+
+def _listed(known: Mapping[str, str] | Collection[str], labels: Mapping[str, str]) -> str:
+    """«supply — договор поставки, works — договор подряда»: the codes with their Russian names."""
+    named = known if isinstance(known, Mapping) else {code: labels.get(code, code) for code in known}
+    return ", ".join(code if label == code else f"{code} — {label}" for code, label in sorted(named.items()))
 
 
 Money = Annotated[Decimal, BeforeValidator(_money)]

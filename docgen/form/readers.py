@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 import re
 import zipfile
 import zlib
@@ -190,7 +191,7 @@ def _open_zip(name: str, content: bytes, *, max_bytes: int, excel: bool = False)
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         members = archive.infolist()
-    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError):
+    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError, NotImplementedError):
         raise FormUnreadable(name, "файл XLSX повреждён или это не книга Excel" if excel else
                              "ZIP-архив повреждён или это не ZIP") from None
     if any(m.flag_bits & _ENCRYPTED_FLAG for m in members):
@@ -215,6 +216,10 @@ def _read_zip(name: str, content: bytes, *, max_bytes: int) -> RawForm:
     archive = _open_zip(name, content, max_bytes=max_bytes)
     members = {m: _clean_path(_member_name(m)) for m in archive.infolist() if not m.is_dir()}
     members = {m: path for m, path in members.items() if path and not _ignored(path)}
+    twice = sorted(path for path, count in Counter(members.values()).items() if count > 1)
+    if twice:
+        raise FormUnreadable(name, f"в ZIP-архиве несколько файлов с одним именем «{shown(twice[0])}»: "
+                                   "оставьте один или переименуйте")
     forms = [m for m, path in members.items() if PurePosixPath(path).suffix.lower() in FORM_SUFFIXES]
     if len(forms) != 1:
         listed = ", ".join(shown(members[m]) for m in forms) or "ни одной"

@@ -52,7 +52,7 @@ def salvage(model: type[BaseModel], data: object, context: Mapping[str, Any]) ->
 
 
 def _field(model: type[BaseModel], name: str, raw: object, context: Mapping[str, Any]) -> Any:
-    inner, many, optional = _part_inside(model.model_fields[name].annotation)
+    inner, many, optional = _shape(model, name)
     if inner is None:
         try:
             return _leaf(model, name).validate_python(raw, context=dict(context))
@@ -65,6 +65,11 @@ def _field(model: type[BaseModel], name: str, raw: object, context: Mapping[str,
     if not isinstance(raw, list):
         return UNREAD
     return [salvage(inner, item, context) for item in raw]
+
+
+@functools.cache
+def _shape(model: type[BaseModel], name: str) -> tuple[type[BaseModel] | None, bool, bool]:
+    return _part_inside(model.model_fields[name].annotation)
 
 
 def _part_inside(annotation: Any) -> tuple[type[BaseModel] | None, bool, bool]:

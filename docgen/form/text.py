@@ -24,6 +24,8 @@ _BIDI = set("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\
 
 def hidden_fault(value: str) -> str | None:
     """Why `value` cannot be taken as typed text (a control or invisible character), or None."""
+    if value.isprintable():  # C speed for the usual case; it is False for no-break spaces too, hence the loop
+        return None
     for position, char in enumerate(value, start=1):
         if unicodedata.category(char) in _HIDDEN_CATEGORIES:
             what = "знак направления текста" if char in _BIDI else _NAMES.get(char, "невидимый служебный знак")

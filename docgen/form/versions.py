@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from docgen.errors import Fault
+from docgen.form.text import shown
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,13 @@ def version_faults(number: str | None, *, buyer_inn: str | None, known: KnownDea
     if not number:
         return []
     if known is None:
-        return [Fault("deal", f"сделки {number} нет — проверьте номер (он есть в письме о возврате проекта); "
+        return [Fault("deal", f"сделки «{shown(number)}» нет — проверьте номер (он есть в письме о возврате проекта); "
                               "для новой сделки оставьте поле пустым")]
     if not known.returned:
         return [Fault("deal", f"сделка {number} сейчас {known.where}; исправленную форму подают только после "
                               "того, как проект вернули на доработку")]
     if buyer_inn is not None and buyer_inn != known.buyer_inn:
-        return [Fault("buyer.inn", f"ИНН {buyer_inn} не совпадает с ИНН покупателя сделки {number} "
+        return [Fault("buyer.inn", f"ИНН «{shown(buyer_inn)}» не совпадает с ИНН покупателя сделки {number} "
                                    f"({known.buyer_inn}): исправленная версия — для того же покупателя; "
                                    "сделку с другим покупателем подайте новой формой без номера")]
     return []

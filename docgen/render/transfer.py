@@ -90,7 +90,7 @@ def read_transfer_form(path: Path, *, max_bytes: int) -> TransferForm:
     try:
         return TransferForm.model_validate(raw.data)
     except ValidationError as exc:
-        raise FormInvalid(path.name, faults_from(exc)) from None
+        raise FormInvalid(path.name, faults_from(exc, fields=FIELDS)) from None
 
 
 def describe(fault: Fault) -> str:
