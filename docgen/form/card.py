@@ -129,8 +129,8 @@ def _write_main(sheet, data: dict[str, Any], choices: Mapping[str, Mapping[str, 
     for title, keys in SECTIONS:
         sheet.append([title])
         sheet.cell(sheet.max_row, 1).font = _HEAD
-        for col in (1, 2, 4):
-            sheet.cell(sheet.max_row, col).fill = _SECTION_FILL
+        sheet.cell(sheet.max_row, 1).fill = _SECTION_FILL
+        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=4)
         for key in keys:
             value = _get(data, key)
             if key == "attachments":
@@ -139,16 +139,35 @@ def _write_main(sheet, data: dict[str, Any], choices: Mapping[str, Mapping[str, 
             _put_value(sheet.cell(sheet.max_row, 2), key, value, choices)
             sheet.cell(sheet.max_row, 4).font = _HINT
             sheet.cell(sheet.max_row, 4).alignment = Alignment(wrap_text=True, vertical="top")
+            _fit_height(sheet, sheet.max_row, (HINTS.get(key, ""), 75), (str(sheet.cell(sheet.max_row, 2).value or ""), 55))
             if key in ranges:
                 _drop_down(sheet, ranges[key], sheet.cell(sheet.max_row, 2).coordinate)
             if key in SEE_SHEET:
                 sheet.append([SEE_SHEET[key]])
                 sheet.cell(sheet.max_row, 1).font = _HINT
+                sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=4)
     sheet.column_dimensions["A"].width = 40
     sheet.column_dimensions["B"].width = 50
     sheet.column_dimensions["C"].hidden = True
     sheet.column_dimensions["D"].width = 70
     sheet.freeze_panes = "B2"
+    _landscape(sheet)
+
+
+def _fit_height(sheet, row: int, *texts: tuple[str, int]) -> None:
+    """Neither Excel nor LibreOffice grows a row for wrapped text on opening: give it the lines it needs."""
+    lines = max(1, *(-(-len(text) // width) for text, width in texts))
+    if lines > 1:
+        sheet.row_dimensions[row].height = 15 * lines
+
+
+def _landscape(sheet) -> None:
+    """Printed or saved as PDF, a sheet fits the page width."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
 
 
 def _drop_down(sheet, source: str, ref: str, *, prompt: str | None = None) -> None:
@@ -163,9 +182,11 @@ def _write_list(sheet, list_key: str, keys: tuple[str, ...], rows: Any,
     sheet.append(list(keys))
     sheet.row_dimensions[1].hidden = True
     sheet.append([FIELDS[f"{list_key}[].{k}"] for k in keys])
+    sheet.row_dimensions[2].height = 30
     for n, key in enumerate(keys, start=1):
         head = sheet.cell(2, n)
         head.font = _HEAD
+        head.alignment = Alignment(wrap_text=True, vertical="top")
         hint = HINTS.get(f"{list_key}[].{key}")
         if hint:
             head.comment = Comment(hint, "docgen")
@@ -186,11 +207,14 @@ def _write_list(sheet, list_key: str, keys: tuple[str, ...], rows: Any,
     if list_key == "subject.items":
         _amount_column(sheet, last)
     sheet.freeze_panes = "A3"
+    _landscape(sheet)
+    sheet.print_area = f"A1:{get_column_letter(len(keys) + 1)}{max(len(rows) + 2, 20)}"  # not 200 empty rows
 
 
 def _amount_column(sheet, last: int) -> None:
     """«Сумма без НДС» for the manager's eye: a formula, read by nobody (no key above it)."""
     sheet.cell(2, 5, "сумма без НДС (считает Excel)").font = _HEAD
+    sheet.cell(2, 5).alignment = Alignment(wrap_text=True, vertical="top")
     sheet.column_dimensions["E"].width = 22
     for r in range(3, last + 1):
         cell = sheet.cell(r, 5, f'=IF(AND(ISNUMBER(C{r}),ISNUMBER(D{r})),ROUND(C{r}*D{r},2),"")')
