@@ -172,7 +172,7 @@ def test_limits_come_from_the_settings(example_data, tmp_path):
     strict = load_settings(tmp_path, {"DOCGEN_LIMITS__SELLER_PENALTY_RATE_MAX": "0.05",
                                       "DOCGEN_LEAD_DAYS": '{"supply": 60}'})
     faults = _faults(example_data, strict)
-    assert "0.05" in faults["seller_liability.penalty_rate"]
+    assert "0,05 % в день" in faults["seller_liability.penalty_rate"]
     assert "60" in faults["delivery.due_days"]
 
 
@@ -412,3 +412,10 @@ def _set(data: dict, dotted: str, value) -> None:
     for part in parts[:-1]:
         node = node[int(part)] if part.isdigit() else node.setdefault(part, {})
     node[int(parts[-1]) if parts[-1].isdigit() else parts[-1]] = value
+
+
+@pytest.mark.parametrize(("basis", "right"), [("Устав", "«Устава»"), ("доверенность № 5 от 01.02.2026",
+                                                                       "«доверенности № 5 от 01.02.2026»")])
+def test_the_basis_is_written_as_the_contract_reads_it(example_data, settings, basis, right):
+    example_data["buyer"]["signatory"]["basis"] = basis
+    assert right in _faults(example_data, settings)["buyer.signatory.basis"]

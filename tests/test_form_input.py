@@ -37,7 +37,7 @@ def _unreadable(path: Path, limit: int = LIMIT) -> str:
         ("broken.json", b'{"buyer": {"name": "x",}}', "ошибка разметки JSON в строке 1"),
         ("evil.yaml", b"buyer: !!python/object/apply:os.system ['echo pwned']\n", "недопустимая конструкция"),
         ("evil2.yaml", b"!!python/name:os.system\n", "недопустимая конструкция"),
-        ("binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "не текстовый"),
+        ("binary.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "двоичные данные"),
         ("empty.yaml", b"", "пуст"),
         ("blank.json", b"  \n\n ", "пуст"),
         ("comments.yaml", b"# only a comment\n", "пуст"),

@@ -49,7 +49,7 @@ def _visible(value: str, info: ValidationInfo) -> str:
 def _within(limit: int) -> Callable[[str, ValidationInfo], str]:
     def check(value: str, info: ValidationInfo) -> str:
         if len(value) > limit and _checking(info):
-            raise _fail("too_long", f"слишком длинно: {len(value)} знаков при пределе {limit}")
+            raise _fail("too_long", f"слишком длинно: {len(value)} знаков при пределе {limit} — сократите")
         return _visible(value, info)
 
     return check
@@ -102,7 +102,7 @@ def _money(value: object, info: ValidationInfo) -> Decimal:
 
 
 def _quantity(value: object, info: ValidationInfo) -> Decimal:
-    number = _number(value, what="количество", example="12 или 4,5")
+    number = _number(value, what="количество числом", example="12 или 4,5 (единица измерения — в своём поле)")
     return _bounded(number, info, high=MAX_QUANTITY, places=6, what="количество",
                     too_big="слишком большое количество: не больше 1 000 000 000")
 
@@ -150,7 +150,7 @@ def _digits(value: object) -> str:
     try:
         return numbers.parse_digits(value)
     except ValueError:
-        raise _fail("digits", "ожидаются только цифры") from None
+        raise _fail("digits", "ожидаются только цифры, без букв и других знаков (пробелы между цифрами можно)") from None
 
 
 def _date(value: object) -> dt.date:
@@ -166,7 +166,7 @@ def _email(value: str, info: ValidationInfo) -> str:
     try:
         normalized = validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise _fail("email", f"«{text.shown(value)}» — не адрес электронной почты") from None
+        raise _fail("email", f"«{text.shown(value)}» — не адрес электронной почты; пример: petrov@ams.example") from None
     word = text.mixed_alphabet_word(value) if _checking(info) else None
     if word:
         raise _fail("email_alphabets", f"в адресе смешаны латинские и русские буквы: в «{word}» русские — "

@@ -71,7 +71,8 @@ def parse_form(name: str, content: bytes, *, max_bytes: int) -> RawForm:
 
 def _text(name: str, content: bytes) -> str:
     if b"\x00" in content[:8192]:
-        raise FormUnreadable(name, "это не текстовый файл (двоичные данные), хотя расширение — формы")
+        raise FormUnreadable(name, "внутри не текст, а двоичные данные — похоже, это документ или картинка, "
+                                   "переименованные в форму; сохраните форму как текст (YAML или JSON)")
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:

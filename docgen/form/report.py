@@ -144,6 +144,8 @@ def render_warnings(warnings: list[Fault]) -> str:
 def line_of(fault: Fault) -> str:
     if not fault.field:
         return fault.message
+    if fault.field in labels.ESSENTIALS:  # a whole section: its heading names it already
+        return f"{labels.essential_of(fault.field)} ({fault.field}): {fault.message}"
     name = labels.describe(fault.field)
     where = fault.field if name == fault.field else f"{name} ({fault.field})"
     return f"{labels.essential_of(fault.field)}, {where}: {fault.message}"

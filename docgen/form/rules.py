@@ -12,6 +12,7 @@ from typing import Any
 
 from docgen.errors import Fault
 from docgen.form import requisites, vat
+from docgen.form.labels import CONTRACT_TYPES
 from docgen.form.model import MAX_MONEY, DeliveryAfter, DeliveryMethod, PaymentKind
 from docgen.form.money import format_money, kopecks
 from docgen.form.salvage import known
@@ -73,8 +74,8 @@ def _buyer(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
                                  "и в карточке организации")
     if known(buyer.ogrn):
         yield from _ogrn(buyer.ogrn, entity=entity)
-    if not entity and known(buyer.signatory) and known(buyer.signatory.basis):
-        yield from _entrepreneur_basis(buyer.signatory)
+    if known(buyer.signatory) and known(buyer.signatory.basis):
+        yield from _entrepreneur_basis(buyer.signatory) if not entity else _basis_case(buyer.signatory.basis)
     if buyer.inn == settings.company.inn:
         yield Fault("buyer.inn", f"ИНН покупателя совпадает с ИНН Продавца ({settings.company.name}): "
                                  "похоже, вписан ИНН нашей компании — нужен ИНН покупателя")
@@ -104,6 +105,18 @@ def _entrepreneur_basis(signatory: Any) -> Iterator[Fault]:
             "укажите основание полномочий: без него в договоре будет «на основании Устава», а у ИП устава нет")
     yield Fault("buyer.signatory.basis", f"{head}: напишите «листа записи ЕГРИП от ДД.ММ.ГГГГ» или "
                                          "«свидетельства о государственной регистрации» (с ОГРНИП)")
+
+
+_NOMINATIVE = {"устав": "Устава", "доверенность": "доверенности", "положение": "Положения"}
+
+
+def _basis_case(basis: str) -> Iterator[Fault]:
+    """The basis follows «действующего на основании»: «Устав» there would print «на основании Устав»."""
+    first = basis.split()[0].casefold().strip(".,")
+    if first in _NOMINATIVE:
+        right = _NOMINATIVE[first] + basis[len(basis.split()[0]):]
+        yield Fault("buyer.signatory.basis", f"основание пишется в родительном падеже, как после слов «действующего "
+                                             f"на основании»: «{right}»")
 
 
 def _bank(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
@@ -159,8 +172,9 @@ def _payments(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
         return
     total = sum((p.share for p in payments), Decimal(0))
     if total != 100:
-        shares = " + ".join(f"{p.share}" for p in payments)
-        yield Fault("price.payments", f"доли платежей должны составлять ровно 100 %, а сейчас {shares} = {total} %")
+        shares = " + ".join(_number(p.share) for p in payments)
+        yield Fault("price.payments", f"доли платежей должны составлять ровно 100 %, а сейчас {shares} = "
+                                      f"{_number(total)} %")
 
 
 def _vat(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
@@ -181,7 +195,8 @@ def _liabilities(form: Any, settings: Settings, today: dt.date) -> Iterator[Faul
         if known(liability) and known(liability.penalty_rate) and liability.penalty_rate > limit:
             yield Fault(
                 f"{key}.penalty_rate",
-                f"пеня {whose} {liability.penalty_rate} % в день выше предела Компании {limit} % в день",
+                f"пеня {whose} {_number(liability.penalty_rate)} % в день выше предела Компании "
+                f"{_number(limit)} % в день",
             )
 
 
@@ -192,13 +207,15 @@ def _delivery(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
     yield from _address(delivery, settings)
     lead = settings.lead_days.get(form.contract_type) if known(form.contract_type) else None
     if lead is not None and known(delivery.due_days) and delivery.due_days < lead:
+        kind = CONTRACT_TYPES.get(form.contract_type, f"«{form.contract_type}»")
         yield Fault(
             "delivery.due_days",
-            f"срок поставки {delivery.due_days} раб. дн. короче срока производства по договору "
-            f"«{form.contract_type}» — {lead} раб. дн.; согласуйте срок с Производством",
+            f"срок поставки {delivery.due_days} раб. дн. короче срока производства ({kind}) — {lead} раб. дн.; "
+            "согласуйте срок с Производством",
         )
     if known(delivery.after) and delivery.after is DeliveryAfter.PREPAYMENT and _no_prepayment(form):
-        yield Fault("delivery.after", "срок поставки отсчитывается от предоплаты, но в графике платежей её нет")
+        yield Fault("delivery.after", "срок поставки отсчитывается от предоплаты, но в графике платежей её нет: "
+                                      "добавьте предоплату или считайте срок от подписания договора")
 
 
 def _address(delivery: Any, settings: Settings) -> Iterator[Fault]:
@@ -209,6 +226,11 @@ def _address(delivery: Any, settings: Settings) -> Iterator[Fault]:
     elif not settings.company.warehouse:
         yield Fault("delivery.address", "при самовывозе укажите адрес склада, откуда покупатель забирает товар: "
                                         "адрес склада Продавца в настройках не задан ([company] warehouse)")
+
+
+def _number(value: Decimal) -> str:
+    """0.5 → «0,5», 30.00 → «30»: a number as a Russian message writes it."""
+    return f"{value.normalize():f}".replace(".", ",")
 
 
 def _no_prepayment(form: Any) -> bool:
