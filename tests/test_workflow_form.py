@@ -144,3 +144,14 @@ def test_technical_documents_of_each_version_are_kept_apart(wf, example_data, tm
     sent = {p.relative_to(ws.technical / number).as_posix(): p.read_bytes()
             for p in (ws.technical / number).rglob("*") if p.is_file()}
     assert sent == {"КМ/Лист 1.pdf": b"%PDF km v2"}  # the signed version's documents, not version 1's
+
+
+def test_a_card_from_the_inbox_becomes_a_deal(wf, example_data, tmp_path):
+    """A card unpacks to several times its size: taking it and finishing its step both read it whole."""
+    from docgen.form.card import write_card
+
+    card = tmp_path / "карточка.xlsx"
+    write_card(card, example_data)
+    assert card.stat().st_size * 2 < sum(i.file_size for i in zipfile.ZipFile(card).infolist())
+    account = wf.take(drop(wf.svc.ws, "карточка.xlsx", source=card))
+    assert account.startswith("принята: сделка"), account

@@ -241,7 +241,7 @@ Cap = Annotated[Decimal, BeforeValidator(_penalty_cap)]
 VatRate = Annotated[Decimal | Literal["без НДС"] | None, BeforeValidator(_vat_rate)]
 Number = Annotated[Decimal, BeforeValidator(lambda v: _number(v, what="число", example="1500.50 или «1 500,50»"))]
 Digits = Annotated[str, BeforeValidator(_digits)]
-Email = Annotated[str, AfterValidator(_within(254)), AfterValidator(_email)]
+Email = Annotated[str, Field(min_length=1), AfterValidator(_within(254)), AfterValidator(_email)]
 FormDate = Annotated[dt.date, BeforeValidator(_date)]
 Days = Annotated[int, Field(ge=0, le=3650)]
 DealNumber = Annotated[str | None, BeforeValidator(_deal_number),

@@ -114,7 +114,8 @@ def finish_intake(svc: Services, step: Step) -> str:
     """The files of an accepted form: the original and the draft in the dossier, the draft to the lawyer."""
     row = svc.store.deal(step.deal)
     assert step.content is not None and step.version is not None
-    raw = parse_form(step.source, step.content, max_bytes=max(len(step.content), 1) * 2)
+    # the form passed the limit when it was taken; a card or ZIP unpacks to several times its own size
+    raw = parse_form(step.source, step.content, max_bytes=max(svc.settings.limits.max_form_bytes, len(step.content)))
     deal = svc.deal_of(row, attachments=raw.attachments)
     dossier = svc.dossier(row)
     move_into(svc.at_root(step.payload["inbox"]), dossier.forms / f"v{step.version} {step.source}",
