@@ -120,10 +120,15 @@ def test_a_root_that_is_no_workspace_is_refused(tmp_path):
         assert f"в {tmp_path} нет рабочего пространства docgen" in run.stderr and "Traceback" not in run.stderr
 
 
+def _written(tmp_path: Path, name: str, data: dict) -> Path:
+    form = tmp_path / name
+    form.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return form
+
+
 def test_validate_shows_warnings_in_text_and_json(tmp_path, example_data):
     example_data["price"]["vat_rate"] = "10"
-    form = tmp_path / "reduced.yaml"
-    form.write_text(yaml.safe_dump(example_data, allow_unicode=True), encoding="utf-8")
+    form = _written(tmp_path, "reduced.yaml", example_data)
     run = docgen("validate", str(form), root=REPO)
     assert run.returncode == 0
     assert "Предупреждения (форму примут" in run.stdout and "ставка НДС 10 % применяется, когда" in run.stdout
@@ -134,9 +139,7 @@ def test_validate_shows_warnings_in_text_and_json(tmp_path, example_data):
 def test_a_form_with_faults_and_warnings_reports_both(tmp_path, example_data):
     example_data["buyer"]["kpp"] = None
     example_data["price"]["vat_rate"] = "10"
-    form = tmp_path / "both.yaml"
-    form.write_text(yaml.safe_dump(example_data, allow_unicode=True), encoding="utf-8")
-    run = docgen("validate", str(form), root=REPO)
+    run = docgen("validate", str(_written(tmp_path, "both.yaml", example_data)), root=REPO)
     assert run.returncode == 1
     assert "Форма «both.yaml» не пройдёт проверку" in run.stdout and "КПП обязателен" in run.stdout
     assert "Кроме того, предупреждения" in run.stdout

@@ -205,26 +205,19 @@ def _code_of(value: str, known: Mapping[str, str] | Collection[str]) -> str | No
     return None
 
 
-def _known_contract_type(value: str, info: ValidationInfo) -> str:
-    known = (info.context or {}).get("contract_types")
-    if known is None:
-        return value
-    code = _code_of(value, known)
-    if code is None:
-        raise _fail("template", f"нет шаблона договора «{text.shown(value)}» в templates/contracts/ "
-                                f"(есть: {_listed(known, CONTRACT_TYPES) or 'шаблонов нет'})")
-    return code
+def _known(kind: str, *, message: str, labels: Mapping[str, str], none: str) -> Callable[..., str]:
+    """A validator taking a code (or its Russian label) the workspace knows, from the validation context;
+    `message` names the value as {value} and the known codes as {listed}."""
+    def check(value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get(kind)
+        if known is None:
+            return value
+        code = _code_of(value, known)
+        if code is None:
+            raise _fail(kind, message.format(value=text.shown(value), listed=_listed(known, labels) or none))
+        return code
 
-
-def _known_division(value: str, info: ValidationInfo) -> str:
-    divisions = (info.context or {}).get("divisions")
-    if divisions is None:
-        return value
-    code = _code_of(value, divisions)
-    if code is None:
-        raise _fail("division", f"направления «{text.shown(value)}» нет в настройках docgen.toml "
-                                f"(есть: {_listed(divisions, {}) or 'нет ни одного'})")
-    return code
+    return check
 
 
 def _listed(known: Mapping[str, str] | Collection[str], labels: Mapping[str, str]) -> str:
@@ -246,8 +239,12 @@ FormDate = Annotated[dt.date, BeforeValidator(_date)]
 Days = Annotated[int, Field(ge=0, le=3650)]
 DealNumber = Annotated[str | None, BeforeValidator(_deal_number),
                        AfterValidator(lambda v, info: v if v is None else _within(40)(v, info))]
-ContractType = Annotated[Short, AfterValidator(_known_contract_type)]
-Division = Annotated[Short, AfterValidator(_known_division)]
+ContractType = Annotated[Short, AfterValidator(_known(
+    "contract_types", message="нет шаблона договора «{value}» в templates/contracts/ (есть: {listed})",
+    labels=CONTRACT_TYPES, none="шаблонов нет"))]
+Division = Annotated[Short, AfterValidator(_known(
+    "divisions", message="направления «{value}» нет в настройках docgen.toml (есть: {listed})",
+    labels={}, none="нет ни одного"))]
 
 
 class Procedure(StrEnum):

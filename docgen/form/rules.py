@@ -119,12 +119,18 @@ def _basis_case(basis: str) -> Iterator[Fault]:
                                              f"на основании»: «{right}»")
 
 
+def _reach(node: Any, *names: str) -> Any:
+    """node.a.b…, or UNREAD as soon as one link of the way could not be read."""
+    for name in names:
+        if not known(node):
+            return node
+        node = getattr(node, name)
+    return node
+
+
 def _bank(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
-    buyer = form.buyer
-    if not known(buyer) or not known(buyer.bank):
-        return
-    bank = buyer.bank
-    if not known(bank.bik, bank.account, bank.corr_account):
+    bank = _reach(form, "buyer", "bank")
+    if not known(bank) or not known(bank.bik, bank.account, bank.corr_account):
         return  # already reported by the model
     if not requisites.account_key_ok(bank.bik, bank.account):
         yield Fault("buyer.bank.account", "расчётный счёт не сходится с БИК по контрольному ключу — проверьте счёт и БИК")
@@ -135,11 +141,11 @@ def _bank(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
 
 
 def _amounts(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
-    subject = form.subject
-    if not known(subject) or not known(subject.items):
+    items = _reach(form, "subject", "items")
+    if not known(items):
         return
     amounts = []
-    for i, item in enumerate(subject.items):
+    for i, item in enumerate(items):
         if not known(item) or not known(item.quantity, item.unit_price):
             amounts.append(None)
             continue
@@ -157,17 +163,14 @@ def _amounts(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
 
 
 def _rate_or_zero(form: Any) -> Decimal:
-    price = form.price
-    if known(price) and known(price.vat_rate) and isinstance(price.vat_rate, Decimal):
-        return price.vat_rate
-    return Decimal(22)  # the highest rate: a total that might exceed the limit is caught
+    rate = _reach(form, "price", "vat_rate")
+    return rate if known(rate) and isinstance(rate, Decimal) else Decimal(22)  # the highest rate: a total that might exceed the limit is caught
 
 
 def _payments(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
-    price = form.price
-    if not known(price) or not known(price.payments):
+    payments = _reach(form, "price", "payments")
+    if not known(payments):
         return
-    payments = price.payments
     if not all(known(p) and known(p.share) for p in payments):
         return
     total = sum((p.share for p in payments), Decimal(0))
@@ -178,10 +181,10 @@ def _payments(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
 
 
 def _vat(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
-    price = form.price
-    if not known(price) or not known(price.vat_rate):
+    rate = _reach(form, "price", "vat_rate")
+    if not known(rate):
         return
-    faults, warnings = vat.vat_findings(price.vat_rate, day=contract_day(form, today), settings=settings)
+    faults, warnings = vat.vat_findings(rate, day=contract_day(form, today), settings=settings)
     yield from faults
     yield from (Caution(w.field, w.message) for w in warnings)
 
@@ -234,9 +237,9 @@ def _number(value: Decimal) -> str:
 
 
 def _no_prepayment(form: Any) -> bool:
-    price = form.price
-    if not known(price) or not known(price.payments):
+    payments = _reach(form, "price", "payments")
+    if not known(payments):
         return False
-    kinds = [p.kind for p in price.payments if known(p) and known(p.kind)]
-    return len(kinds) == len(price.payments) and PaymentKind.PREPAYMENT not in kinds
+    kinds = [p.kind for p in payments if known(p) and known(p.kind)]
+    return len(kinds) == len(payments) and PaymentKind.PREPAYMENT not in kinds
 
