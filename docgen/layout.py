@@ -88,6 +88,8 @@ def _fields(model: BaseModel) -> list[str]:
         if field.exclude:
             continue
         item = getattr(model, name)
+        if item is None:
+            continue  # an optional table ([divisions.<код>] signatory): documented in docs/admin.md
         if isinstance(item, BaseModel) or (isinstance(item, list) and item and isinstance(item[0], BaseModel)):
             continue  # nested tables are documented in the README; defaults apply
         out.append(f"# {name} = {_toml(item)}    # {field.description}")

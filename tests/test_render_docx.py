@@ -44,10 +44,11 @@ def test_supply_contract_carries_the_deal(ws):
     assert "в лице Генерального директора Сидорова Алексея Николаевича, действующего" in text
     assert "/ И. И. Иванов /" in text and "/ А. Н. Сидоров /" in text
     for requisite in ("ИНН 5027012348, КПП 502701001", "ОГРН 1025001234565", "Р/с 40702810640000012345",
-                      "К/с 30101810400000000225", "БИК 044525225", "E-mail: zakupki@romashka.example"):
+                      "К/с 30101810400000000225, БИК 044525225", "E-mail: zakupki@romashka.example"):
         assert requisite in text
-    assert "607 194,00" in text and "в течение 5 банковских дней с даты подписания договора" in text
-    assert "0,1 % от просроченной суммы" in text
+    assert "607 194,00 руб. (шестьсот семь тысяч сто девяносто четыре рубля 00 копеек) — в течение 5 банковских " \
+           "дней с даты подписания Договора" in text
+    assert "пеню в размере 0,1 % от не уплаченной в срок суммы" in text
     assert "в течение 45 рабочих дней с даты поступления предоплаты" in text
     assert "Арбитражный суд по месту нахождения Поставщика" in text
     assert "None" not in text and "{{" not in text and "{%" not in text
@@ -87,11 +88,12 @@ def test_identity_survives_losing_the_custom_part(ws):
 def test_works_contract(ws):
     data = example_data()
     data["contract_type"] = "works"
+    data["subject"]["summary"] = "Изготовление и монтаж металлоконструкций каркаса склада"
     text = docx_text(render_contract(make_deal(ws, data), ws=ws, number="2026-0003", version=1))
     assert "ДОГОВОР ПОДРЯДА № 2026-0003" in text
     assert "именуемое в дальнейшем «Подрядчик»" in text and "«Заказчик»" in text
     assert "КС-2" in text and WORDS in text
-    assert "Подрядчик выполняет Работы в течение 45 рабочих дней" in text
+    assert "Подрядчик завершает Работы и передаёт Заказчику их результат в течение 45 рабочих дней" in text
 
 
 def test_hostile_values_render_as_written(ws):
@@ -124,10 +126,10 @@ def test_entrepreneur_without_optional_fields(ws):
     text = docx_text(render_contract(make_deal(ws, data), ws=ws, number="2026-0006", version=1))
     assert ("ИП Петрова Анна Сергеевна, именуемая в дальнейшем «Покупатель», действующая на основании "
             "листа записи ЕГРИП") in text
-    assert "ИНН 500100732259 Банк" in text  # no КПП, no ОГРН line for the buyer
+    assert "ИНН 500100732259 Р/с" in text  # no КПП, no ОГРН line for the buyer
     assert "E-mail: zakupki" not in text and "Тел.: +7 495 000-00-00" not in text
     assert "НДС не облагается" in text and "1 659 000,00" in text
-    assert "самовывоза со склада Поставщика" in text
+    assert "Товар передаётся Покупателю на складе Поставщика (выборка Товара)" in text
     assert "None" not in text
 
 
@@ -166,7 +168,7 @@ def test_handover_lists_attachments(ws):
     data["attachments"] = ["КМ.pdf", "Геология.pdf"]
     deal = make_deal(ws, data, **{"КМ.pdf": b"%PDF", "Геология.pdf": b"%PDF"})
     text = docx_text(render_handover(deal, ws=ws, number="2026-0001", version=1, approvals=[]))
-    assert "КМ.pdf; Геология.pdf — передана в Технический отдел" in text
+    assert "Передана в Технический отдел (папка outbox/technical/2026-0001/): — КМ.pdf — Геология.pdf" in text
 
 
 def _template(tmp_path, *paragraphs: str):

@@ -65,7 +65,9 @@ def test_initials_and_gender():
 
 def test_vat_and_named():
     assert filters.vat(Decimal("22")) == f"в т.ч. НДС 22{NBSP}%"
-    assert filters.vat(Decimal("22"), Decimal("364980")) == f"в т.ч. НДС 22{NBSP}% — 364{NBSP}980,00 рублей"
+    assert filters.vat(Decimal("22"), Decimal("364980")) == (
+        f"в т.ч. НДС 22{NBSP}% — 364{NBSP}980,00{NBSP}руб. (триста шестьдесят четыре тысячи девятьсот восемьдесят "
+        "рублей 00 копеек)")
     assert filters.vat(None) == "НДС не облагается"
     assert filters.named("ООО «Ромашка»") == "именуемое"
     assert filters.named("ИП Петрова Анна Сергеевна", "Петрова Анна Сергеевна") == "именуемая"

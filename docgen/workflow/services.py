@@ -13,7 +13,7 @@ from docgen.mail.outbox import MailOutbox
 from docgen.store import DealRow, Store
 from docgen.workflow.documents import Documents
 from docgen.workflow.dossier import Dossier
-from docgen.workspace import Workspace
+from docgen.workspace import Stage, Workspace
 
 
 @dataclass
@@ -37,7 +37,8 @@ class Services:
         return Dossier(self.ws.root / row.dossier)
 
     def deal_of(self, row: DealRow, *, attachments: dict[str, bytes] | None = None) -> Deal:
-        return thaw(row.form_json, attachments=attachments)
+        return thaw(row.form_json, attachments=attachments, contract_date=dt.date.fromisoformat(row.contract_date),
+                    signed=row.stage == Stage.SIGNED)
 
     def rel(self, path: Path) -> str:
         try:
