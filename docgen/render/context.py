@@ -155,13 +155,15 @@ def approval_context(deal: Deal, *, settings: Settings, number: str, version: in
     return context
 
 
-def approval_lists(approvals: list[Approval], *, version: int) -> dict[str, list[Record]]:
-    """All decisions, those the signed `version` rests on, and the earlier ones that do not apply to it."""
+def approval_lists(approvals: list[Approval], *, version: int) -> dict[str, Any]:
+    """All decisions, those the signed `version` rests on, the earlier ones that do not apply to it,
+    and whether any reviewer's edit made a new version («1 → 2»)."""
     rows = [_approval(a, signed=version) for a in approvals]
     return {
         "approvals": rows,
         "approvals_signed": [a for a in rows if a.applies],
         "approvals_earlier": [a for a in rows if not a.applies],
+        "approvals_edited": any(a.result_version != a.version for a in rows),
     }
 
 
@@ -293,6 +295,7 @@ def _installment(item: Installment, *, events: dict[str, str]) -> Record:
         due_days=item.due_days, after=item.after, after_label=after, term=term,
         amount=item.amount, amount_words=money_words(item.amount), in_full=money_in_full(item.amount),
         before_production=item.kind == "prepayment" or item.after == "signing", due_date=None,
+        due_date_estimated=False,
     )
 
 
@@ -309,7 +312,7 @@ def _delivery(delivery: Any, *, warehouse: str) -> Record:
     return Record(
         method=method, method_label=CHOICES["delivery.method"].get(method, method),
         is_pickup=pickup, address=address, due_days=delivery.due_days,
-        after=after, after_label=after_label, due_date=None,
+        after=after, after_label=after_label, due_date=None, due_date_estimated=False,
         term=f"в течение {filters.days(delivery.due_days, 'рабочих')} с даты {after_label}",
     )
 
@@ -323,13 +326,14 @@ def _works(form: Any) -> Record:
 
 
 def _known_dates(context: dict[str, Any], *, signed_on: dt.date, calendar: WorkCalendar) -> None:
-    """Calendar dates of the payments and the delivery that count from signing."""
-    for payment in context["payments"]:
-        if payment.after == "signing":
-            payment.due_date = calendar.add_workdays(signed_on, payment.due_days)
-    delivery = context["delivery"]
-    if delivery.after == "signing":
-        delivery.due_date = calendar.add_workdays(signed_on, delivery.due_days)
+    """Calendar dates of the payments and the delivery that count from signing; estimated when the
+    production calendar of their year is not known yet."""
+    terms = [p for p in context["payments"] if p.after == "signing"]
+    if context["delivery"].after == "signing":
+        terms.append(context["delivery"])
+    for term in terms:
+        term.due_date = calendar.add_workdays(signed_on, term.due_days)
+        term.due_date_estimated = bool(calendar.unknown_years([signed_on, term.due_date]))
 
 
 def _person(name: str, email: str | None = None) -> Record:

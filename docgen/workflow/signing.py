@@ -51,9 +51,9 @@ def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
     """
     approvals = approvals_of(svc, row)
     deal = svc.deal_of(row)
+    day = signing_day(svc, approvals)
     signed = docx
     if deal.form.contract_date is None:
-        day = signing_day(svc, approvals)
         signed, places = fill_contract_date(docx, day)
         if not places:
             svc.log.warning("договор %s: в тексте нет поля даты — дату подписания (%s) впишут от руки",
@@ -71,7 +71,7 @@ def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
     if pdf is not None:
         write_atomic(contract.with_suffix(".pdf"), pdf)
     files = _technical(svc, row)
-    handover = _handover(svc, row, deal=deal, approvals=approvals, files=files, signed_on=deal.contract_date)
+    handover = _handover(svc, row, deal=deal, approvals=approvals, files=files, signed_on=day)
     return _signed_notices(svc, row, contract=contract, has_pdf=pdf is not None, handover=handover, files=files)
 
 
