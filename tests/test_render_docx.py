@@ -16,6 +16,7 @@ from docgen.errors import TemplateError
 from docgen.files import write_atomic
 from docgen.render.context import Approval, contract_context
 from docgen.render.docx import read_identity, render_approval_sheet, render_contract, render_document, render_handover
+from docgen.settings import load_settings
 
 FIGURES = ["2 023 980,00", "1 659 000,00", "364 980,00"]
 WORDS = "два миллиона двадцать три тысячи девятьсот восемьдесят рублей 00 копеек"
@@ -238,3 +239,46 @@ def test_write_atomic_leaves_only_the_file(tmp_path):
 
 def test_plain_helper_keeps_words():
     assert plain("2\u00a0023\u00a0980,00\n руб.") == "2 023 980,00 руб."
+
+
+@pytest.mark.parametrize(("summary", "method", "on_site"), [
+    ("Монтаж лестницы", "delivery", True),
+    ("Изготовление и монтаж металлоконструкций", "delivery", True),
+    ("Монтаж лестницы", "pickup", False),  # picked up at the contractor's: nothing is built at the customer's
+    ("Изготовление металлоконструкций", "delivery", False),  # made in the shop, delivered
+])
+def test_works_on_site_only_when_work_is_done_there(ws, summary, method, on_site):
+    data = example_data()
+    data["contract_type"] = "works"
+    data["subject"]["summary"] = summary
+    data["delivery"]["method"] = method
+    context = contract_context(make_deal(ws, data), settings=ws.settings, number="2026-0001", version=1)
+    assert context["works"].on_site is on_site
+    text = docx_text(render_contract(make_deal(ws, data), ws=ws, number="2026-0001", version=1))
+    assert ("КС-2" in text) is on_site and "изготовлению и монтажу" not in text
+
+
+@pytest.mark.parametrize(("date", "due_days", "change"), [
+    ("2025-12-10", 45, dt.date(2026, 1, 1)),  # signed at 20 %, delivered after the change to 22 %
+    ("2025-09-01", 40, None),  # delivered long before it
+    ("2026-11-20", 45, None),  # after it
+])
+def test_the_vat_change_clause_when_delivery_may_fall_after_it(ws, date, due_days, change):
+    data = example_data()
+    data["contract_date"] = date
+    data["delivery"].update(due_days=due_days, after="signing")
+    context = contract_context(make_deal(ws, data), settings=ws.settings, number="2026-0001", version=1)
+    assert (context["vat_change"].since if context["vat_change"] else None) == change
+
+
+def test_a_division_signs_by_power_of_attorney(tmp_path):
+    ws = workspace(tmp_path)
+    (ws.root / "docgen.toml").write_text(
+        '[divisions.metal]\ntitle = "Металл"\ndirector = "Д <d@localhost>"\nsupport = "С <s@localhost>"\n'
+        'signatory = { name = "Кузнецова Ольга Викторовна", position = "Директор направления", '
+        'basis = "доверенности № 17 от 12.01.2026" }\n', encoding="utf-8")
+    ws = dataclasses.replace(ws, settings=load_settings(ws.root, {}))
+    text = docx_text(render_contract(make_deal(ws), ws=ws, number="2026-0001", version=1))
+    assert ("в лице Директора направления Кузнецовой Ольги Викторовны, действующей на основании доверенности "
+            "№ 17 от 12.01.2026") in text
+    assert "по доверенности № 17 от 12.01.2026" in text and "/ О. В. Кузнецова /" in text

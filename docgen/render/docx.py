@@ -180,6 +180,17 @@ def stamp(document: Any, *, number: str, version: int, title: str) -> None:
     set_custom_properties(document.part.package, {DEAL_PROPERTY: number, VERSION_PROPERTY: str(version)})
 
 
+def restamp(docx: bytes, *, number: str, version: int) -> bytes:
+    """A reviewer's edited DOCX carrying the number and version it became (its title kept)."""
+    import docx as python_docx
+
+    document = python_docx.Document(io.BytesIO(docx))
+    stamp(document, number=number, version=version, title=document.core_properties.title)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def set_custom_properties(package: Any, values: dict[str, str]) -> None:
     """Write string properties into docProps/custom.xml, keeping whatever a company's template had."""
     part = next((r.target_part for r in package.rels.values()

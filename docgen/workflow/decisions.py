@@ -14,6 +14,7 @@ from docgen.workflow import notices
 from docgen.workflow.comments import document_text, text_comments, word_comments
 from docgen.workflow.dossier import draft_stem, identity_from_name
 from docgen.workflow.services import Services
+from docgen.render.docx import restamp
 from docgen.workflow.signing import sign_files
 from docgen.workflow.stages import DECISION_TITLES, ROLE_TITLES, STAGE_OF_ROLE, STAGE_TITLES, Decision, after_decision
 from docgen.workspace import Role, Stage
@@ -174,6 +175,9 @@ def finish_decision(svc: Services, step: Step) -> str:
     row = svc.store.deal(step.deal)
     dossier = svc.dossier(row)
     move_into(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), content=step.content, copy=True)
+    if p["edited"]:  # the edited file still says it is the version it was made from: it is the next one
+        kept = svc.at_root(p["kept_as"])
+        write_atomic(kept, restamp(kept.read_bytes(), number=row.number, version=row.version))
     if p["note"]:
         move_into(svc.at_root(p["note"]), dossier.returns / f"v{p['reviewed']} {ROLE_TITLES[role]} {Path(p['note']).name}",
                   copy=True)

@@ -70,7 +70,9 @@ def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
                             appendix=sheet)
     if pdf is not None:
         write_atomic(contract.with_suffix(".pdf"), pdf)
-    files = _technical(svc, row)
+    copied = _technical(svc, row)
+    listed = [name for name in deal.form.attachments if name in copied]  # the contract's annex order
+    files = listed + [name for name in copied if name not in listed]
     handover = _handover(svc, row, deal=deal, approvals=approvals, files=files, signed_on=day)
     return _signed_notices(svc, row, contract=contract, has_pdf=pdf is not None, handover=handover, files=files)
 
