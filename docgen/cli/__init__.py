@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from docgen import __version__
 from docgen.errors import DocgenError
 from docgen.settings import Settings, load_settings
 from docgen.workspace import Workspace
@@ -49,6 +50,12 @@ class Env:
         return Workspace(self.root, self.settings)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"docgen {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -56,6 +63,10 @@ def _root(
         Path,
         typer.Option("--root", envvar="DOCGEN_ROOT", help="рабочее пространство (по умолчанию текущая папка)"),
     ] = Path("."),
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="версия docgen и выход"),
+    ] = False,
 ) -> None:
     ctx.obj = Env(root=root.resolve())
 
