@@ -12,6 +12,7 @@ from docgen.layout import folders
 from docgen.mail.outbox import MailOutbox, connect
 from docgen.mail.sender import MailSender
 from docgen.mail.transport import Transport, transport_for
+from docgen.settings import SETTINGS_FILE
 from docgen.store import DB_NAME
 from docgen.watch import Watcher
 from docgen.workflow.engine import Workflow, close_workflow, open_workflow
@@ -40,6 +41,15 @@ def service_log(ws: Workspace, *, verbose: bool = False, stderr: bool = True) ->
         log.addHandler(handler)
     log.propagate = False
     return log
+
+
+def warn_example_seller(ws: Workspace, log: logging.Logger) -> None:
+    """Say loudly, at every start, that contracts carry the example Seller until [company] is set."""
+    keys = ws.settings.company.example_keys()
+    if keys:
+        log.warning("РЕКВИЗИТЫ ПРОДАВЦА НЕ ЗАДАНЫ: в договорах печатается образец «%s». Заполните в %s "
+                    "разделы [company], [company.signatory], [company.bank] (не заданы: %s); проверка — docgen doctor",
+                    ws.settings.company.name, ws.root / SETTINGS_FILE, ", ".join(keys))
 
 
 def open_service(ws: Workspace, log: logging.Logger) -> Workflow:
@@ -75,6 +85,7 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
                       rescan_seconds=watch.rescan_seconds, log=log, stop=stop)
     mode = "опрос папок" if watcher.polling else "события файловой системы"
     log.info("docgen следит за %s (%s)%s", ws.root, mode, "; разовый проход" if once else "")
+    warn_example_seller(ws, log)
     try:
         watcher.run(once=once)
         idle()
