@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
 
@@ -32,7 +32,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     and its name starts with «~$» and a dot-free suffix, which the watcher and Word both ignore.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"~${path.stem}.", suffix=".part", dir=path.parent)
+    fd, tmp = create_temp(path.parent, prefix=f"~${path.stem}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -43,6 +43,23 @@ def write_atomic(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
+
+
+def create_temp(folder: Path, *, prefix: str, suffix: str) -> tuple[int, Path]:
+    """A new empty file `folder/<prefix><random><suffix>`, open for writing: (descriptor, path).
+
+    Unlike tempfile.mkstemp, which always makes 0600, the file gets 0666 less the process umask,
+    like any file the process creates: under umask 002 or 022 colleagues on a shared drive can
+    open the drafts docgen writes, and the service's umask (systemd UMask=) decides.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        path = folder / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
 
 
 def _sync_folder(folder: Path) -> None:
