@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from docgen import __version__
+from docgen.cli import russian
 from docgen.errors import DocgenError
 from docgen.settings import Settings, load_settings
 from docgen.workspace import Workspace
@@ -82,11 +83,14 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a DocgenError becomes its message on stderr and exit code 1, never a traceback.
 
-    Usage errors are click's own: a message and exit code 2.
+    Usage errors are click's own, in Russian (docgen.cli.russian): a message and exit code 2.
     """
     _register()
+    russian.install()
+    command = typer.main.get_command(app)
+    russian.name_placeholders(command)
     try:
-        app(args=argv, prog_name="docgen")
+        command.main(args=argv, prog_name="docgen")
     except DocgenError as exc:
         err.print(f"Ошибка: {exc}", markup=False, highlight=False)
         sys.exit(exc.exit_code)
