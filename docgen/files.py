@@ -145,3 +145,37 @@ def sweep_partials(folders: list[Path]) -> list[Path]:
                     path.unlink(missing_ok=True)
                     removed.append(path)
     return removed
+
+
+# Filesystems whose locking SQLite cannot trust: a store on one of them can be corrupted.
+NETWORK_FILESYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre", "gpfs", "davfs",
+    "fuse.sshfs", "fuse.glusterfs", "fuse.rclone", "fuse.s3fs", "fuse.davfs2", "fuse.gcsfuse", "fuse.cephfs",
+})
+
+
+def filesystem_type(path: Path, *, mounts: Path = Path("/proc/mounts")) -> str | None:
+    """The type of the filesystem holding `path` (its nearest existing folder), from a /proc/mounts
+    table; None where there is no such table (not Linux)."""
+    try:
+        table = mounts.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    target = path.resolve()
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    best, kind = "", None
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = _unescape_mount(fields[1])
+        inside = target == Path(point) or Path(point) in target.parents
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def _unescape_mount(text: str) -> str:
+    # /proc/mounts writes a space in a mount point as \040 (tab \011, newline \012, backslash \134).
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), text)
