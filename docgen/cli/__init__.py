@@ -73,7 +73,7 @@ def _root(
 
 
 _COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates", "docgen.cli.archive",
-                    "docgen.cli.doctor")
+                    "docgen.cli.doctor", "docgen.cli.backup")
 
 
 def _register() -> None:
