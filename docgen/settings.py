@@ -14,9 +14,9 @@ import typing
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 import pydantic_settings
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
@@ -75,18 +75,31 @@ class DivisionSettings(Section):
     support: str = Field(description="менеджер по сопровождению: ведёт клиента после подписания")
 
 
+def _fault(message: str) -> PydanticCustomError:
+    return PydanticCustomError("requisite", "{fault}", {"fault": message})
+
+
+def _requisite(value: str, check: Callable[[str], str | None]) -> str:
+    """`value` when it is digits only and passes `check` (the same checks as the buyer's requisites)."""
+    if not value.isdigit():
+        raise _fault(f"ожидаются только цифры, а указано «{value}»")
+    fault = check(value)
+    if fault:
+        raise _fault(fault)
+    return value
+
+
+def _checked(check: Callable[[str], str | None]) -> AfterValidator:
+    return AfterValidator(lambda value: _requisite(value, check))
+
+
 class BankSettings(Section):
     model_config = ConfigDict(extra="forbid", validate_default=True)  # the example too must fit what is set
 
     name: str = Field("АО «Банк-образец» (реквизиты банка не заданы)", description="банк Продавца")
-    bik: str = Field("041234567", description="БИК банка Продавца")
+    bik: Annotated[str, _checked(requisites.bik_fault)] = Field("041234567", description="БИК банка Продавца")
     account: str = Field("40702810500000000001", description="расчётный счёт Продавца")
     corr_account: str = Field("30101810500000000567", description="корреспондентский счёт банка Продавца")
-
-    @field_validator("bik")
-    @classmethod
-    def _bik(cls, value: str) -> str:
-        return _requisite(value, requisites.bik_fault)
 
     @field_validator("account")
     @classmethod
@@ -127,7 +140,8 @@ class CompanySettings(Section):
         "Общество с ограниченной ответственностью «Образец» (реквизиты Продавца не заданы в docgen.toml)",
         description="Продавец: полное наименование",
     )
-    inn: str = Field("1234567894", description="ИНН Продавца: 10 цифр (организация) или 12 (ИП)")
+    inn: Annotated[str, _checked(requisites.inn_fault)] = Field(
+        "1234567894", description="ИНН Продавца: 10 цифр (организация) или 12 (ИП)")
     kpp: str = Field("123401001", description="КПП Продавца; у ИП — пусто")
     ogrn: str = Field("1234567890127", description="ОГРН Продавца (у ИП — ОГРНИП из 15 цифр)")
     address: str = Field("000000, г. Москва, ул. Примерная, д. 1", description="адрес Продавца")
@@ -136,11 +150,6 @@ class CompanySettings(Section):
     phone: str = Field("+7 000 000-00-00", description="телефон Продавца")
     signatory: SignatorySettings = Field(default_factory=SignatorySettings, description="подписант Продавца")
     bank: BankSettings = Field(default_factory=BankSettings, description="банковские реквизиты Продавца")
-
-    @field_validator("inn")
-    @classmethod
-    def _inn(cls, value: str) -> str:
-        return _requisite(value, requisites.inn_fault)
 
     @field_validator("kpp")
     @classmethod
@@ -175,20 +184,6 @@ class CompanySettings(Section):
 
 _REQUISITE_KEYS = ("name", "full_name", "inn", "kpp", "ogrn", "address", "email", "phone", "signatory.name",
                    "bank.name", "bank.bik", "bank.account", "bank.corr_account")
-
-
-def _fault(message: str) -> PydanticCustomError:
-    return PydanticCustomError("requisite", "{fault}", {"fault": message})
-
-
-def _requisite(value: str, check: Callable[[str], str | None]) -> str:
-    """`value` when it is digits only and passes `check` (the same checks as the buyer's requisites)."""
-    if not value.isdigit():
-        raise _fault(f"ожидаются только цифры, а указано «{value}»")
-    fault = check(value)
-    if fault:
-        raise _fault(fault)
-    return value
 
 
 class VatRate(Section):
