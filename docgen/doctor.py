@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from docgen.errors import DocgenError, SettingsError
+from docgen.files import nearest_existing
 from docgen.settings import SETTINGS_FILE, load_settings
 from docgen.workspace import Workspace
 
@@ -128,7 +129,7 @@ def check_folders(probe: Probe) -> Iterable[Result]:
 def _unwritable(folder: Path, *, may_create: bool = False) -> str:
     """Why the service cannot write into `folder` (or, with `may_create`, create it), or ''."""
     if not folder.exists() and may_create:
-        return _unwritable(_existing(folder))
+        return _unwritable(nearest_existing(folder))
     if not folder.exists():
         return "нет такой папки"
     if not folder.is_dir():
@@ -300,7 +301,7 @@ def check_store(probe: Probe) -> Iterable[Result]:
 
 def check_disk(probe: Probe) -> Iterable[Result]:
     ws = probe.ws
-    free = min(shutil.disk_usage(_existing(f)).free for f in (ws.root, ws.state))
+    free = min(shutil.disk_usage(nearest_existing(f)).free for f in (ws.root, ws.state))
     shown = f"{free / (1024 * MB):.1f} ГБ".replace(".", ",")
     fix = "освободите место (старые архивы — archive/, журналы — .docgen/docgen.log.*) или расширьте диск"
     if free < probe.free_error:
@@ -309,12 +310,6 @@ def check_disk(probe: Probe) -> Iterable[Result]:
         yield failed("disk", f"свободно всего {shown}", fix, level=Level.WARNING)
     else:
         yield passed("disk", f"свободно {shown}")
-
-
-def _existing(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
 
 
 def check_network_filesystem(probe: Probe) -> Iterable[Result]:

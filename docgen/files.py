@@ -161,9 +161,7 @@ def filesystem_type(path: Path, *, mounts: Path = Path("/proc/mounts")) -> str |
         table = mounts.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    target = path.resolve()
-    while not target.exists() and target != target.parent:
-        target = target.parent
+    target = nearest_existing(path.resolve())
     best, kind = "", None
     for line in table.splitlines():
         fields = line.split()
@@ -174,6 +172,13 @@ def filesystem_type(path: Path, *, mounts: Path = Path("/proc/mounts")) -> str |
         if inside and len(point) >= len(best):
             best, kind = point, fields[2]
     return kind
+
+
+def nearest_existing(path: Path) -> Path:
+    """`path` itself when it exists, else its nearest existing parent folder."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def _unescape_mount(text: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-HEADING = "Ошибка в настройках (docgen.toml или переменные окружения DOCGEN_*):"
+HEADING = "в docgen.toml или переменных окружения DOCGEN_* есть ошибки:"
 
 # pydantic's error types in words an administrator understands; our own checks arrive already Russian.
 _EXPECTED: dict[str, str] = {

@@ -74,7 +74,7 @@ def test_broken_settings_are_the_one_result(tmp_path, capsys):
         main(["--root", str(tmp_path), "doctor"])
     out = capsys.readouterr().out
     assert done.value.code == 1
-    assert out.startswith("✗ настройки: Ошибка в настройках") and "company.inn: ИНН должен состоять" in out
+    assert out.startswith("✗ настройки: в docgen.toml или переменных окружения DOCGEN_* есть ошибки:") and "company.inn: ИНН должен состоять" in out
     assert "что сделать: исправьте" in out and out.count("✗") == 1
 
 
