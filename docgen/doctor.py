@@ -233,7 +233,7 @@ def check_fonts(probe: Probe) -> Iterable[Result]:
                      "установите эти шрифты (или метрически совместимые: apt-get install fonts-liberation2 "
                      "fonts-crosextra-carlito fonts-crosextra-caladea)")
         return
-    yield passed("fonts", f"шрифты шаблонов установлены: {', '.join(sorted(wanted)) or 'нет особых'}")
+    yield passed("fonts", f"установлены все, которыми набраны шаблоны: {', '.join(sorted(wanted)) or '—'}")
 
 
 def _fonts_of(path: Path) -> set[str]:
@@ -296,7 +296,7 @@ def check_store(probe: Probe) -> Iterable[Result]:
         yield failed("store", f"схема базы {version} устарела (нужна {LATEST}): служба обновит её при запуске, "
                               "сделав копию в .docgen/backups/", "ничего делать не нужно", level=Level.WARNING)
     else:
-        yield passed("store", f"база цела (integrity_check), схема {version} — текущая")
+        yield passed("store", f"цела (integrity_check), схема {version} — текущая")
 
 
 def check_disk(probe: Probe) -> Iterable[Result]:
@@ -325,7 +325,7 @@ def check_network_filesystem(probe: Probe) -> Iterable[Result]:
                      "(папки документов могут остаться на общем диске; при этом запускайте watch --polling)",
                      level=Level.WARNING)
         return
-    yield passed("network_filesystem", f"служебная база на локальном диске ({kind or 'тип не определён'})")
+    yield passed("network_filesystem", f"база на локальном диске ({kind or 'тип не определён'})")
 
 
 def check_calendar(probe: Probe) -> Iterable[Result]:
