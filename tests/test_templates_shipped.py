@@ -73,11 +73,13 @@ def test_contracts_number_their_clauses_and_keep_signatures_with_requisites(path
         assert (ilvl.get(f"{W}val") if ilvl is not None else None) == level
     body = part(path, "word/document.xml")
     tables = body.findall(f".//{W}tbl")
-    requisites = tables[-1]
-    first, second = requisites.findall(f"{W}tr")
-    assert "ИНН" in "".join(first.itertext()) and "______________ /" in "".join(second.itertext())
-    assert all(p.find(f"{W}pPr/{W}keepNext") is not None for p in first.iter(f"{W}p")), \
-        "requisites are not kept with the signatures"
+    heading, requisites, signatories, lines = tables[-1].findall(f"{W}tr")
+    assert "АДРЕСА, РЕКВИЗИТЫ И ПОДПИСИ СТОРОН" in "".join(heading.itertext())
+    assert "ИНН" in "".join(requisites.itertext()) and "signatory.position" in "".join(signatories.itertext())
+    assert "______________ /" in "".join(lines.itertext())
+    for row in (heading, requisites, signatories):
+        assert all(p.find(f"{W}pPr/{W}keepNext") is not None for p in row.iter(f"{W}p")), \
+            "the heading, requisites and signatories are not kept with the signature lines"
     text = "".join(body.itertext())
     assert not re.search(r"\d+\.\d+\.\s", text), "a clause number typed by hand instead of Word's numbering"
 
