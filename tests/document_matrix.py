@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 import logging
@@ -216,6 +217,7 @@ def _sha(data: bytes) -> str:
 
 # --------------------------------------------------------------------------- reading PDFs back
 
+@functools.lru_cache(maxsize=256)  # the tests read the same PDFs many times; pdftotext is not free
 def page_lines(pdf: Path, *, footer: bool = True) -> list[list[str]]:
     """The lines of every page as pdftotext lays them out (-bbox-layout): a figure wrapped inside its
     cell is two lines here, so `figure in line` for some line means it was printed whole. Without
@@ -238,6 +240,7 @@ def page_lines(pdf: Path, *, footer: bool = True) -> list[list[str]]:
 BOTTOM_MARGIN = 2 / 2.54 * 72  # points
 
 
+@functools.lru_cache(maxsize=256)
 def layout_text(pdf: Path) -> str:
     """The text as `pdftotext -layout` places it, whitespace collapsed: a table row reads as one line."""
     done = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, timeout=120)
@@ -248,6 +251,7 @@ def page_texts(pdf: Path) -> list[str]:
     return [" ".join(lines) for lines in page_lines(pdf)]
 
 
+@functools.lru_cache(maxsize=256)
 def unembedded(pdf: Path) -> list[str]:
     """Fonts pdffonts lists as not embedded."""
     done = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True, timeout=60)
