@@ -105,7 +105,8 @@ def contract_context(deal: Deal, *, settings: Settings, number: str, version: in
         "title": CONTRACT_TITLES.get(kind, "Договор"),
         "seller": _seller(settings, form.division),
         "buyer": _buyer(form.buyer),
-        "subject": Record(summary=form.subject.summary, items=items),
+        # the templates put their own full stop after it: «Краткое описание поставки: {{ subject.summary }}.»
+        "subject": Record(summary=form.subject.summary.rstrip(" ."), items=items),
         "items": items,
         "totals": _totals(totals, no_vat_basis=no_vat_basis(settings)),
         "price": _price(form.price.procedure, totals),
