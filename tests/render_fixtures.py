@@ -63,7 +63,9 @@ def docx_text(data: bytes) -> str:
 
 
 def _para(paragraph) -> str:
-    return "".join(t.text or "" for t in paragraph._p.iter(qn("w:t")))
+    """The paragraph's text, content controls included; Word's non-breaking hyphen read as «-»."""
+    hyphen = qn("w:noBreakHyphen")
+    return "".join("-" if e.tag == hyphen else e.text or "" for e in paragraph._p.iter(qn("w:t"), hyphen))
 
 
 def _table_text(table) -> list[str]:

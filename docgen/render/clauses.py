@@ -46,7 +46,8 @@ def find_clause(docx: bytes, bookmark: str = CLAIM_ANSWER) -> Clause | None:
     for paragraph in body.iter(_w("p")):
         label = lists.advance(paragraph)
         if any(b.get(_w("name")) == bookmark for b in paragraph.iter(_w("bookmarkStart"))):
-            text = "".join(t.text or "" for t in paragraph.iter(_w("t")))
+            text = "".join("-" if e.tag == _w("noBreakHyphen") else e.text or ""
+                           for e in paragraph.iter(_w("t"), _w("noBreakHyphen")))
             term = _TERM.search(text)
             return Clause(number=label.rstrip("."), text=text, days=int(term.group(1)) if term else None,
                           day_kind={"рабоч": "рабочих", "календарн": "календарных", "банковск": "банковских"}
