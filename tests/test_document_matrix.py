@@ -131,6 +131,7 @@ def test_wording_a_proof_reader_would_mark(matrix):
                 assert wrong not in text, f"{item.name} {kind}: «{wrong}»"
             assert not re.search(r"\d,\d\d рубл", text), f"{item.name} {kind}: a figure followed by «рублей»"
             assert not re.search(r"\dСтр\.", text), f"{item.name} {kind}: the footer runs together"
+            assert not re.search(r"\b(КС|ФЗ|SHA)- |\d- ФЗ", text), f"{item.name} {kind}: a code split at its hyphen"
 
 
 def test_the_date_is_blank_in_a_draft_and_the_signing_date_once_signed(matrix):
