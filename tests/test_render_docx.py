@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import io
 import os
+import types
 import zipfile
 
 import docx
@@ -282,3 +283,14 @@ def test_a_division_signs_by_power_of_attorney(tmp_path):
     assert ("в лице Директора направления Кузнецовой Ольги Викторовны, действующей на основании доверенности "
             "№ 17 от 12.01.2026") in text
     assert "по доверенности № 17 от 12.01.2026" in text and "/ О. В. Кузнецова /" in text
+
+
+def test_no_vat_prints_the_legal_basis_from_the_settings(ws):
+    """`[vat] no_vat_basis` (added by the form's VAT table) is printed after «НДС не облагается»."""
+    data = example_data()
+    data["price"]["vat_rate"] = "без НДС"
+    vat = types.SimpleNamespace(rates=ws.settings.vat.rates,
+                                no_vat_basis="п. 2 ст. 346.11 НК РФ, упрощённая система налогообложения")
+    ws = dataclasses.replace(ws, settings=ws.settings.model_copy(update={"vat": vat}))
+    text = docx_text(render_contract(make_deal(ws, data), ws=ws, number="2026-0001", version=1))
+    assert "НДС не облагается (п. 2 ст. 346.11 НК РФ, упрощённая система налогообложения)" in text
