@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import typing
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from docgen.settings import SETTINGS_FILE, Settings, load_settings
-from docgen.workspace import Role, Workspace
+from docgen.workspace import Workspace
 
 # The repository's own templates/ folder, shipped inside the package through the symlink docgen/defaults.
 DEFAULT_TEMPLATES = Path(__file__).parent / "defaults"
@@ -32,7 +34,7 @@ def lay_out(root: Path) -> list[str]:
 
 
 def folders(ws: Workspace) -> list[Path]:
-    reviews = [ws.review(r) / sub for r in Role for sub in ("", "approved", "returned")]
+    reviews = [ws.review(r) / sub for r in ws.roles for sub in ("", "approved", "returned")]
     return [ws.inbox, ws.rejected, *reviews, ws.economics, ws.technical, ws.mail_spool,
             ws.clients, ws.registers, ws.archive]
 
@@ -59,7 +61,10 @@ def commented_toml(model: type[BaseModel] = Settings) -> str:
     for section, field in model.model_fields.items():
         value = getattr(defaults, section)
         lines.append(f"# {field.description}")
-        lines += _section_lines(section, value)
+        if isinstance(value, list):  # an array of tables, such as [[absences]]: an example of one
+            lines += _example_lines(section, field.annotation)
+        else:
+            lines += _section_lines(section, value)
         lines.append("")
     return "\n".join(lines)
 
@@ -82,6 +87,11 @@ def _section_lines(section: str, value: object) -> list[str]:
     return out
 
 
+def _example_lines(section: str, annotation: object) -> list[str]:
+    example = getattr(typing.get_args(annotation)[0], "EXAMPLE", {})
+    return [f"# [[{section}]]    # пример"] + [f"# {key} = {_toml(value)}" for key, value in example.items()]
+
+
 def _fields(model: BaseModel) -> list[str]:
     out = []
     for name, field in type(model).model_fields.items():
@@ -99,6 +109,8 @@ def _toml(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, (dt.date, dt.time)):  # TOML's own date and time literals
+        return value.isoformat()
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')

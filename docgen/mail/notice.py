@@ -28,6 +28,9 @@ class NoticeKind(StrEnum):
     HANDOVER = "handover"
     ORIGINALS = "originals"
     TECHNICAL = "technical"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    ABSENCE = "absence"
 
 
 KIND_TITLES = {
@@ -39,6 +42,9 @@ KIND_TITLES = {
     NoticeKind.HANDOVER: "Ввод в Производство",
     NoticeKind.ORIGINALS: "ожидаются оригиналы",
     NoticeKind.TECHNICAL: "техническая документация",
+    NoticeKind.REMINDER: "напоминание о сроке",
+    NoticeKind.ESCALATION: "просрочено согласование",
+    NoticeKind.ABSENCE: "сделка на время отсутствия",
 }
 
 
@@ -161,8 +167,10 @@ def recipients_for(
             found: tuple[str | None, ...] = (manager,)
         case NoticeKind.REVIEW:
             found = (people.finance if role == Role.FINANCE else people.lawyer,)
-        case NoticeKind.SIGNATURE:
+        case NoticeKind.SIGNATURE | NoticeKind.ESCALATION:
             found = (div.director if div else None,)
+        case NoticeKind.REMINDER | NoticeKind.ABSENCE:
+            found = (div.director if role == Role.DIRECTOR and div else getattr(people, str(role or "lawyer"), None),)
         case NoticeKind.HANDOVER:
             found = (people.economics, div.support if div else None)
         case NoticeKind.ORIGINALS:

@@ -1,0 +1,123 @@
+"""Reminders, escalations and words to a new holder, as the service sends them: each letter is recorded
+in the mail outbox (with its journal line) before the sender sends it, under an event id stable per
+deal, stage and day, so across restarts and `kill -9` nothing is sent twice and nothing due is skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from docgen.mail.notice import Notice, NoticeKind
+from docgen.workflow import notices
+from docgen.workflow.deadlines import Letter, Waiting, in_zone_of, parse_since
+from docgen.workflow.dossier import draft_stem
+from docgen.workflow.services import Services
+from docgen.workflow.stages import holds
+
+ACTIONS = {NoticeKind.REMINDER: "reminded", NoticeKind.ESCALATION: "escalated", NoticeKind.ABSENCE: "absence_notice"}
+RETRY = dt.timedelta(minutes=5)  # after a failure, the next try
+TITLES = {NoticeKind.REMINDER: "напоминание", NoticeKind.ESCALATION: "эскалация",
+          NoticeKind.ABSENCE: "письмо новому держателю"}
+
+
+class Reminders:
+    """Knows the next moment a letter may come due; `tick` records what is due when that moment comes."""
+
+    def __init__(self, svc: Services):
+        self.svc = svc
+        self.next_at: dt.datetime | None = None
+        self.stale = True  # a deal changed stage: the next moment must be worked out again
+        self._warned: set[int] = set()
+
+    def tick(self) -> list[str]:
+        """Record the letters due now, if the next moment has come or something changed; cheap otherwise.
+        It never raises: the watcher's loop must go on whatever a letter does."""
+        now = self.svc.now()
+        if not self.stale and (self.next_at is None or now < self.next_at):
+            return []
+        try:
+            return self.run(now)
+        except Exception:
+            self.svc.log.exception("напоминания не проверены; следующая попытка через %s", RETRY)
+            return []
+
+    def seconds_left(self) -> float | None:
+        """Seconds until the next moment a letter may come due (0 when stale), None when there is none."""
+        if self.stale:
+            return 0.0
+        if self.next_at is None:
+            return None
+        return max(0.0, (self.next_at - self.svc.now()).total_seconds())
+
+    def run(self, now: dt.datetime) -> list[str]:
+        """Record every letter due at `now` and work out the next moment; a failure is retried later."""
+        self.stale = False
+        self.next_at = now + RETRY  # if anything below fails, it is tried again then
+        items = self.waiting()
+        self._warn_unknown_years(items, now=now)
+        deadlines = self.svc.deadlines
+        letters = deadlines.letters_due(items, now=now)
+        known = self.svc.outbox.known([self._event_id(letter) for letter in letters])
+        accounts, failed = [], False
+        for letter in letters:
+            if self._event_id(letter) in known:
+                continue
+            try:
+                accounts.append(self._record(letter, now=now))
+            except Exception:  # a broken letter template: the others still go, this one is tried again
+                self.svc.log.exception("письмо %s не записано", self._event_id(letter))
+                failed = True
+        following = deadlines.next_due(items, now=now)
+        if failed:
+            following = min(following or now + RETRY, now + RETRY)
+        self.next_at = following
+        return [account for account in accounts if account]
+
+    def waiting(self) -> list[Waiting]:
+        """Every deal someone holds, with its route and since when."""
+        out = []
+        for row in self.svc.store.deals():
+            since = parse_since(row.stage_since)
+            if holds(row.stage) and since is not None:
+                out.append(Waiting(row, self.svc.route_of(row), since))
+        return out
+
+    @staticmethod
+    def _event_id(letter: Letter) -> str:
+        row = letter.item.row
+        return f"{row.number}/v{row.version}/{letter.event}"
+
+    def _record(self, letter: Letter, *, now: dt.datetime) -> str | None:
+        mail = self._notice(letter, now=now)
+        row, timing = letter.item.row, letter.timing
+        with self.svc.store.transaction():
+            if not self.svc.outbox.enqueue(mail):
+                return None
+            self.svc.store.journal_add(
+                at=now, deal=row.number, version=row.version, actor="docgen", role="system",
+                action=ACTIONS[letter.kind], detail={"to": list(mail.to), "stage": letter.item.role,
+                                                      "due": str(timing.due), "days_overdue": timing.days_overdue})
+        return f"{TITLES[letter.kind]}: сделка {row.number} ({letter.item.role}) → {', '.join(mail.to)}"
+
+    def _notice(self, letter: Letter, *, now: dt.datetime) -> Notice:
+        item, timing, svc = letter.item, letter.timing, self.svc
+        row = item.row
+        stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
+        assert timing.due is not None
+        return notices.notice(
+            letter.kind, ws=svc.ws, row=row, event=letter.event, to=[letter.to], folder=svc.ws.review(item.role),
+            dossier=svc.dossier(row).letters, today=now.date(), draft=f"{stem}.docx",
+            role_title=item.route.title(item.role), since=f"{in_zone_of(item.since, now):%d.%m.%Y %H:%M}",
+            due=f"{timing.due:%d.%m.%Y}", days_overdue=timing.days_overdue, **letter.context)
+
+    def _warn_unknown_years(self, items: list[Waiting], *, now: dt.datetime) -> None:
+        """A deadline in a year the calendar does not know is counted Monday to Friday: say so, once a year."""
+        calendar = self.svc.deadlines.calendar
+        days = [now.date()] + [d for d in (self.svc.deadlines.timing(i.role, i.since, now=now).due for i in items) if d]
+        for year in calendar.unknown_years(days):
+            if year not in self._warned:
+                self._warned.add(year)
+                self.svc.log.warning(
+                    "производственный календарь на %s год неизвестен (нет постановления в пакете holidays): сроки "
+                    "считаются без переносов; обновите docgen или задайте [calendar] extra_holidays, "
+                    "extra_workdays и confirmed_years", year)
