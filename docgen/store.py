@@ -132,6 +132,12 @@ class Store:
         self.conn.execute("INSERT OR IGNORE INTO versions(deal, version, origin, created_at, form_sha256, route) "
                           "VALUES (?, ?, ?, ?, ?, ?)", (deal, version, origin, at.isoformat(), form_sha256, route))
 
+    def current_routes(self) -> dict[str, str | None]:
+        """The route of each deal's current version, by deal number, in one query."""
+        rows = self.conn.execute("SELECT d.number, v.route FROM deals d LEFT JOIN versions v "
+                                 "ON v.deal = d.number AND v.version = d.version").fetchall()
+        return {number: route for number, route in rows}
+
     def route(self, deal: str, version: int) -> str | None:
         """The route recorded with a version (None for a version recorded before routes were kept)."""
         row = self.conn.execute("SELECT route FROM versions WHERE deal = ? AND version = ?", (deal, version)).fetchone()

@@ -76,6 +76,7 @@ class Deadlines:
 
     settings: Settings
     calendar: WorkCalendar
+    _dues: dict[tuple[str, dt.date], dt.date] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Deadlines:
@@ -83,7 +84,10 @@ class Deadlines:
 
     def due(self, role: str, since: dt.datetime) -> dt.date:
         """The last day of `role`'s stage entered at `since`."""
-        return self.calendar.add_workdays(since.date(), self.settings.deadlines.days(role))
+        key = (role, since.date())
+        if key not in self._dues:  # the service asks the same again at every check
+            self._dues[key] = self.calendar.add_workdays(since.date(), self.settings.deadlines.days(role))
+        return self._dues[key]
 
     def timing(self, stage: str, since: dt.datetime | None, *, now: dt.datetime) -> Timing:
         if since is None or not holds(stage):

@@ -8,6 +8,7 @@ for the absent person. From the day after `to`, the role is the owner's again.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -59,6 +60,7 @@ def role_addresses(settings: Settings, role: str) -> list[str]:
     return [str(address)] if address else []
 
 
+@functools.lru_cache(maxsize=1024)
 def person_name(address: str) -> str:
     """The display name of «Имя <addr>», the address itself when there is no name."""
     name, addr = parseaddr(address)
@@ -74,9 +76,9 @@ def holder(settings: Settings, role: str, *, division: str, day: dt.date) -> Hol
 
 def absence_of(settings: Settings, address: str, *, day: dt.date, role: str | None = None) -> AbsenceSettings | None:
     """The absence covering `address` (or `role`) on `day`, if any."""
-    email = _email(address)
     for absence in settings.absences:
-        if absence.start <= day <= absence.end and (absence.who == role or email in _emails_of(settings, absence)):
+        if absence.start <= day <= absence.end and (absence.who == role or
+                                                     _email(address) in _emails_of(settings, absence)):
             return absence
     return None
 
@@ -101,5 +103,6 @@ def _emails_of(settings: Settings, absence: AbsenceSettings) -> set[str]:
     return {_email(a) for a in role_addresses(settings, absence.who)}
 
 
+@functools.lru_cache(maxsize=1024)  # parsing an address is slow, and the same few come again and again
 def _email(address: str) -> str:
     return parseaddr(address)[1].strip().lower()

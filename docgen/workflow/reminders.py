@@ -11,8 +11,10 @@ from docgen.mail.notice import Notice, NoticeKind
 from docgen.workflow import notices
 from docgen.workflow.deadlines import Letter, Waiting, in_zone_of, parse_since
 from docgen.workflow.dossier import draft_stem
+from docgen.workflow.route import Route
 from docgen.workflow.services import Services
 from docgen.workflow.stages import holds
+from docgen.workspace import RESTING_STAGES
 
 ACTIONS = {NoticeKind.REMINDER: "reminded", NoticeKind.ESCALATION: "escalated", NoticeKind.ABSENCE: "absence_notice"}
 RETRY = dt.timedelta(minutes=5)  # after a failure, the next try
@@ -58,28 +60,30 @@ class Reminders:
         deadlines = self.svc.deadlines
         letters = deadlines.letters_due(items, now=now)
         known = self.svc.outbox.known([self._event_id(letter) for letter in letters])
-        accounts, failed = [], False
+        built, failed = [], False
         for letter in letters:
             if self._event_id(letter) in known:
                 continue
             try:
-                accounts.append(self._record(letter, now=now))
+                built.append((letter, self._notice(letter, now=now)))
             except Exception:  # a broken letter template: the others still go, this one is tried again
-                self.svc.log.exception("письмо %s не записано", self._event_id(letter))
+                self.svc.log.exception("письмо %s не составлено", self._event_id(letter))
                 failed = True
+        accounts = self._record(built, now=now)
         following = deadlines.next_due(items, now=now)
         if failed:
             following = min(following or now + RETRY, now + RETRY)
         self.next_at = following
-        return [account for account in accounts if account]
+        return accounts
 
     def waiting(self) -> list[Waiting]:
         """Every deal someone holds, with its route and since when."""
-        out = []
-        for row in self.svc.store.deals():
+        out, routes = [], self.svc.store.current_routes()
+        resting = sorted(RESTING_STAGES)
+        for row in self.svc.store.deals(where=f"stage NOT IN ({', '.join('?' * len(resting))})", params=tuple(resting)):
             since = parse_since(row.stage_since)
             if holds(row.stage) and since is not None:
-                out.append(Waiting(row, self.svc.route_of(row), since))
+                out.append(Waiting(row, Route.from_json(routes.get(row.number)), since))
         return out
 
     @staticmethod
@@ -87,17 +91,20 @@ class Reminders:
         row = letter.item.row
         return f"{row.number}/v{row.version}/{letter.event}"
 
-    def _record(self, letter: Letter, *, now: dt.datetime) -> str | None:
-        mail = self._notice(letter, now=now)
-        row, timing = letter.item.row, letter.timing
+    def _record(self, built: list[tuple[Letter, Notice]], *, now: dt.datetime) -> list[str]:
+        """The letters and their journal lines, all in one transaction (one write to disk for the lot)."""
+        accounts = []
         with self.svc.store.transaction():
-            if not self.svc.outbox.enqueue(mail):
-                return None
-            self.svc.store.journal_add(
-                at=now, deal=row.number, version=row.version, actor="docgen", role="system",
-                action=ACTIONS[letter.kind], detail={"to": list(mail.to), "stage": letter.item.role,
-                                                      "due": str(timing.due), "days_overdue": timing.days_overdue})
-        return f"{TITLES[letter.kind]}: сделка {row.number} ({letter.item.role}) → {', '.join(mail.to)}"
+            for letter, mail in built:
+                if not self.svc.outbox.enqueue(mail):
+                    continue
+                row, timing = letter.item.row, letter.timing
+                self.svc.store.journal_add(
+                    at=now, deal=row.number, version=row.version, actor="docgen", role="system",
+                    action=ACTIONS[letter.kind], detail={"to": list(mail.to), "stage": letter.item.role,
+                                                          "due": str(timing.due), "days_overdue": timing.days_overdue})
+                accounts.append(f"{TITLES[letter.kind]}: сделка {row.number} ({letter.item.role}) → {', '.join(mail.to)}")
+        return accounts
 
     def _notice(self, letter: Letter, *, now: dt.datetime) -> Notice:
         item, timing, svc = letter.item, letter.timing, self.svc
