@@ -170,3 +170,25 @@ def test_the_extra_role_from_the_terminal(tmp_path):
     run = docgen(ws, "return", "2026-0001", "--role", "ceo", "--comment", "Снизить предоплату")
     assert run.returncode == 0, run.stderr
     assert "Генеральный директор: возвращено на доработку" in run.stdout
+
+
+def test_a_stage_whose_rule_was_removed_holds_up_nothing_else(tmp_path, caplog):
+    ws = make_workspace(tmp_path / "ws", extra=CEO.format(above=1000000))
+    clock = ManualClock(at(2026, 11, 23, 10))
+    small = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    small["subject"]["items"][0]["quantity"] = "1"
+    with workflow(ws, clock) as wf:
+        stuck = accept(ws, wf)
+        for role in ("lawyer", "finance"):
+            wf.decide(stuck, role=role, decision=Decision.APPROVED)
+    ws = make_workspace(ws.root)  # the rule and its [people] entry removed while the deal waits at its stage
+    with workflow(ws, clock) as wf:
+        other = accept(ws, wf, small, name="other.yaml")
+        assert "ceo" in wf.roles()  # its folders are still watched
+        clock.now = at(2026, 12, 1, 10)
+        with caplog.at_level("ERROR", logger="docgen.test.deadlines"):
+            wf.tick()
+        assert [q.notice.deal for q in letters(wf, NoticeKind.REMINDER)] == [other]
+        assert any(stuck in r.getMessage() and "[people].ceo" in r.getMessage() for r in caplog.records)
+        item = status_item(wf.svc.store, wf.svc.store.deal(stuck), deadlines=wf.svc.deadlines, now=clock.now)
+        assert (item["stage"], item["holder"], item["overdue"]) == ("ceo", None, True)

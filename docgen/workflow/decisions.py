@@ -14,6 +14,7 @@ from docgen.workflow import notices
 from docgen.workflow.comments import document_text, text_comments, word_comments
 from docgen.workflow.dossier import draft_stem, identity_from_name
 from docgen.workflow.people import Holder, holder, role_address
+from docgen.workflow.route import Route
 from docgen.workflow.services import Services
 from docgen.workflow.signing import sign_files
 from docgen.workflow.stages import Decision, after_decision, decision_title, role_title, stage_title
@@ -42,7 +43,7 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     content = path.read_bytes()
     number, version = identify(path.name, content)
     row = svc.store.find_deal(number) if number else None
-    why = _mismatch(row, number=number, version=version, role=role)
+    why = _mismatch(row, number=number, version=version, role=role, route=svc.route_of(row) if row else None)
     if why:
         return set_aside(svc, path, role=role, why=why, content=content)
     note = path.with_suffix(".txt")
@@ -112,15 +113,16 @@ def _pdf_identity(content: bytes) -> tuple[str, int] | None:
         return None
 
 
-def _mismatch(row: DealRow | None, *, number: str | None, version: int | None, role: str) -> str | None:
+def _mismatch(row: DealRow | None, *, number: str | None, version: int | None, role: str,
+              route: Route | None) -> str | None:
     if number is None:
         return ("не удалось определить сделку: в свойствах документа и в имени файла нет её номера "
                 "(например «2026-0001»); верните файлу имя, которое дал docgen")
     if row is None:
         return f"сделки {number} нет в docgen"
     if row.stage != role:
-        return (f"сделка {number} сейчас {stage_title(row.stage)}, а файл положен в папку роли "
-                f"«{role_title(role)}»: решение по этому этапу уже принято или ещё не нужно")
+        return (f"сделка {number} сейчас {stage_title(row.stage, route)}, а файл положен в папку роли "
+                f"«{role_title(role, route)}»: решение по этому этапу уже принято или ещё не нужно")
     if version is not None and version != row.version:
         return f"это версия v{version} договора {number}, а на согласовании версия v{row.version}"
     return None

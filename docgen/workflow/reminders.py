@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from docgen.errors import SettingsError
 from docgen.mail.notice import Notice, NoticeKind
 from docgen.workflow import notices
 from docgen.workflow.deadlines import Letter, Waiting, in_zone_of, parse_since
@@ -58,9 +59,9 @@ class Reminders:
         items = self.waiting()
         self._warn_unknown_years(items, now=now)
         deadlines = self.svc.deadlines
-        letters = deadlines.letters_due(items, now=now)
+        letters, failed = self._letters_due(items, now=now)
         known = self.svc.outbox.known([self._event_id(letter) for letter in letters])
-        built, failed = [], False
+        built = []
         for letter in letters:
             if self._event_id(letter) in known:
                 continue
@@ -75,6 +76,18 @@ class Reminders:
             following = min(following or now + RETRY, now + RETRY)
         self.next_at = following
         return accounts
+
+    def _letters_due(self, items: list[Waiting], *, now: dt.datetime) -> tuple[list[Letter], bool]:
+        """The letters due, deal by deal: one deal whose stage has nobody (its rule and [people] entry were
+        removed) is logged and does not hold up the others."""
+        letters, failed = [], False
+        for item in items:
+            try:
+                letters += self.svc.deadlines.letters_due([item], now=now)
+            except SettingsError as exc:
+                self.svc.log.error("сделка %s: %s", item.row.number, exc)
+                failed = True
+        return letters, failed
 
     def waiting(self) -> list[Waiting]:
         """Every deal someone holds, with its route and since when."""

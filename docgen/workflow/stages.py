@@ -17,8 +17,6 @@ class Decision(StrEnum):
     RETURNED = "returned"
 
 
-STAGE_OF_ROLE = {Role.LAWYER: Stage.LAWYER, Role.FINANCE: Stage.FINANCE, Role.DIRECTOR: Stage.DIRECTOR}
-
 STAGE_TITLES = {
     Stage.LAWYER: "у юриста",
     Stage.FINANCE: "у руководителя Финансового департамента",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from docgen.errors import SettingsError
 from docgen.store import DealRow, Store
 from docgen.workflow.deadlines import Deadlines, Timing, parse_since
 from docgen.workflow.people import holder
@@ -38,7 +39,10 @@ def _holder(row: DealRow, *, deadlines: Deadlines, now: dt.datetime) -> dict[str
     """Who holds the deal now (a deputy while its owner is away) and for whom."""
     if not holds(row.stage):
         return {"holder": None, "deputy_for": None}
-    found = holder(deadlines.settings, row.stage, division=row.division, day=now.date())
+    try:
+        found = holder(deadlines.settings, row.stage, division=row.division, day=now.date())
+    except SettingsError:  # a stage whose rule and person were removed from the settings: nobody
+        return {"holder": None, "deputy_for": None}
     return {"holder": found.person, "deputy_for": found.for_person or None}
 
 
