@@ -1,8 +1,8 @@
 """Benchmark: the service's reminder check with many deals waiting (aim: 1,000 overdue deals in under 2 s).
 
-Three numbers: the first check of a working day, which records a reminder for every overdue deal; a
-later check of the same day, when all are recorded (what a change of stage costs); and the tick the
-watcher's loop makes when nothing is due yet (it must cost next to nothing).
+Three numbers: the first look of a working day, which records a reminder for every overdue deal; another
+look the same day, when all are recorded (a restart costs that); and the tick the watcher's loop makes
+when nothing is due yet (it must cost next to nothing).
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def main() -> None:
         finally:
             close_workflow(wf)
     print(f"deadlines: first check of the day, {DEALS:,} overdue deals: {first:.2f} s, {recorded:,} letters recorded")
-    print(f"deadlines: a later check of the same day (all recorded):  {again:.2f} s")
+    print(f"deadlines: another look the same day (all recorded):      {again:.2f} s")
     print(f"deadlines: a tick with nothing due:                        {idle * 1e6:.1f} µs")
     print(f"deadlines: ratio to the aim ({AIM_SECONDS:.0f} s for {DEALS:,}): {AIM_SECONDS / max(first, 1e-9):.1f}x")
 

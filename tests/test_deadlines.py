@@ -57,11 +57,14 @@ def test_a_stage_across_the_new_year_is_reminded_each_working_day_and_escalated_
     with workflow(ws, clock) as wf:
         number = accept(ws, wf)
         wf.tick()
-        assert wf.reminders.next_at == at(2027, 1, 12, 9)  # the first working day after the deadline, 09:00
-        assert wf.seconds_to_next() == pytest.approx((at(2027, 1, 12, 9) - clock.now).total_seconds())
+        assert wf.reminders.next_at == at(2026, 12, 30, 9)  # it looks each working day, in case others decide
+        assert wf.seconds_to_next() == pytest.approx((at(2026, 12, 30, 9) - clock.now).total_seconds())
+        walk(wf, clock, until=at(2026, 12, 30, 10))
+        assert wf.reminders.next_at == at(2027, 1, 11, 9)  # 31 December and the holidays are slept through
+        assert not letters(wf, NoticeKind.REMINDER)
         worked = walk(wf, clock, until=at(2027, 1, 18, 12))
         assert reminder_days(wf) == [D(2027, 1, n) for n in (12, 13, 14, 15, 18)]
-        assert worked <= 8  # the workflow looked only when something could be due, not every hour
+        assert worked <= 6  # it looked once a working day (11, 12, 13, 14, 15, 18 January), not every hour
         [escalation] = letters(wf, NoticeKind.ESCALATION)
         assert escalation.event_id == f"{number}/v1/escalate/lawyer"
         assert escalation.notice.to == ("Директор Направления <director.metal@localhost>",)
@@ -176,7 +179,6 @@ def test_an_unknown_calendar_year_is_said_in_the_log(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="docgen.test.deadlines"), workflow(ws, clock) as wf:
         accept(ws, wf)
         wf.tick()
-        wf.reminders.stale = True
-        wf.tick()
+        wf.reminders.run(clock.now)
     warnings = [r.getMessage() for r in caplog.records if "календарь" in r.getMessage()]
     assert len(warnings) == 1 and str(last + 1) in warnings[0]

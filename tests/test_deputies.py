@@ -10,6 +10,7 @@ import yaml
 from conftest import EXAMPLE, ManualClock
 from deadline_kit import accept, at, letters, walk, workflow
 from service_kit import make_workspace, one
+from docgen.archive.journal import journal_text
 from docgen.mail.notice import NoticeKind
 from docgen.render.docx import render_approval_sheet
 from docgen.workflow.comments import document_text
@@ -60,6 +61,10 @@ def test_a_deputy_is_told_reminded_decides_for_the_absent_and_the_role_comes_bac
         decision = [e for e in wf.svc.store.journal(first) if e["action"] == "approved"][0]
         assert decision["actor"] == "Заместитель юриста"
         assert decision["detail"]["on_behalf_of"] == "Юрист Компании"
+        row = wf.svc.store.deal(first)
+        text = journal_text(row, versions=wf.svc.store.versions(first), entries=wf.svc.store.journal(first))
+    assert "Заместитель юриста (Юрист, за Юрист Компании) — согласовано" in text  # the archive's account
+    assert "напоминание о сроке" in text and "кому: Заместитель юриста <deputy@localhost>" in text
 
 
 def _accept_second(ws, wf, clock) -> str:

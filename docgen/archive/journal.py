@@ -89,6 +89,8 @@ def _entry_lines(entry: dict[str, Any]) -> list[str]:
         lines.append(f"    ошибка формы: {fault}")
     if detail.get("edited"):
         lines.append(f"    внесены правки: новая версия v{detail.get('new_version')}")
+    if isinstance(detail.get("to"), list):  # a reminder, an escalation: who got it
+        lines.append(f"    кому: {', '.join(detail['to'])}")
     if detail.get("via"):
         lines.append(f"    как: {_via(str(detail['via']))}")
     return lines

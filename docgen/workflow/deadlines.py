@@ -138,7 +138,7 @@ class Deadlines:
         days = {self._first_reminder_day(item, now=now) for item in items}
         for absence in self.settings.absences:
             days |= {absence.start, absence.end + ONE_DAY}
-        moments = [self._slot_after(day, now=now) for day in days]
+        moments = [self.slot_after(day, now=now) for day in days]
         return min(m for m in moments if m is not None) if any(moments) else None
 
     def _first_reminder_day(self, item: Waiting, *, now: dt.datetime) -> dt.date:
@@ -146,8 +146,8 @@ class Deadlines:
         assert timing.due is not None
         return max(timing.due + ONE_DAY, now.date())
 
-    def _slot_after(self, day: dt.date, *, now: dt.datetime) -> dt.datetime | None:
-        """The first slot on a working day from `day` on that is after `now`; None for a day long past."""
+    def slot_after(self, day: dt.date, *, now: dt.datetime) -> dt.datetime | None:
+        """The first slot on a working day from `day` on that is after `now`; None for a day already past."""
         if day < now.date():
             return None
         day = self.calendar.next_workday(day)

@@ -49,7 +49,7 @@ class Workflow:
         retried forever; a failure after it leaves the step planned for `recover`.
         """
         ws = self.svc.ws
-        self.reminders.stale = True  # a deal may change stage: its next reminder moves
+        self.reminders.changed()  # a deal may enter a stage: its reminders start from the next working day
         try:
             if path.parent == ws.inbox:
                 return intake.take_form(self.svc, path)
@@ -93,7 +93,7 @@ class Workflow:
 
         Taken while the role's owner is away, it is recorded as the deputy's, for the owner."""
         row = self.svc.store.deal(number)
-        self.reminders.stale = True
+        self.reminders.changed()
         if row.stage != role:
             raise WorkflowError(f"сделка {number} сейчас {stage_title(row.stage, self.svc.route_of(row))}; "
                                 f"решение за эту роль сейчас не требуется")

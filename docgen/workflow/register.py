@@ -75,9 +75,8 @@ def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, roles: list[s
     headings = [c[0] for c in COLUMNS] + [BUILT_IN_HEADINGS.get(r) or titles.get(r, r) for r in roles] + ["Подписана"]
     _head(sheet, headings, widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1))
     decided = _decisions(store)
-    for deal in store.deals():
+    for row, deal in enumerate(store.deals(), start=2):  # not sheet.max_row: it counts every row each time
         sheet.append(_cells(store, deal, ws=ws, deadlines=deadlines, now=now))
-        row = sheet.max_row
         for column, (_heading, _width, fmt) in enumerate(COLUMNS, start=1):
             if fmt:
                 sheet.cell(row, column).number_format = fmt

@@ -24,19 +24,29 @@ TITLES = {NoticeKind.REMINDER: "напоминание", NoticeKind.ESCALATION: 
 
 
 class Reminders:
-    """Knows the next moment a letter may come due; `tick` records what is due when that moment comes."""
+    """Knows the next moment a letter may come due; `tick` records what is due when that moment comes.
+
+    That moment is the earliest due letter's, but never later than the next working day's `remind_at`
+    while any deal waits: `docgen approve` and the web board move deals from other processes, and the
+    daily look finds what they changed. A stage a deal enters here cannot be overdue before then either.
+    """
 
     def __init__(self, svc: Services):
         self.svc = svc
         self.next_at: dt.datetime | None = None
-        self.stale = True  # a deal changed stage: the next moment must be worked out again
+        self.looked = False  # the first tick looks whatever the time
         self._warned: set[int] = set()
 
+    def changed(self) -> None:
+        """A deal entered a stage here: a letter may come due from the next working day's slot on."""
+        upcoming = self._next_slot(self.svc.now())
+        self.next_at = upcoming if self.next_at is None else min(self.next_at, upcoming)
+
     def tick(self) -> list[str]:
-        """Record the letters due now, if the next moment has come or something changed; cheap otherwise.
+        """Record the letters due now, if the next moment has come; cheap otherwise.
         It never raises: the watcher's loop must go on whatever a letter does."""
         now = self.svc.now()
-        if not self.stale and (self.next_at is None or now < self.next_at):
+        if self.looked and (self.next_at is None or now < self.next_at):
             return []
         try:
             return self.run(now)
@@ -45,8 +55,8 @@ class Reminders:
             return []
 
     def seconds_left(self) -> float | None:
-        """Seconds until the next moment a letter may come due (0 when stale), None when there is none."""
-        if self.stale:
+        """Seconds until the next moment a letter may come due (0 before the first look), None when there is none."""
+        if not self.looked:
             return 0.0
         if self.next_at is None:
             return None
@@ -54,7 +64,7 @@ class Reminders:
 
     def run(self, now: dt.datetime) -> list[str]:
         """Record every letter due at `now` and work out the next moment; a failure is retried later."""
-        self.stale = False
+        self.looked = True
         self.next_at = now + RETRY  # if anything below fails, it is tried again then
         items = self.waiting()
         self._warn_unknown_years(items, now=now)
@@ -72,10 +82,17 @@ class Reminders:
                 failed = True
         accounts = self._record(built, now=now)
         following = deadlines.next_due(items, now=now)
+        if following is not None:
+            following = min(following, self._next_slot(now))
         if failed:
             following = min(following or now + RETRY, now + RETRY)
         self.next_at = following
         return accounts
+
+    def _next_slot(self, now: dt.datetime) -> dt.datetime:
+        slot = self.svc.deadlines.slot_after(now.date(), now=now)
+        assert slot is not None
+        return slot
 
     def _letters_due(self, items: list[Waiting], *, now: dt.datetime) -> tuple[list[Letter], bool]:
         """The letters due, deal by deal: one deal whose stage has nobody (its rule and [people] entry were
