@@ -21,7 +21,7 @@ from docgen.workspace import Role, Workspace
 
 COMMON = {
     "deal": "2026-0001", "version": 2, "client": "ООО «Ромашка & Ко»", "inn": "5027012348",
-    "total": "2\u00a0023\u00a0980,00", "manager": "Петров Пётр Сергеевич", "deputy_for": "",
+    "total": "2\u00a0023\u00a0980,00", "manager": "Петров Пётр Сергеевич",
 }
 WAITS = {"draft": "2026-0001 v2 Договор.docx", "role_title": "Юрист", "since": "26.11.2026 10:15",
          "due": "30.11.2026", "days_overdue": 2}
@@ -31,7 +31,7 @@ SPECIFIC = {
     NoticeKind.REVIEW: {"role_title": "Юрист Компании", "folder": "outbox/lawyer/"},
     NoticeKind.RETURNED: {"returned_by": "Юрист Компании", "comments": ["п. 5.2: уточнить срок"],
                           "folder": "outbox/lawyer/returned/"},
-    NoticeKind.SIGNATURE: {"folder": "outbox/director/", "approved_by": ""},
+    NoticeKind.SIGNATURE: {"folder": "outbox/director/"},
     NoticeKind.SIGNED: {"folder": "clients/5027012348/2026-0001/"},
     NoticeKind.HANDOVER: {"folder": "outbox/economics/", "support": "Менеджер по сопровождению"},
     NoticeKind.ORIGINALS: {"folder": "clients/5027012348/2026-0001/", "originals": ["Договор — 2 экз."]},
@@ -195,5 +195,5 @@ def test_message_id_is_fixed_by_the_event():
 def test_attachment_paths_are_made_absolute(ws, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     notice = build_notice(NoticeKind.SIGNATURE, ws=ws, event_id="e", to=["a@x.ru"],
-                          context={**COMMON, **SPECIFIC[NoticeKind.SIGNATURE]}, attachments=[Path("d.pdf")])
+                          context={**COMMON, "folder": "outbox/director/"}, attachments=[Path("d.pdf")])
     assert notice.attachments == (tmp_path / "d.pdf",)

@@ -23,6 +23,26 @@ from docgen.workflow.status import status_item
 ROLE_HELP = "lawyer, finance, director или роль правила маршрута ([[route.rules]])"
 
 
+def _role(ctx: typer.Context, role: str | None) -> str | None:
+    """--role: a role of the settings, or the stage a deal still waits in after its rule was removed."""
+    env: Env = ctx.obj
+    if role is None or role in env.workspace.roles or _waits_in(env, role):
+        return role
+    raise typer.BadParameter(f"«{role}» не из списка: {', '.join(repr(str(r)) for r in env.workspace.roles)}.")
+
+
+def _waits_in(env: Env, stage: str) -> bool:
+    from docgen.store import DB_NAME, open_store
+
+    if not (env.workspace.state / DB_NAME).exists():
+        return False
+    store = open_store(env.workspace.state)
+    try:
+        return bool(store.deals(where="stage = ?", params=(stage,)))
+    finally:
+        store.close()
+
+
 @app.command()
 def watch(
     ctx: typer.Context,
@@ -125,8 +145,6 @@ def _decide(ctx: typer.Context, deal: str, role: str, decision: Decision, commen
     log = logging.getLogger("docgen.cli")
     workflow = open_service(ws, log)
     try:
-        if role not in workflow.roles():
-            raise typer.BadParameter(f"нет роли «{role}»; роли: {', '.join(workflow.roles())}", param_hint="--role")
         account = workflow.decide(deal, role=role, decision=decision, comment=comment)
     finally:
         close_workflow(workflow)
@@ -137,7 +155,7 @@ def _decide(ctx: typer.Context, deal: str, role: str, decision: Decision, commen
 def approve(
     ctx: typer.Context,
     deal: Annotated[str, typer.Argument(help="номер сделки")],
-    role: Annotated[str, typer.Option("--role", help=ROLE_HELP)],
+    role: Annotated[str, typer.Option("--role", help=ROLE_HELP, callback=_role)],
     comment: Annotated[str, typer.Option("--comment", help="примечание к решению")] = "",
 ) -> None:
     """Согласовать (подписать — для director) текущую версию договора."""
@@ -148,7 +166,7 @@ def approve(
 def return_(
     ctx: typer.Context,
     deal: Annotated[str, typer.Argument(help="номер сделки")],
-    role: Annotated[str, typer.Option("--role", help=ROLE_HELP)],
+    role: Annotated[str, typer.Option("--role", help=ROLE_HELP, callback=_role)],
     comment: Annotated[str, typer.Option("--comment", help="замечания менеджеру")],
 ) -> None:
     """Вернуть договор менеджеру на доработку с замечаниями."""

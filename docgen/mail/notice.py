@@ -51,15 +51,14 @@ KIND_TITLES = {
 
 # The names each kind of notice gets in its template (docgen.workflow.notices builds them and holds
 # itself to this table; `docgen templates check` renders each mail template with exactly these).
-# `deputy_for`: whom the recipient stands in for while that person is away ([[absences]]), else ''.
-DEAL_NAMES = frozenset({"deal", "version", "client", "inn", "total", "manager", "folder", "deputy_for"})
+DEAL_NAMES = frozenset({"deal", "version", "client", "inn", "total", "manager", "folder"})
 # A letter about a deal waiting at a stage: where its draft is, since when, until when.
 WAITING_NAMES = DEAL_NAMES | {"draft", "role_title", "since", "due", "days_overdue"}
 CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.REJECTED: frozenset({"form", "faults", "folder", "manager"}),
     NoticeKind.REVIEW: DEAL_NAMES | {"role_title"},
     NoticeKind.RETURNED: DEAL_NAMES | {"returned_by", "comments"},
-    NoticeKind.SIGNATURE: DEAL_NAMES | {"approved_by"},
+    NoticeKind.SIGNATURE: DEAL_NAMES,
     NoticeKind.SIGNED: DEAL_NAMES,
     NoticeKind.HANDOVER: DEAL_NAMES | {"support"},
     NoticeKind.ORIGINALS: DEAL_NAMES | {"originals"},
@@ -69,8 +68,12 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.ABSENCE: WAITING_NAMES | {"stood_in_for", "before"},
 }
 # Names a kind may get when they are known (a rejected correction of a deal names the deal).
+# A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
+# the signature letter, who approved before (the route's stages): `approved_by`.
 OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.REJECTED: frozenset({"deal", "version", "client", "inn", "total"}),
+    **{kind: frozenset({"deputy_for"}) for kind in NoticeKind if kind is not NoticeKind.REJECTED},
+    NoticeKind.SIGNATURE: frozenset({"deputy_for", "approved_by"}),
 }
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from docgen.form.money import format_money
-from docgen.mail.notice import CONTEXT_NAMES, Notice, NoticeKind, build_notice
+from docgen.mail.notice import CONTEXT_NAMES, OPTIONAL_NAMES, Notice, NoticeKind, build_notice
 from docgen.store import DealRow
 from docgen.workflow.people import manager_address, substitute
 from docgen.workspace import Workspace
@@ -33,8 +33,8 @@ def notice(kind: NoticeKind, *, ws: Workspace, row: DealRow, event: str, to: lis
     and the text is told whom the deputy stands in for (`deputy_for`)."""
     recipients, absent = substitute(ws.settings, to, day=today)
     context = deal_context(ws, row, folder=folder) | {"deputy_for": ", ".join(absent)} | extra
-    expected = CONTEXT_NAMES.get(kind)
-    if expected is not None and set(context) != expected:
+    expected, optional = CONTEXT_NAMES.get(kind), OPTIONAL_NAMES.get(kind, frozenset())
+    if expected is not None and not expected <= set(context) <= expected | optional:
         raise ValueError(f"notice {kind}: context {sorted(context)} differs from CONTEXT_NAMES {sorted(expected)}")
     return build_notice(kind, ws=ws, event_id=f"{row.number}/v{row.version}/{event}", to=recipients,
                         context=context, attachments=[a for a in attachments if a is not None], deal=row.number,
