@@ -103,7 +103,7 @@ def _table_lines(header: str, value: object) -> list[str]:
 def _example_lines(section: str, annotation: object) -> list[str]:
     """An example row, marked `## ` so that uncommenting the defaults (`# `) leaves the list empty."""
     example = getattr(typing.get_args(annotation)[0], "EXAMPLE", {})
-    return ([f"# по умолчанию пусто; пример — уберите «## »:", f"## [[{section}]]"]
+    return (["# по умолчанию пусто; пример — уберите «## »:", f"## [[{section}]]"]
             + [f"## {key} = {_toml(value)}" for key, value in example.items()])
 
 
