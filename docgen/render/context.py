@@ -83,6 +83,8 @@ class Approval:
     version: int
     sha256: str
     result_version: int | None = None
+    on_behalf_of: str = ""  # a deputy's decision: whom it was taken for («за …»)
+    role_code: str = ""  # `role` is the title the route gives it; this, its code («director»)
 
 
 def contract_context(deal: Deal, *, settings: Settings, number: str, version: int,
@@ -295,8 +297,7 @@ def _installment(item: Installment, *, events: dict[str, str]) -> Record:
         number=item.number, share=item.share, kind=item.kind, kind_label=kind,
         due_days=item.due_days, after=item.after, after_label=after, term=term,
         amount=item.amount, amount_words=money_words(item.amount), in_full=money_in_full(item.amount),
-        before_production=item.kind == "prepayment" or item.after == "signing", due_date=None,
-        due_date_estimated=False,
+        before_production=item.before_production, due_date=None, due_date_estimated=False,
     )
 
 
@@ -365,5 +366,5 @@ def _approval(item: Approval, *, signed: int) -> Record:
         decision_label=DECISION_LABELS.get(str(item.decision), str(item.decision)),
         at=item.at, comment=item.comment, version=item.version, result_version=result,
         version_label=str(item.version) if result == item.version else f"{item.version} → {result}",
-        applies=applies, sha256=item.sha256,
+        applies=applies, sha256=item.sha256, on_behalf_of=item.on_behalf_of,
     )

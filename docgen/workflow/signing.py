@@ -13,33 +13,34 @@ from docgen.store import DealRow
 from docgen.workflow import notices
 from docgen.workflow.dossier import approval_sheet_stem, final_contract_stem, handover_stem
 from docgen.workflow.services import Services
-from docgen.workflow.stages import Decision
+from docgen.workflow.stages import Decision, role_title
 from docgen.workspace import Role
 
 
-def approvals_of(svc: Services, row: DealRow) -> list[Approval]:
+def approvals_of(svc: Services, number: str) -> list[Approval]:
     """Every decision the journal holds for the deal, oldest first, for the approval sheet. The director's
     approval is the signature only when the division signs itself (`[divisions.<код>] signatory`); else the
-    company's signatory signs after it."""
-    division = svc.settings.divisions.get(row.division)
+    company's signatory signs after it. A deputy's decision names whom it was taken for («за …»)."""
+    division = svc.settings.divisions.get(svc.store.deal(number).division)
     signs = getattr(division, "signatory", None) is not None
     out = []
-    for entry in svc.store.journal(row.number):
+    for entry in svc.store.journal(number):
         if entry["action"] not in (Decision.APPROVED, Decision.RETURNED):
             continue
-        role, decision = str(entry["role"]), Decision(entry["action"])
+        role, decision, detail = str(entry["role"]), Decision(entry["action"]), entry["detail"]
         code = "signed" if (role == Role.DIRECTOR and decision is Decision.APPROVED and signs) else str(decision)
         out.append(Approval(
-            role=role, person=entry["actor"], decision=code,
-            at=dt.datetime.fromisoformat(entry["at"]), comment="; ".join(entry["detail"].get("comments", [])),
+            role=detail.get("role_title") or role_title(role), person=entry["actor"], decision=code,
+            at=dt.datetime.fromisoformat(entry["at"]), comment="; ".join(detail.get("comments", [])),
             version=entry["version"], sha256=entry["sha256"] or "",
-            result_version=entry["detail"].get("new_version", entry["version"])))
+            result_version=detail.get("new_version", entry["version"]),
+            on_behalf_of=detail.get("on_behalf_of") or "", role_code=role))
     return out
 
 
 def signing_day(svc: Services, approvals: list[Approval]) -> dt.date:
     """The day of the director's decision that signed the deal (the same day when the step is repeated)."""
-    last = [a for a in approvals if a.role == Role.DIRECTOR and a.decision != Decision.RETURNED]
+    last = [a for a in approvals if (a.role_code or a.role) == Role.DIRECTOR and a.decision != Decision.RETURNED]
     return last[-1].at.date() if last else svc.now().date()
 
 
@@ -49,7 +50,7 @@ def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
     A contract whose form gave no date is dated here, on the signing day: the date goes into the reviewed
     DOCX (render.dating), and the deal's record carries it from now on.
     """
-    approvals = approvals_of(svc, row)
+    approvals = approvals_of(svc, row.number)
     deal = svc.deal_of(row)
     day = signing_day(svc, approvals)
     signed = docx
@@ -113,7 +114,7 @@ def _signed_notices(svc: Services, row: DealRow, *, contract, has_pdf: bool, han
     people = svc.settings.people
     division = svc.settings.divisions[row.division]
     final = [contract.with_suffix(".pdf") if has_pdf else contract]
-    common = {"ws": svc.ws, "row": row, "dossier": dossier.letters}
+    common = {"ws": svc.ws, "row": row, "dossier": dossier.letters, "today": svc.now().date()}
     out = [
         notices.notice(NoticeKind.SIGNED, event="signed", to=[notices.manager_address(row)], folder=dossier.root,
                        attachments=final, **common),
