@@ -1,24 +1,32 @@
 """The one settings object: docgen.toml at the workspace root, overridden by DOCGEN_<SECTION>__<KEY>.
 
 Built once at start-up by `load_settings` and passed down; nothing else reads the environment.
-Every field carries a description: the README's settings table is held to them by a test.
+Every field carries a Russian description: the settings table of docs/admin.md is held to them by a test.
 """
 
 from __future__ import annotations
 
 import contextvars
+import difflib
 import datetime as dt
 import os
+import re
 import tomllib
 import typing
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import pydantic_settings
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from docgen.errors import SettingsError
+from docgen.form import requisites
+from docgen.settings_errors import explain, explain_source, model_inside, toml_error
 
 SETTINGS_FILE = "docgen.toml"
 
@@ -55,6 +63,11 @@ class SmtpSettings(Section):
 
 
 class PeopleSettings(Section):
+    """The fixed addresses, plus one `<role> = "Имя <addr>"` per role of a route rule ([[route.rules]])."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, str] = Field(init=False)
+
     lawyer: str = Field("Юрист Компании <lawyer@localhost>", description="юрист: получает проекты договоров")
     finance: str = Field(
         "Руководитель Финансового департамента <finance@localhost>",
@@ -62,19 +75,9 @@ class PeopleSettings(Section):
     )
     economics: str = Field("Экономический отдел <economics@localhost>", description="получает «Ввод в Производство»")
     technical: str = Field("Технический отдел <tech@localhost>", description="получает техническую документацию")
-
-
-class DivisionSettings(Section):
-    title: str = Field(description="название направления")
-    director: str = Field(description="директор направления: подписывает договоры")
-    support: str = Field(description="менеджер по сопровождению: ведёт клиента после подписания")
-
-
-class BankSettings(Section):
-    name: str = Field("ПАО Сбербанк", description="банк Продавца")
-    bik: str = Field("044525225", description="БИК банка Продавца")
-    account: str = Field("40702810938000000001", description="расчётный счёт Продавца")
-    corr_account: str = Field("30101810400000000225", description="корреспондентский счёт банка Продавца")
+    escalation: str = Field(
+        "", description="кому сообщать о просрочке на этапе директора направления; пусто — никому"
+    )
 
 
 class SignatorySettings(Section):
@@ -83,22 +86,120 @@ class SignatorySettings(Section):
     basis: str = Field("Устава", description="основание полномочий («действующего на основании …»)")
 
 
+class DivisionSettings(Section):
+    title: str = Field(description="название направления")
+    director: str = Field(description="директор направления: подписывает договоры")
+    support: str = Field(description="менеджер по сопровождению: ведёт клиента после подписания")
+    signatory: SignatorySettings | None = Field(
+        None, description="кто подписывает договоры направления за Продавца, если не [company.signatory]: "
+                          "{ name, position, basis = \"доверенности № … от …\" }")
+
+
+def _fault(message: str) -> PydanticCustomError:
+    return PydanticCustomError("requisite", "{fault}", {"fault": message})
+
+
+def _requisite(value: str, check: Callable[[str], str | None]) -> str:
+    """`value` when it is digits only and passes `check` (the same checks as the buyer's requisites)."""
+    if not value.isdigit():
+        raise _fault(f"ожидаются только цифры, а указано «{value}»")
+    fault = check(value)
+    if fault:
+        raise _fault(fault)
+    return value
+
+
+def _checked(check: Callable[[str], str | None]) -> AfterValidator:
+    return AfterValidator(lambda value: _requisite(value, check))
+
+
+class BankSettings(Section):
+    model_config = ConfigDict(extra="forbid", validate_default=True)  # the example too must fit what is set
+
+    name: str = Field("АО «Банк-образец» (реквизиты банка не заданы)", description="банк Продавца")
+    bik: Annotated[str, _checked(requisites.bik_fault)] = Field("041234567", description="БИК банка Продавца")
+    account: str = Field("40702810500000000001", description="расчётный счёт Продавца")
+    corr_account: str = Field("30101810500000000567", description="корреспондентский счёт банка Продавца")
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str, info: ValidationInfo) -> str:
+        _requisite(value, requisites.account_fault)
+        bik = info.data.get("bik")
+        if bik and not requisites.account_key_ok(bik, value):
+            raise _fault("расчётный счёт не сходится с БИК по контрольному ключу — проверьте счёт и БИК")
+        return value
+
+    @field_validator("corr_account")
+    @classmethod
+    def _corr_account(cls, value: str, info: ValidationInfo) -> str:
+        _requisite(value, requisites.account_fault)
+        bik = info.data.get("bik")
+        if not value.startswith("301"):
+            raise _fault("корреспондентский счёт банка начинается с 301")
+        if bik and not requisites.account_key_ok(bik, value, correspondent=True):
+            raise _fault("корреспондентский счёт не сходится с БИК по контрольному ключу — проверьте счёт и БИК")
+        return value
+
+
 class CompanySettings(Section):
-    name: str = Field("ООО «АМС»", description="Продавец: наименование в договоре")
+    """The Seller. The defaults are an obvious example (its name says the requisites are not set;
+    the numbers pass their checksums but belong to no one), so an unconfigured workspace never
+    prints a real organisation; `example_keys` lists what is still at the example."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)  # an ИП's ОГРНИП must replace the example ОГРН
+
+    name: str = Field("ООО «Образец» (реквизиты Продавца не заданы)", description="Продавец: наименование в договоре")
     full_name: str = Field(
-        "Общество с ограниченной ответственностью «АМС»", description="Продавец: полное наименование"
+        "Общество с ограниченной ответственностью «Образец» (реквизиты Продавца не заданы в docgen.toml)",
+        description="Продавец: полное наименование",
     )
-    inn: str = Field("7707083893", description="ИНН Продавца")
-    kpp: str = Field("770701001", description="КПП Продавца")
-    ogrn: str = Field("1027700132195", description="ОГРН Продавца")
-    address: str = Field("117997, г. Москва, ул. Вавилова, д. 19", description="адрес Продавца")
+    inn: Annotated[str, _checked(requisites.inn_fault)] = Field(
+        "1234567894", description="ИНН Продавца: 10 цифр (организация) или 12 (ИП)")
+    kpp: str = Field("123401001", description="КПП Продавца; у ИП — пусто")
+    ogrn: str = Field("1234567890127", description="ОГРН Продавца (у ИП — ОГРНИП из 15 цифр)")
+    address: str = Field("000000, г. Москва, ул. Примерная, д. 1", description="адрес Продавца")
     city: str = Field("г. Москва", description="город заключения договора")
-    email: str = Field("info@ams.example", description="e-mail Продавца")
-    phone: str = Field("+7 495 000-00-01", description="телефон Продавца")
-    warehouse: str = Field("", description="адрес склада Продавца для самовывоза; пусто — самовывоз без адреса "
-                                           "в форме не принимается")
+    email: str = Field("seller@company.example", description="e-mail Продавца")
+    phone: str = Field("+7 000 000-00-00", description="телефон Продавца")
+    warehouse: str = Field("", description="адрес склада Продавца: место передачи товара при самовывозе; пусто — "
+                                           "самовывоз без адреса в форме не принимается")
     signatory: SignatorySettings = Field(default_factory=SignatorySettings, description="подписант Продавца")
     bank: BankSettings = Field(default_factory=BankSettings, description="банковские реквизиты Продавца")
+
+    @field_validator("kpp")
+    @classmethod
+    def _kpp(cls, value: str, info: ValidationInfo) -> str:
+        if not value and len(info.data.get("inn") or "") == 12:
+            return value  # an entrepreneur has no КПП
+        return _requisite(value, requisites.kpp_fault)
+
+    @field_validator("ogrn")
+    @classmethod
+    def _ogrn(cls, value: str, info: ValidationInfo) -> str:
+        _requisite(value, requisites.ogrn_fault)
+        inn = info.data.get("inn") or ""
+        if len(inn) == 12 and len(value) != 15:
+            raise _fault("у ИП (ИНН из 12 цифр) указывается ОГРНИП из 15 цифр")
+        if len(inn) == 10 and len(value) != 13:
+            raise _fault("у организации (ИНН из 10 цифр) указывается ОГРН из 13 цифр")
+        return value
+
+    def example_keys(self) -> list[str]:
+        """The requisites still at the built-in example, as `company.…` keys: what the administrator must set."""
+        example = CompanySettings()
+        found = []
+        for key in _REQUISITE_KEYS:
+            mine, theirs = self, example
+            for part in key.split("."):
+                mine, theirs = getattr(mine, part), getattr(theirs, part)
+            if mine == theirs:
+                found.append(f"company.{key}")
+        return found
+
+
+_REQUISITE_KEYS = ("name", "full_name", "inn", "kpp", "ogrn", "address", "email", "phone", "signatory.name",
+                   "bank.name", "bank.bik", "bank.account", "bank.corr_account")
 
 
 class VatRate(Section):
@@ -149,6 +250,10 @@ class VatSettings(Section):
                         "Продавцом упрощённой системы налогообложения (ст. 346.11 НК РФ)»); пусто — «без НДС» "
                         "в форме не принимается",
     )
+
+
+class OffersSettings(Section):
+    valid_days: int = Field(30, ge=1, le=365, description="срок действия коммерческого предложения, календарных дней")
 
 
 class LimitsSettings(Section):
@@ -205,6 +310,69 @@ class CalendarSettings(Section):
     )
 
 
+class DeadlinesSettings(Section):
+    """Working days per stage; a route rule's stage by its role (`ceo = 3`), 1 day when not given."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Annotated[int, Field(ge=0, le=60)]] = Field(init=False)
+
+    lawyer: int = Field(2, ge=0, le=60, description="рабочих дней у юриста, считая со дня после поступления проекта")
+    finance: int = Field(1, ge=0, le=60, description="рабочих дней у руководителя Финансового департамента")
+    director: int = Field(1, ge=0, le=60, description="рабочих дней у директора направления")
+    escalate_after: int = Field(
+        1, ge=0, le=60, description="сколько рабочих дней просрочки до письма директору направления (эскалации)"
+    )
+    remind_at: dt.time = Field(
+        dt.time(9, 0), description="в котором часу рабочего дня рассылаются напоминания о просрочке (ЧЧ:ММ)"
+    )
+
+    def days(self, role: str) -> int:
+        """The working days a stage of `role` may take."""
+        extra = self.__pydantic_extra__ or {}
+        return int(getattr(self, role)) if role in BUILT_IN_ROLES else int(extra.get(role, EXTRA_STAGE_DAYS))
+
+
+EXTRA_STAGE_DAYS = 1  # a route rule's stage without its own [deadlines] key
+
+
+class AbsenceSettings(Section):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    EXAMPLE: typing.ClassVar[dict[str, object]] = {
+        "who": "lawyer", "from": dt.date(2026, 12, 1), "to": dt.date(2026, 12, 14),
+        "deputy": "Заместитель юриста <deputy@localhost>"}
+
+    who: str = Field(description="кто отсутствует: роль (lawyer, finance, director, роль правила) или e-mail")
+    start: dt.date = Field(alias="from", description="первый день отсутствия")
+    end: dt.date = Field(alias="to", description="последний день отсутствия (включительно)")
+    deputy: str = Field(description="заместитель: «Имя <e-mail>»; получает письма и решает за отсутствующего")
+
+
+BUILT_IN_ROLES = ("lawyer", "finance", "director")  # docgen.workspace.Role
+# Names a route rule's role cannot take: they are stages, folders of outbox/ or other [people] keys.
+RESERVED_ROLES = frozenset({*BUILT_IN_ROLES, "returned", "signed", "cancelled", "manager", "system", "mail",
+                            "economics", "technical", "escalation", "unrecognized", "approved"})
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class RouteRule(Section):
+    role: str = Field(description="роль добавляемого этапа: папки outbox/<роль>/, адрес [people].<роль>")
+    title: str = Field(description="название этапа, как его видят люди («Генеральный директор»)")
+    before: str = Field("director", description="перед каким этапом встаёт: lawyer, finance, director или роль "
+                                               "правила выше")
+    when_total_above: Decimal | None = Field(None, description="условие: сумма договора с НДС больше, руб.")
+    when_procedure: list[Literal["fixed", "price_list", "calculation"]] = Field([], description="условие: порядок определения цены из списка "
+                                                      "(fixed, price_list, calculation)")
+    when_prepayment_below: Decimal | None = Field(
+        None, description="условие: доля цены до запуска в производство меньше, %"
+    )
+
+
+class RouteSettings(Section):
+    rules: list[RouteRule] = Field(
+        [], description="правила маршрута: этап добавляется, если выполнено любое из условий when_*"
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one workspace."""
 
@@ -225,6 +393,7 @@ class Settings(BaseSettings):
     company: CompanySettings = Field(default_factory=CompanySettings, description="реквизиты Продавца")
     vat: VatSettings = Field(default_factory=VatSettings, description="ставки НДС")
     limits: LimitsSettings = Field(default_factory=LimitsSettings, description="пределы проверок формы")
+    offers: OffersSettings = Field(default_factory=OffersSettings, description="коммерческие предложения")
     lead_days: dict[str, int] = Field(
         default_factory=lambda: {"supply": 30, "works": 40},
         description="срок производства по типу договора, рабочих дней: поставка не может быть короче",
@@ -237,6 +406,24 @@ class Settings(BaseSettings):
     calendar: CalendarSettings = Field(
         default_factory=CalendarSettings, description="производственный календарь: рабочие дни для сроков"
     )
+    deadlines: DeadlinesSettings = Field(
+        default_factory=DeadlinesSettings, description="сроки этапов согласования и напоминания"
+    )
+    absences: list[AbsenceSettings] = Field(
+        [], description="отсутствия: [[absences]] — на это время письма и решения переходят к заместителю"
+    )
+    route: RouteSettings = Field(default_factory=RouteSettings, description="маршрут согласования")
+
+    @model_validator(mode="after")
+    def _route_and_absences_fit(self) -> Settings:
+        faults = _route_faults(self) + _absence_faults(self)
+        if faults:  # one line each, every line naming its key
+            raise PydanticCustomError("route_absences", "{faults}", {"faults": "\n".join(faults)})
+        return self
+
+    def route_roles(self) -> list[str]:
+        """The roles of the route rules, in their order."""
+        return [rule.role for rule in self.route.rules]
 
     @classmethod
     def settings_customise_sources(
@@ -259,6 +446,48 @@ class Settings(BaseSettings):
         return rate
 
 
+def _route_faults(settings: Settings) -> list[str]:
+    """Each rule's role is a free, well-formed name with a person; `before` names a stage already known."""
+    faults, known = [], list(BUILT_IN_ROLES)
+    people = settings.people.model_extra or {}
+    for n, rule in enumerate(settings.route.rules, start=1):
+        where = f"route.rules[{n}]"
+        if rule.before not in known:
+            faults.append(f"{where}.before: «{rule.before}» — не этап маршрута; допустимы {', '.join(known)}")
+        if not ROLE_NAME.match(rule.role):
+            faults.append(f"{where}.role: «{rule.role}» — латинские строчные буквы, цифры и _, с буквы")
+            continue
+        if rule.role in RESERVED_ROLES or rule.role in known:
+            faults.append(f"{where}.role: имя «{rule.role}» уже занято")
+            continue
+        if rule.role not in people:
+            faults.append(f"{where}: нет адреса [people].{rule.role} — кому приходит этап «{rule.title}»")
+        known.append(rule.role)
+    for key in people:
+        if key not in known:
+            close = difflib.get_close_matches(key, [*PeopleSettings.model_fields, *known], n=1)
+            hint = f"возможно, имелось в виду «{close[0]}»" if close else "такого получателя нет"
+            faults.append(f"people.{key}: {hint}; свои адреса в [people] — только у ролей правил маршрута "
+                          f"({', '.join(known[3:]) or 'правил нет'})")
+    for key in settings.deadlines.model_extra or {}:
+        if key not in known:
+            faults.append(f"deadlines.{key}: такого этапа нет; этапы: {', '.join(known)}")
+    return faults
+
+
+def _absence_faults(settings: Settings) -> list[str]:
+    faults, roles = [], {*BUILT_IN_ROLES, *settings.route_roles()}
+    for n, absence in enumerate(settings.absences, start=1):
+        where = f"absences[{n}]"
+        if absence.who not in roles and "@" not in absence.who:
+            faults.append(f"{where}.who: «{absence.who}» — не роль ({', '.join(sorted(roles))}) и не e-mail")
+        if absence.end < absence.start:
+            faults.append(f"{where}: to ({absence.end}) раньше from ({absence.start})")
+        if "@" not in absence.deputy:
+            faults.append(f"{where}.deputy: нужен адрес заместителя, «Имя <e-mail>»")
+    return faults
+
+
 def load_settings(root: Path, environ: dict[str, str] | None = None) -> Settings:
     """Read docgen.toml from `root` (if any) and DOCGEN_* overrides from `environ`."""
     environ = dict(os.environ if environ is None else environ)
@@ -267,7 +496,9 @@ def load_settings(root: Path, environ: dict[str, str] | None = None) -> Settings
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        raise SettingsError(_explain(exc)) from None
+        raise SettingsError(explain(exc, model=Settings)) from None
+    except pydantic_settings.SettingsError as exc:  # an environment value that is not valid JSON
+        raise SettingsError(explain_source(exc)) from None
     finally:
         _ENVIRON.reset(token)
     settings.smtp.password = environ.get(settings.smtp.password_env, "")
@@ -279,24 +510,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return {}
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{path.name}: файл настроек не читается: {exc}") from None
-
-
-def _explain(exc: ValidationError) -> str:
-    lines = ["Ошибка в настройках (docgen.toml или переменные DOCGEN_*):"]
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        lines.append(f"  {where}: {err['msg']}")
-    return "\n".join(lines)
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path.name}: файл настроек не читается: сохраните его в кодировке UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path.name}: файл настроек не читается: {toml_error(exc)}") from None
 
 
 def settings_table(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, str, str]]:
-    """Every leaf setting as (dotted key, default, description): the source of the README's table."""
+    """Every leaf setting as (dotted key, default, description): the source of the table in docs/admin.md."""
     rows: list[tuple[str, str, str]] = []
     for name, field in model.model_fields.items():
-        key = f"{prefix}{name}"
-        inner = _model_inside(field.annotation)
+        key = f"{prefix}{field.alias or name}"
+        inner = model_inside(field.annotation)
         if field.exclude:
             continue
         if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
@@ -312,12 +537,6 @@ def settings_table(model: type[BaseModel] = Settings, prefix: str = "") -> list[
     return rows
 
 
-def _model_inside(annotation: Any) -> type[BaseModel] | None:
-    args = typing.get_args(annotation)
-    last = args[-1] if args else None
-    return last if isinstance(last, type) and issubclass(last, BaseModel) else None
-
-
 def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -329,7 +548,7 @@ def _shown(value: Any) -> str:
 
 
 def settings_markdown() -> str:
-    """The README's settings table."""
+    """The settings table of docs/admin.md (between its settings-table markers)."""
     lines = ["| ключ | по умолчанию | что задаёт |", "|---|---|---|"]
     for key, default, description in settings_table():
         lines.append(f"| `{key}` | {default.replace('|', '/')} | {description} |")

@@ -1,4 +1,4 @@
-"""Commands about document templates: `docgen templates check` and `docgen transfer-client`."""
+"""Commands about documents from templates: `docgen templates check`, `docgen transfer-client`, `docgen offer`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def _say(text: str, *, error: bool = False) -> None:
 
 @templates_app.command("check")
 def check(ctx: typer.Context) -> None:
-    """Проверить все шаблоны рабочего пространства: синтаксис тегов и имена, которых у сделки нет."""
+    """Проверить все шаблоны рабочего пространства: синтаксис тегов и имена, которых у сделки нет; письма — тоже."""
+    from docgen.mail.check import check_mail_templates
     from docgen.render.check import check_workspace
 
     env: Env = ctx.obj
@@ -30,15 +31,24 @@ def check(ctx: typer.Context) -> None:
         _say(f"Шаблонов нет: {env.workspace.contract_templates} и {env.workspace.handover_templates} пусты.",
              error=True)
         raise typer.Exit(1)
+    documents_ok = _report("шаблонов", [p.name for p in checked], problems)
+    letters_ok = _report("шаблонов писем", *check_mail_templates(env.workspace))
+    if not (documents_ok and letters_ok):
+        raise typer.Exit(1)
+
+
+def _report(what: str, checked: list[str], problems: list) -> bool:
+    """Print the problems and a summary line; whether none was fatal."""
     for problem in problems:
         _say(("— " if problem.fatal else "  замечание: ") + problem.message)
     fatal = [p for p in problems if p.fatal]
     broken = sorted({p.template for p in fatal})
     if fatal:
-        _say(f"Проверено шаблонов: {len(checked)}; с ошибками: {len(broken)} ({', '.join(broken)}), "
+        _say(f"Проверено {what}: {len(checked)}; с ошибками: {len(broken)} ({', '.join(broken)}), "
              f"ошибок: {len(fatal)}.")
-        raise typer.Exit(1)
-    _say(f"Проверено шаблонов: {len(checked)}; все в порядке: {', '.join(p.name for p in checked)}.")
+        return False
+    _say(f"Проверено {what}: {len(checked)}; все в порядке: {', '.join(checked)}.")
+    return True
 
 
 @app.command("transfer-client")
@@ -61,3 +71,44 @@ def transfer_client(
         raise typer.Exit(1) from None
     write_atomic(output, render_transfer(data, ws=env.workspace))
     _say(f"Соглашение записано: {output}")
+
+
+@app.command("offer")
+def offer(
+    ctx: typer.Context,
+    form: Annotated[Path, typer.Argument(help="форма сделки (YAML, JSON, карточка XLSX или ZIP), как для inbox/")],
+) -> None:
+    """Коммерческое предложение по форме сделки — DOCX и PDF в папку клиента (clients/<ИНН …>/)."""
+    import logging
+
+    from docgen.form.deal import accept
+    from docgen.form.readers import read_form
+    from docgen.form.report import render_report
+    from docgen.render.pdf import open_converter
+    from docgen.workflow.documents import Documents
+    from docgen.workflow.offers import file_offer
+
+    env: Env = ctx.obj
+    ws = env.workspace
+    if not form.is_file():
+        raise typer.BadParameter(f"файла {form} нет", param_hint="FORM")
+    today = dt.date.today()
+    try:
+        raw = read_form(form, max_bytes=env.settings.limits.max_form_bytes)
+        deal = accept(raw, source=form.name, settings=env.settings, contract_types=ws.contract_types(), today=today)
+    except FormError as exc:
+        _say(render_report(form.name, exc.faults), error=True)
+        raise typer.Exit(1) from None
+    log = logging.getLogger("docgen.cli")
+    converter = None
+    if env.settings.documents.pdf:
+        # its own LibreOffice profile: a running `docgen watch` holds the service's one
+        converter = open_converter(profile_dir=ws.state / "libreoffice-cli", log=log,
+                                   timeout=env.settings.documents.pdf_timeout)
+    documents = Documents(ws, converter, log=log)
+    try:
+        written = file_offer(ws, deal, documents=documents, today=today)
+    finally:
+        documents.close()
+    for path in written:
+        _say(f"Коммерческое предложение: {path}")

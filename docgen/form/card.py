@@ -44,7 +44,7 @@ SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     (ESSENTIALS["buyer"], ("buyer.name", "buyer.inn", "buyer.kpp", "buyer.ogrn", "buyer.address",
                            "buyer.signatory.name", "buyer.signatory.position", "buyer.signatory.basis",
                            "buyer.bank.name", "buyer.bank.bik", "buyer.bank.account", "buyer.bank.corr_account",
-                           "buyer.email", "buyer.phone")),
+                           "buyer.email", "buyer.phone", "buyer.contact")),
     (ESSENTIALS["subject"], ("subject.summary",)),
     (ESSENTIALS["price"], ("price.procedure", "price.vat_rate")),
     (ESSENTIALS["buyer_liability"], ("buyer_liability.penalty_rate", "buyer_liability.penalty_cap")),

@@ -28,9 +28,10 @@ class Deal:
     """A form that passed every check, with what docgen computes from it."""
 
     form: DealForm
-    contract_date: dt.date
+    contract_date: dt.date  # the form's date; else, until signing, the day the form was accepted
     totals: Totals
     attachments: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    date_open: bool = False  # no date in the form: the contract is dated on signing
     warnings: tuple[Fault, ...] = field(default=(), compare=False)
 
 
@@ -60,7 +61,7 @@ def accept(
     totals = compute_totals(form.subject.items, form.price.payments, vat_rate=rate)
     form = form.model_copy(update={"attachments": [attachment_path(raw.attachments, n) for n in form.attachments]})
     return Deal(form=form, contract_date=date, totals=totals, attachments=dict(raw.attachments),
-                warnings=tuple(findings.warnings))
+                date_open=form.contract_date is None, warnings=tuple(findings.warnings))
 
 
 def _read(data: dict[str, Any], context: dict[str, Any]) -> tuple[Any, list[Fault]]:
@@ -92,18 +93,24 @@ def _version_faults(form: Any, deals: DealLookup | None) -> list[Fault]:
 
 def freeze(deal: Deal) -> str:
     """The accepted form as JSON with its VAT rate resolved, so `thaw` gives the same totals later,
-    whatever happens to the VAT table in the settings meanwhile."""
+    whatever happens to the VAT table in the settings meanwhile. An open date stays open (null)."""
     data = deal.form.model_dump(mode="json")
     rate = deal.totals.vat_rate
     data["price"]["vat_rate"] = NO_VAT if rate is None else str(rate)
-    data["contract_date"] = deal.contract_date.isoformat()
+    data["contract_date"] = None if deal.date_open else deal.contract_date.isoformat()
     return json.dumps(data, ensure_ascii=False)
 
 
-def thaw(text: str, *, attachments: dict[str, bytes] | None = None) -> Deal:
-    """The Deal `freeze` stored; trusted, so a check added since does not make it unreadable."""
+def thaw(text: str, *, attachments: dict[str, bytes] | None = None, contract_date: dt.date | None = None,
+         signed: bool = False) -> Deal:
+    """The Deal `freeze` stored. A form without a date takes `contract_date` (the deal's record: the
+    day it was accepted, or the day it was signed) and stays open until the deal is `signed`. Trusted:
+    a check added since the deal was accepted does not make it unreadable."""
     form = DealForm.model_validate_json(text, context={"trusted": True})
-    assert form.contract_date is not None
+    date = form.contract_date or contract_date
+    if date is None:
+        raise ValueError("a deal with an open date needs the date of its record")
     rate = vat_rate_for(form.price.vat_rate, table_rate=Decimal(0))
     totals = compute_totals(form.subject.items, form.price.payments, vat_rate=rate)
-    return Deal(form=form, contract_date=form.contract_date, totals=totals, attachments=attachments or {})
+    return Deal(form=form, contract_date=date, totals=totals, attachments=attachments or {},
+                date_open=form.contract_date is None and not signed)

@@ -311,6 +311,7 @@ class Buyer(Part):
     bank: Bank
     email: _optional(Email) = None
     phone: _optional(Short) = None
+    contact: _optional(Name) = None  # who to call: «Смирнов Олег, +7 916 000-00-00» (for «Ввод в Производство»)
 
     @property
     def is_entrepreneur(self) -> bool:

@@ -58,7 +58,7 @@ def _date(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:
     elif date < today:
         yield Caution("contract_date", f"дата договора {date:%d.%m.%Y} уже прошла (сегодня {today:%d.%m.%Y}): "
                                        "договор будет датирован задним числом. Если дата не согласована с "
-                                       "покупателем, оставьте поле пустым — договору дадут дату приёма формы")
+                                       "покупателем, оставьте поле пустым — договор получит дату подписания")
 
 
 def _buyer(form: Any, settings: Settings, today: dt.date) -> Iterator[Fault]:

@@ -13,6 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from docgen.errors import TemplateError
 from docgen.layout import DEFAULT_TEMPLATES
 from docgen.mail.addresses import header_text
+from docgen.render import tags
 from docgen.settings import Settings
 from docgen.workspace import Role, Workspace
 
@@ -28,6 +29,9 @@ class NoticeKind(StrEnum):
     HANDOVER = "handover"
     ORIGINALS = "originals"
     TECHNICAL = "technical"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    ABSENCE = "absence"
     WARNINGS = "warnings"
 
 
@@ -40,7 +44,41 @@ KIND_TITLES = {
     NoticeKind.HANDOVER: "Ввод в Производство",
     NoticeKind.ORIGINALS: "ожидаются оригиналы",
     NoticeKind.TECHNICAL: "техническая документация",
+    NoticeKind.REMINDER: "напоминание о сроке",
+    NoticeKind.ESCALATION: "просрочено согласование",
+    NoticeKind.ABSENCE: "сделка на время отсутствия",
     NoticeKind.WARNINGS: "принята с предупреждениями",
+}
+
+
+# The names each kind of notice gets in its template (docgen.workflow.notices builds them and holds
+# itself to this table; `docgen templates check` renders each mail template with exactly these).
+DEAL_NAMES = frozenset({"deal", "version", "client", "inn", "total", "manager", "folder"})
+# A letter about a deal waiting at a stage: where its draft is, since when, until when.
+WAITING_NAMES = DEAL_NAMES | {"draft", "role_title", "since", "due", "days_overdue"}
+CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
+    NoticeKind.REJECTED: frozenset({"form", "faults", "folder", "manager"}),
+    NoticeKind.REVIEW: DEAL_NAMES | {"role_title"},
+    NoticeKind.RETURNED: DEAL_NAMES | {"returned_by", "comments"},
+    NoticeKind.SIGNATURE: DEAL_NAMES,
+    NoticeKind.SIGNED: DEAL_NAMES,
+    NoticeKind.HANDOVER: DEAL_NAMES | {"support"},
+    NoticeKind.ORIGINALS: DEAL_NAMES | {"originals"},
+    NoticeKind.TECHNICAL: DEAL_NAMES | {"files"},
+    NoticeKind.REMINDER: WAITING_NAMES,
+    NoticeKind.ESCALATION: WAITING_NAMES | {"holder"},
+    NoticeKind.ABSENCE: WAITING_NAMES | {"stood_in_for", "before"},
+    NoticeKind.WARNINGS: DEAL_NAMES | {"warnings"},
+}
+# Names a kind may get when they are known (a rejected correction of a deal names the deal).
+# A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
+# the signature letter, who approved before (the route's stages): `approved_by`.
+# The form's warnings go with the rejection (beside its faults) and with the lawyer's review letter: `warnings`.
+OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
+    NoticeKind.REJECTED: frozenset({"deal", "version", "client", "inn", "total", "warnings"}),
+    **{kind: frozenset({"deputy_for"}) for kind in NoticeKind if kind is not NoticeKind.REJECTED},
+    NoticeKind.SIGNATURE: frozenset({"deputy_for", "approved_by"}),
+    NoticeKind.REVIEW: frozenset({"deputy_for", "warnings"}),
 }
 
 
@@ -94,12 +132,16 @@ def render(kind: NoticeKind, *, templates: Sequence[Path], context: Mapping[str,
     """(subject, body) of the template `<kind>.txt`: its first line is "Тема: …", the rest the body."""
     name = f"{NoticeKind(kind)}.txt"
     try:
-        text = _environment(tuple(templates)).get_template(name).render(dict(context))
+        text = environment(tuple(templates)).get_template(name).render(dict(context))
     except jinja2.UndefinedError as exc:
-        raise TemplateError(f"Шаблон письма {name}: {exc.message}", template=name,
-                            variable=_undefined_name(exc)) from None
+        variable = tags.undefined_name(exc)
+        raise TemplateError(f"Шаблон письма {name}: неизвестное имя «{variable}» — такого значения у письма нет",
+                            template=name, variable=variable) from None
     except jinja2.TemplateNotFound:
         raise TemplateError(f"Нет шаблона письма {name} в templates/mail/", template=name) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"Шаблон письма {name}, строка {exc.lineno}: {tags.syntax_message(exc.message or '')}",
+                            template=name) from None
     except (jinja2.TemplateError, jinja2.sandbox.SecurityError) as exc:
         raise TemplateError(f"Шаблон письма {name} не разбирается: {exc}", template=name) from None
     return _split(text, name)
@@ -125,16 +167,10 @@ def _hold_newlines(value: object) -> object:
     return value
 
 
-def _undefined_name(exc: jinja2.UndefinedError) -> str:
-    # Jinja words it "'faults' is undefined"; the name is what the workflow must pass.
-    message = exc.message or ""
-    return message.split("'")[1] if message.count("'") >= 2 else ""
-
-
 _ENVIRONMENTS: dict[tuple[Path, ...], SandboxedEnvironment] = {}
 
 
-def _environment(templates: tuple[Path, ...]) -> SandboxedEnvironment:
+def environment(templates: tuple[Path, ...]) -> SandboxedEnvironment:
     # Plain text: no autoescape; StrictUndefined so a name the workflow forgot is an error, not a blank.
     env = _ENVIRONMENTS.get(templates)
     if env is None:
@@ -163,8 +199,10 @@ def recipients_for(
             found: tuple[str | None, ...] = (manager,)
         case NoticeKind.REVIEW:
             found = (people.finance if role == Role.FINANCE else people.lawyer,)
-        case NoticeKind.SIGNATURE:
+        case NoticeKind.SIGNATURE | NoticeKind.ESCALATION:
             found = (div.director if div else None,)
+        case NoticeKind.REMINDER | NoticeKind.ABSENCE:
+            found = (div.director if role == Role.DIRECTOR and div else getattr(people, str(role or "lawyer"), None),)
         case NoticeKind.HANDOVER:
             found = (people.economics, div.support if div else None)
         case NoticeKind.ORIGINALS:
