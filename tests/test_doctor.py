@@ -53,7 +53,7 @@ def test_a_ready_workspace_passes_every_check(tmp_path, capsys):
         main(["--root", str(root), "doctor"])
     out = capsys.readouterr().out
     assert done.value.code in (0, None) and "✗" not in out and "ошибок: 0" in out
-    assert "✔ реквизиты Продавца: ООО «Вектор», ИНН 5027012348" in out
+    assert "✔ реквизиты Продавца: ООО «Вектор», ИНН 7701012342" in out
 
 
 def test_json_lists_every_check_and_a_fault_exits_1(tmp_path, capsys):
