@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from conftest import EXAMPLE, TODAY
 from docgen.errors import FormInvalid, FormUnreadable
-from docgen.form.card import read_card, write_card
+from docgen.form.card import write_card
 from docgen.form.deal import accept
 from docgen.form.model import DealForm
 from docgen.form.readers import read_form

@@ -83,11 +83,11 @@ def validate(
                       today=dt.date.today(), deals=_store_lookup(basis.workspace) if basis.workspace else None)
     except FormError as exc:
         warnings = getattr(exc, "warnings", [])
-        _say(render_json(exc.faults, warnings, checked_against=said) if as_json else
-             f"{said}.\n\n" + render_report(file.name, exc.faults, warnings, verdict="не пройдёт проверку"))
+        _say(render_json(exc.faults, warnings=warnings, checked_against=said) if as_json else
+             f"{said}.\n\n" + render_report(file.name, exc.faults, warnings=warnings, verdict="не пройдёт проверку"))
         raise typer.Exit(1) from None
     if as_json:
-        _say(render_json([], list(deal.warnings), checked_against=said))
+        _say(render_json([], warnings=list(deal.warnings), checked_against=said))
         return
     _say(f"{said}.\n\n{_accepted_text(file.name, deal)}")
 

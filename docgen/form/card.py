@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -98,9 +98,10 @@ def write_card(path: Path, data: dict[str, Any] | None, *, choices: Mapping[str,
     sheet = wb.active
     sheet.title = MAIN
     ranges = _write_lists(wb.create_sheet(LIST_SHEET), choices)
-    _write_main(sheet, data or {}, choices, ranges)
+    _write_main(sheet, data or {}, choices=choices, ranges=ranges)
     for list_key, (title, keys) in LISTS.items():
-        _write_list(wb.create_sheet(title), list_key, keys, _get(data or {}, list_key), choices, ranges)
+        _write_list(wb.create_sheet(title), list_key, keys=keys, rows=_get(data or {}, list_key), choices=choices,
+                    ranges=ranges)
     wb.move_sheet(LIST_SHEET, offset=len(wb.sheetnames))
     wb[LIST_SHEET].sheet_state = "hidden"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +123,8 @@ def _write_lists(sheet, choices: Mapping[str, Mapping[str, str]]) -> dict[str, s
     return ranges
 
 
-def _write_main(sheet, data: dict[str, Any], choices: Mapping[str, Mapping[str, str]], ranges: dict[str, str]) -> None:
+def _write_main(sheet, data: dict[str, Any], *, choices: Mapping[str, Mapping[str, str]],
+                ranges: dict[str, str]) -> None:
     sheet.append(["Поле", "Значение", "key", "Что писать (пример)"])
     for cell in sheet[1]:
         cell.font = _HEAD
@@ -136,12 +138,13 @@ def _write_main(sheet, data: dict[str, Any], choices: Mapping[str, Mapping[str, 
             if key == "attachments":
                 value = "; ".join(str(v) for v in value) if isinstance(value, list) else value
             sheet.append([FIELDS[key], None, key, HINTS.get(key, "")])
-            _put_value(sheet.cell(sheet.max_row, 2), key, value, choices)
+            _put_value(sheet.cell(sheet.max_row, 2), key, value=value, choices=choices)
             sheet.cell(sheet.max_row, 4).font = _HINT
             sheet.cell(sheet.max_row, 4).alignment = Alignment(wrap_text=True, vertical="top")
-            _fit_height(sheet, sheet.max_row, (HINTS.get(key, ""), 75), (str(sheet.cell(sheet.max_row, 2).value or ""), 55))
+            _fit_height(sheet, sheet.max_row,
+                        texts=[(HINTS.get(key, ""), 75), (str(sheet.cell(sheet.max_row, 2).value or ""), 55)])
             if key in ranges:
-                _drop_down(sheet, ranges[key], sheet.cell(sheet.max_row, 2).coordinate)
+                _drop_down(sheet, ranges[key], ref=sheet.cell(sheet.max_row, 2).coordinate)
             if key in SEE_SHEET:
                 sheet.append([SEE_SHEET[key]])
                 sheet.cell(sheet.max_row, 1).font = _HINT
@@ -154,9 +157,9 @@ def _write_main(sheet, data: dict[str, Any], choices: Mapping[str, Mapping[str, 
     _landscape(sheet)
 
 
-def _fit_height(sheet, row: int, *texts: tuple[str, int]) -> None:
+def _fit_height(sheet, row: int, *, texts: list[tuple[str, int]]) -> None:
     """Neither Excel nor LibreOffice grows a row for wrapped text on opening: give it the lines it needs."""
-    lines = max(1, *(-(-len(text) // width) for text, width in texts))
+    lines = max([1] + [-(-len(text) // width) for text, width in texts])
     if lines > 1:
         sheet.row_dimensions[row].height = 15 * lines
 
@@ -170,14 +173,14 @@ def _landscape(sheet) -> None:
     sheet.page_setup.fitToHeight = 0
 
 
-def _drop_down(sheet, source: str, ref: str, *, prompt: str | None = None) -> None:
+def _drop_down(sheet, source: str, *, ref: str, prompt: str | None = None) -> None:
     dv = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=False,
                         showInputMessage=bool(prompt), prompt=(prompt or "")[:250] or None)
     sheet.add_data_validation(dv)
     dv.add(ref)
 
 
-def _write_list(sheet, list_key: str, keys: tuple[str, ...], rows: Any,
+def _write_list(sheet, list_key: str, *, keys: tuple[str, ...], rows: Any,
                 choices: Mapping[str, Mapping[str, str]], ranges: dict[str, str]) -> None:
     sheet.append(list(keys))
     sheet.row_dimensions[1].hidden = True
@@ -193,8 +196,8 @@ def _write_list(sheet, list_key: str, keys: tuple[str, ...], rows: Any,
     rows = rows if isinstance(rows, list) else []
     for r, row in enumerate(rows, start=3):
         for n, key in enumerate(keys, start=1):
-            _put_value(sheet.cell(r, n), f"{list_key}[].{key}", row.get(key) if isinstance(row, dict) else None,
-                       choices)
+            _put_value(sheet.cell(r, n), f"{list_key}[].{key}", value=row.get(key) if isinstance(row, dict) else None,
+                       choices=choices)
     last = max(LIST_ROWS, len(rows)) + 2
     for n, key in enumerate(keys, start=1):
         field = f"{list_key}[].{key}"
@@ -203,7 +206,7 @@ def _write_list(sheet, list_key: str, keys: tuple[str, ...], rows: Any,
         for r in range(len(rows) + 3, last + 1):
             _format(sheet.cell(r, n), field)
         if field in ranges:
-            _drop_down(sheet, ranges[field], f"{letter}3:{letter}{last}", prompt=HINTS.get(field))
+            _drop_down(sheet, ranges[field], ref=f"{letter}3:{letter}{last}", prompt=HINTS.get(field))
     if list_key == "subject.items":
         _amount_column(sheet, last)
     sheet.freeze_panes = "A3"
@@ -221,9 +224,9 @@ def _amount_column(sheet, last: int) -> None:
         cell.number_format = "#,##0.00"
 
 
-def _put_value(cell, key: str, value: Any, choices: Mapping[str, Mapping[str, str]]) -> None:
+def _put_value(cell, key: str, *, value: Any, choices: Mapping[str, Mapping[str, str]]) -> None:
     _format(cell, key)
-    cell.value = _cell_value(key, value, choices)
+    cell.value = _cell_value(key, value, choices=choices)
 
 
 def _format(cell, key: str) -> None:
@@ -239,7 +242,7 @@ def _format(cell, key: str) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _cell_value(key: str, value: Any, choices: Mapping[str, Mapping[str, str]]) -> Any:
+def _cell_value(key: str, value: Any, *, choices: Mapping[str, Mapping[str, str]]) -> Any:
     """What a cell holds for a raw form value: the label of a code, a number, a date, or the text."""
     if value is None or isinstance(value, (dict, list)):
         return None if value is None else str(value)
@@ -292,7 +295,7 @@ def read_card(name: str, content: bytes) -> dict[str, Any]:
     for row in sheets[MAIN][1:]:
         key = row[2][0] if len(row) >= 3 and isinstance(row[2][0], str) else None
         if key and key.strip() in FIELDS and len(row) >= 2:
-            value = _from_cell(key.strip(), *row[1], reverse)
+            value = _from_cell(key.strip(), row[1][0], fmt=row[1][1], reverse=reverse)
             if value is not None:
                 _put(data, key.strip(), value)
     for list_key, (title, _keys) in LISTS.items():
@@ -371,7 +374,7 @@ def _list_rows(rows: Cells, list_key: str, reverse: dict[str, dict[str, str]]) -
         item = {}
         for key, (value, fmt) in zip(keys, row):
             if key:
-                read = _from_cell(f"{list_key}[].{key}", value, fmt, reverse, bare_key=key)
+                read = _from_cell(f"{list_key}[].{key}", value, fmt=fmt, reverse=reverse)
                 if read is not None:
                     item[key] = read
         if item:
@@ -379,7 +382,7 @@ def _list_rows(rows: Cells, list_key: str, reverse: dict[str, dict[str, str]]) -
     return out
 
 
-def _from_cell(key: str, value: Any, fmt: str, reverse: dict[str, dict[str, str]], *, bare_key: str = "") -> Any:
+def _from_cell(key: str, value: Any, *, fmt: str, reverse: dict[str, dict[str, str]]) -> Any:
     """The raw form value of one cell, as the person meant it; None for an empty cell."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -394,10 +397,10 @@ def _from_cell(key: str, value: Any, fmt: str, reverse: dict[str, dict[str, str]
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
-    return _from_number(key, value, fmt)
+    return _from_number(key, value, fmt=fmt)
 
 
-def _from_number(key: str, value: int | float, fmt: str) -> Any:
+def _from_number(key: str, value: int | float, *, fmt: str) -> Any:
     if key in _TEXT_KEYS:
         return numbers.parse_digits(value) if float(value).is_integer() and value >= 0 else str(value)
     if key in _DATE_KEYS:
@@ -424,8 +427,3 @@ def _put(data: dict[str, Any], dotted: str, value: Any) -> None:
             return
         node = child
     node[last] = value
-
-
-def keys_of_card() -> Iterator[str]:
-    for _title, keys in SECTIONS:
-        yield from keys

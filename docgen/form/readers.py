@@ -202,7 +202,7 @@ def _open_zip(name: str, content: bytes, *, max_bytes: int, excel: bool = False)
     return archive
 
 
-def _read_member(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+def _read_member(name: str, archive: zipfile.ZipFile, *, member: zipfile.ZipInfo) -> bytes:
     try:
         return archive.read(member)
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError):
@@ -226,11 +226,11 @@ def _read_zip(name: str, content: bytes, *, max_bytes: int) -> RawForm:
         listed = ", ".join(shown(members[m]) for m in forms) or "ни одной"
         raise FormUnreadable(name, f"в ZIP должна быть ровно одна форма (YAML, JSON или XLSX), а найдено: {listed}")
     form = forms[0]
-    raw = parse_form(PurePosixPath(members[form]).name, _read_member(name, archive, form), max_bytes=max_bytes)
+    raw = parse_form(PurePosixPath(members[form]).name, _read_member(name, archive, member=form), max_bytes=max_bytes)
     top = _common_folder(list(members.values()))
     for member, path in members.items():
         if member is not form:
-            raw.attachments[path[len(top):]] = _read_member(name, archive, member)
+            raw.attachments[path[len(top):]] = _read_member(name, archive, member=member)
     return raw
 
 

@@ -123,7 +123,7 @@ def _enum(path: str, err: ErrorDetails) -> str:
     return f"недопустимое значение «{text.shown(err.get('input'))}»; допустимые: {listed}"
 
 
-def render_report(source: str, faults: list[Fault], warnings: list[Fault] = (), *,
+def render_report(source: str, faults: list[Fault], *, warnings: list[Fault] = (),
                   verdict: str = "не принята") -> str:
     """The Russian report of a rejected form, as written to <name>.errors.txt (`validate`: «не пройдёт проверку»)."""
     count = (f"Ошибок: {len(faults)} — здесь все, что нашлись: исправьте их сразу." if len(faults) > 1
@@ -156,6 +156,6 @@ def _entries(faults: list[Fault]) -> list[dict[str, str]]:
             for f in faults]
 
 
-def render_json(faults: list[Fault], warnings: list[Fault] = (), **extra: object) -> str:
+def render_json(faults: list[Fault], *, warnings: list[Fault] = (), **extra: object) -> str:
     answer = {"ok": not faults, "errors": _entries(faults), "warnings": _entries(list(warnings))} | extra
     return json.dumps(answer, ensure_ascii=False, indent=2)

@@ -47,11 +47,11 @@ def salvage(model: type[BaseModel], data: object, context: Mapping[str, Any]) ->
         if name not in data:
             values[name] = UNREAD if field.is_required() else field.get_default(call_default_factory=True)
             continue
-        values[name] = _field(model, name, data[name], context)
+        values[name] = _field(model, name, raw=data[name], context=context)
     return model.model_construct(**values)
 
 
-def _field(model: type[BaseModel], name: str, raw: object, context: Mapping[str, Any]) -> Any:
+def _field(model: type[BaseModel], name: str, *, raw: object, context: Mapping[str, Any]) -> Any:
     inner, many, optional = _shape(model, name)
     if inner is None:
         try:

@@ -180,7 +180,7 @@ def reject(svc: Services, path: Path, *, content: bytes, mtime_ns: int, faults: 
     sha = sha256_bytes(content) if content else f"size:{path.stat().st_size}"
     key = f"reject:{sha}:{mtime_ns}"
     target = free_name(svc.ws.rejected, path.name)
-    report = render_report(path.name, faults, list(warnings))
+    report = render_report(path.name, faults, warnings=list(warnings))
     with svc.store.transaction():
         if svc.store.step(key) is None:
             svc.store.journal_add(at=now, deal=duplicate_of, version=None, actor=manager or "неизвестно",
