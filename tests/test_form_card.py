@@ -191,3 +191,19 @@ def test_the_shipped_blank_card_is_current(tmp_path):
     for title in fresh.sheetnames:
         values = [[c.value for c in row] for row in fresh[title].iter_rows()]
         assert [[c.value for c in row] for row in shipped[title].iter_rows()] == values, title
+
+
+def test_a_form_with_a_control_character_is_not_turned_into_a_broken_card(tmp_path, example_data):
+    import subprocess
+    import sys
+
+    import yaml
+
+    example_data["buyer"]["name"] = "ООО\x07Ромашка"
+    form = tmp_path / "bell.yaml"
+    form.write_text(yaml.safe_dump(example_data, allow_unicode=True), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "docgen", "--root", str(REPO), "form", "--xlsx",
+                          str(tmp_path / "card.xlsx"), "--from", str(form)], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "наименование покупателя (buyer.name): в значении спрятан невидимый служебный знак (U+0007" in run.stderr

@@ -16,7 +16,7 @@ from docgen.form.deal import Deal, accept
 from docgen.form.model import DealForm
 from docgen.form.money import format_money
 from docgen.form.readers import read_form
-from docgen.form.report import render_json, render_report, render_warnings
+from docgen.form.report import line_of, render_json, render_report, render_warnings
 from docgen.form.versions import DealLookup, KnownDeal
 from docgen.layout import DEFAULT_TEMPLATES
 from docgen.settings import SETTINGS_FILE, Settings
@@ -134,6 +134,9 @@ def form(
         write_card(xlsx, data, choices=choices)
     except OSError as exc:
         raise DocgenError(f"карточку не удалось записать в {xlsx}: {exc.strerror or exc}") from None
+    except FormError as exc:
+        lines = "\n".join(f"— {line_of(f)}" for f in exc.faults)
+        raise DocgenError(f"карточку из «{source.name if source else ''}» не записать:\n{lines}") from None
     _say(f"Карточка записана: {xlsx}\nСписки выбора — по {basis.where}.")
 
 

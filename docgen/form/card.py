@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from docgen.errors import FormUnreadable
-from docgen.form import numbers
+from docgen.errors import Fault, FormInvalid, FormUnreadable
+from docgen.form import numbers, text
 from docgen.form.labels import CHOICES, CONTRACT_TYPES, ESSENTIALS, FIELDS, GENERAL, HINTS
 
 MAIN = "Сделка"
@@ -92,7 +93,8 @@ def card_choices(*, divisions: Mapping[str, str], contract_types: Collection[str
 
 
 def write_card(path: Path, data: dict[str, Any] | None, *, choices: Mapping[str, Mapping[str, str]] | None = None) -> None:
-    """A blank card (data None) or one filled from a form's raw data."""
+    """A blank card (data None) or one filled from a form's raw data; FormInvalid names a value a worksheet
+    cannot hold (a control character)."""
     choices = dict(CHOICES) if choices is None else dict(choices)
     wb = Workbook()
     sheet = wb.active
@@ -226,7 +228,10 @@ def _amount_column(sheet, last: int) -> None:
 
 def _put_value(cell, key: str, *, value: Any, choices: Mapping[str, Mapping[str, str]]) -> None:
     _format(cell, key)
-    cell.value = _cell_value(key, value, choices=choices)
+    value = _cell_value(key, value, choices=choices)
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):  # a worksheet cannot hold them
+        raise FormInvalid("", [Fault(key, text.hidden_fault(value) or "в значении служебный знак")])
+    cell.value = value
 
 
 def _format(cell, key: str) -> None:
