@@ -72,9 +72,27 @@ _V1 = (
     "CREATE INDEX IF NOT EXISTS mail_notices_deal ON mail_notices (deal)",
 )
 
+# The web board's accounts: a password only as an Argon2 hash; sessions and API tokens only as SHA-256
+# of the random secret the browser or the script holds, so a copy of the store opens no door.
+_ACCOUNTS = (
+    """CREATE TABLE IF NOT EXISTS web_users (
+        email TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS web_sessions (
+        secret_sha256 TEXT PRIMARY KEY, email TEXT NOT NULL, csrf TEXT NOT NULL, via TEXT NOT NULL,
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS web_sessions_email ON web_sessions(email)",
+    """CREATE TABLE IF NOT EXISTS web_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL, secret_sha256 TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL, last_used TEXT, revoked_at TEXT
+    )""",
+)
+
 # Append only. A store made before versions were kept (deals but no meta table) is version 1.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "сделки, версии, журнал, шаги, письма", _V1),
+    Migration(2, "учётные записи веб-доски: пароли, сеансы, токены API", _ACCOUNTS),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -62,6 +62,7 @@ class PeopleSettings(Section):
     )
     economics: str = Field("Экономический отдел <economics@localhost>", description="получает «Ввод в Производство»")
     technical: str = Field("Технический отдел <tech@localhost>", description="получает техническую документацию")
+    archivist: str = Field("Архивариус <archivist@localhost>", description="архивариус: видит на доске все сделки")
 
 
 class DivisionSettings(Section):
@@ -169,6 +170,23 @@ class CalendarSettings(Section):
     )
 
 
+class WebSettings(Section):
+    host: str = Field("127.0.0.1", description="docgen serve: адрес, на котором слушает доска (снаружи — через обратный прокси)")
+    port: int = Field(8080, description="docgen serve: порт доски")
+    page_size: int = Field(50, ge=10, le=500, description="сделок на одной странице доски")
+    session_hours: float = Field(12, gt=0, description="часов действует вход на доску, после чего нужно войти снова")
+    login_attempts: int = Field(5, ge=1, description="неудачных попыток входа на один адрес, после которых вход закрыт на время")
+    login_window_minutes: float = Field(15, gt=0, description="минут, за которые считаются неудачные попытки входа")
+    trusted_proxies: list[str] = Field(
+        ["127.0.0.1", "::1"],
+        description="адреса обратных прокси, чьим заголовкам X-Forwarded-For/-Proto (и user_header) доска верит",
+    )
+    user_header: str = Field(
+        "", description="единый вход: заголовок с e-mail пользователя от доверенного прокси (например X-Remote-User); "
+                        "пусто — только пароли",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one workspace."""
 
@@ -201,6 +219,7 @@ class Settings(BaseSettings):
     calendar: CalendarSettings = Field(
         default_factory=CalendarSettings, description="производственный календарь: рабочие дни для сроков"
     )
+    web: WebSettings = Field(default_factory=WebSettings, description="веб-доска docgen serve и её API")
 
     @classmethod
     def settings_customise_sources(

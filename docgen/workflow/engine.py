@@ -81,8 +81,10 @@ class Workflow:
     def finish(self, step: Step) -> str:
         return _FINISHERS[step.kind](self.svc, step)
 
-    def decide(self, number: str, *, role: Role, decision: Decision, comment: str = "") -> str:
-        """`docgen approve|return`: the decision on the draft in the reviewer's folder, as if it were moved."""
+    def decide(self, number: str, *, role: Role, decision: Decision, comment: str = "", actor: str | None = None,
+               via: str | None = None) -> str:
+        """`docgen approve|return` and the web board: the decision on the draft in the reviewer's folder, as if
+        it were moved. `actor` is who decided (default: whoever the settings name for the role), `via` how."""
         row = self.svc.store.deal(number)
         if row.stage != STAGE_OF_ROLE[role]:
             raise WorkflowError(f"сделка {number} сейчас {STAGE_TITLES[Stage(row.stage)]}; "
@@ -93,9 +95,9 @@ class Workflow:
             draft = self.svc.dossier(row).versions / f"{stem}.docx"
         content = draft.read_bytes()
         submitted = Submitted(draft, content, 0, [comment] if comment else [], None)
-        actor = role_person(self.svc.settings, role, division=row.division)
+        actor = actor or role_person(self.svc.settings, role, division=row.division)
         step = decisions.record_decision(self.svc, number, role=role, decision=decision, submitted=submitted,
-                                         actor=actor, via=f"command (пользователь {getpass.getuser()})")
+                                         actor=actor, via=via or f"command (пользователь {getpass.getuser()})")
         return decisions.finish_decision(self.svc, step)
 
     def flush_register(self) -> None:

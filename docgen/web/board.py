@@ -1,0 +1,161 @@
+"""The board and the queue: which deals a person sees, filtered, searched and a page at a time.
+
+Filters that the store can answer (division, manager, stage, search) are SQL; only the page shown is
+turned into status items (`docgen.workflow.status`, as `status --json` prints them). The overdue filter
+needs the items' `overdue`, so it looks at the deals under way only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from docgen.settings import Settings
+from docgen.store import DealRow, Store
+from docgen.web.people import Person, deciding_roles, holder_name, queue_scope
+from docgen.workflow.stages import STAGE_TITLES
+from docgen.workflow.status import status_item
+
+_STAGE_MOVES = {"accepted", "sent_for_review", "approved", "returned"}  # journal actions that change the stage
+FOLD = "docgen_fold"  # SQL function: Python's casefold, so a search for «ромашка» finds «РОМАШКА»
+
+
+def register_functions(store: Store) -> None:
+    """The SQL functions the board's queries use, on this connection."""
+    store.conn.create_function(FOLD, 1, lambda s: s.casefold() if isinstance(s, str) else s, deterministic=True)
+
+
+@dataclass(frozen=True)
+class Filters:
+    division: str = ""
+    manager: str = ""
+    stage: str = ""
+    overdue: bool = False
+    q: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str]) -> Filters:
+        try:
+            page = max(1, int(params.get("page", "1")))
+        except ValueError:
+            page = 1
+        return cls(division=params.get("division", "").strip(), manager=params.get("manager", "").strip().lower(),
+                   stage=params.get("stage", "").strip(), overdue=params.get("overdue", "") in ("1", "on", "true"),
+                   q=params.get("q", "").strip()[:100], page=page)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.division or self.manager or self.stage or self.overdue or self.q)
+
+    def link(self, **changes: Any) -> str:
+        """The query string of these filters with `changes` (page 1 unless a page is given)."""
+        changed = replace(self, **({"page": 1} | changes))
+        pairs = [(k, v) for k, v in (("division", changed.division), ("manager", changed.manager),
+                                     ("stage", changed.stage), ("overdue", "1" if changed.overdue else ""),
+                                     ("q", changed.q), ("page", "" if changed.page == 1 else str(changed.page))) if v]
+        return "?" + urlencode(pairs) if pairs else "?"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    title: str
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    filters: Filters
+    divisions: list[Choice]
+    managers: list[Choice]
+    stages: list[Choice]
+
+
+def _where(person: Person, filters: Filters) -> tuple[str, list[Any]]:
+    scope, params = person.scope()
+    parts, values = [scope], list(params)
+    for column, value in (("division", filters.division), ("stage", filters.stage)):
+        if value:
+            parts.append(f"{column} = ?")
+            values.append(value)
+    if filters.manager:
+        parts.append("lower(manager_email) = ?")
+        values.append(filters.manager)
+    if filters.q:
+        parts.append(f"(instr(number, ?) OR instr(buyer_inn, ?) OR instr({FOLD}(buyer_name), ?))")
+        values += [filters.q, filters.q, filters.q.casefold()]
+    if filters.overdue:
+        roles = deciding_roles()
+        parts.append(f"stage IN ({', '.join('?' * len(roles))})")
+        values += list(roles)
+    return " AND ".join(parts), values
+
+
+def board_page(store: Store, settings: Settings, person: Person, filters: Filters, *, page_size: int) -> BoardPage:
+    """One page of the deals `person` sees under `filters`, newest first."""
+    where, params = _where(person, filters)
+    if filters.overdue:
+        overdue = [it for it in (item(store, settings, r) for r in _rows(store, where, params)) if it.get("overdue")]
+        total = len(overdue)
+        start = (min(filters.page, _pages(total, page_size)) - 1) * page_size
+        items = overdue[start:start + page_size]
+    else:
+        total = store.conn.execute(f"SELECT count(*) FROM deals WHERE {where}", params).fetchone()[0]
+        start = (min(filters.page, _pages(total, page_size)) - 1) * page_size
+        rows = _rows(store, where, params, limit=page_size, offset=start)
+        items = [item(store, settings, r) for r in rows]
+    return BoardPage(items=items, total=total, page=start // page_size + 1, pages=_pages(total, page_size),
+                     filters=filters, **_choices(store, settings, person))
+
+
+def _pages(total: int, page_size: int) -> int:
+    return max(1, math.ceil(total / page_size))
+
+
+def _rows(store: Store, where: str, params: list[Any], *, limit: int = -1, offset: int = 0) -> list[DealRow]:
+    query = f"SELECT * FROM deals WHERE {where} ORDER BY number DESC LIMIT ? OFFSET ?"
+    return [DealRow(**dict(r)) for r in store.conn.execute(query, (*params, limit, offset))]
+
+
+def _choices(store: Store, settings: Settings, person: Person) -> dict[str, list[Choice]]:
+    scope, params = person.scope()
+    seen = store.conn.execute(f"SELECT DISTINCT lower(manager_email), manager FROM deals WHERE {scope}",
+                              params).fetchall()
+    managers = sorted({email: name for email, name in seen}.items(), key=lambda kv: kv[1])
+    stages = [r[0] for r in store.conn.execute(f"SELECT DISTINCT stage FROM deals WHERE {scope}", params)]
+    divisions = [code for code in settings.divisions if person.sees_all or code in person.divisions]
+    return {"divisions": [Choice(c, settings.divisions[c].title) for c in divisions],
+            "managers": [Choice(email, name) for email, name in managers],
+            "stages": [Choice(str(s), title) for s, title in STAGE_TITLES.items() if s in stages or not stages]}
+
+
+def item(store: Store, settings: Settings, row: DealRow) -> dict[str, Any]:
+    """A deal as `status --json` gives it, with who holds it and its division's name."""
+    division = settings.divisions.get(row.division)
+    status = status_item(store, row)
+    return status | {"holder": holder_name(settings, row), "division": row.division,
+                     "division_title": division.title if division else row.division,
+                     "manager_email": row.manager_email, "since": status.get("stage_since") or _entered(status)}
+
+
+def queue(store: Store, settings: Settings, person: Person) -> list[dict[str, Any]]:
+    """What waits for `person`, oldest first."""
+    where, params = queue_scope(settings, person)
+    scope, visible = person.scope()
+    query = f"SELECT * FROM deals WHERE {where} AND {scope}"
+    rows = [DealRow(**dict(r)) for r in store.conn.execute(query, (*params, *visible))]
+    items = [item(store, settings, r) for r in rows]
+    return sorted(items, key=lambda it: (it["since"], it["deal"]))
+
+
+def _entered(status: dict[str, Any]) -> str:
+    """When the deal came to its stage, from its journal (until status items carry `stage_since`)."""
+    moves = [e["at"] for e in status.get("journal") or [] if e["action"] in _STAGE_MOVES]
+    return moves[-1] if moves else status.get("created_at", "")

@@ -1,0 +1,71 @@
+"""Decisions from the board and the API: checked against the person, then the workflow's own `decide`.
+
+The board runs beside the watcher, on the same store: a decision takes the same path as
+`docgen approve|return` (record, move the files, queue the letters), with the logged-in person as
+the one who decided. One workflow is opened on the first decision and kept (its LibreOffice too);
+decisions take turns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from docgen.errors import AccessDenied, WorkflowError
+from docgen.settings import Settings
+from docgen.store import DealRow
+from docgen.web.people import Person, decides_some_stage, decision_role, role_title
+from docgen.workflow.engine import Workflow, close_workflow
+from docgen.workflow.stages import STAGE_TITLES, Decision
+from docgen.workspace import Role, Workspace
+
+
+def comment_missing(decision: Decision, comment: str) -> bool:
+    """A return needs remarks: what the manager is to correct."""
+    return decision is Decision.RETURNED and not comment.strip()
+
+
+def role_to_decide(settings: Settings, person: Person, row: DealRow) -> str:
+    """The role `person` decides this deal in now; AccessDenied (403) or WorkflowError (409) otherwise."""
+    if not person.sees(row):
+        raise AccessDenied(f"сделка {row.number} вам не видна")
+    role = decision_role(settings, person, row)
+    if role is not None:
+        return role
+    if decides_some_stage(settings, person, row):
+        title = STAGE_TITLES.get(row.stage, row.stage)  # type: ignore[call-overload]
+        raise WorkflowError(f"сделка {row.number} сейчас {title}: решение за вашу роль сейчас не требуется")
+    raise AccessDenied(f"вы не принимаете решений по сделке {row.number}")
+
+
+class Decider:
+    """The workflow the board decides through, opened once as `docgen approve` opens it."""
+
+    def __init__(self, ws: Workspace, *, log: logging.Logger, opener: Callable[[Workspace, logging.Logger], Workflow]):
+        self.ws = ws
+        self.log = log
+        self.opener = opener
+        self._lock = threading.Lock()
+        self._workflow: Workflow | None = None
+
+    def decide(self, row: DealRow, *, person: Person, decision: Decision, comment: str, via: str) -> str:
+        """Decide for `person`; WorkflowError if the deal moved on meanwhile (nothing is changed then)."""
+        role = role_to_decide(self.ws.settings, person, row)
+        if comment_missing(decision, comment):
+            raise WorkflowError("чтобы вернуть договор, напишите замечания: что исправить")
+        with self._lock:
+            if self._workflow is None:
+                self._workflow = self.opener(self.ws, self.log)
+            account = self._workflow.decide(row.number, role=Role(role), decision=decision, comment=comment.strip(),
+                                            actor=person.name, via=f"{via} ({person.email})")
+            self._workflow.flush_register()
+        self.log.info("%s: %s — %s", person.email, role_title(role), account)
+        return account
+
+    def close(self) -> None:
+        with self._lock:
+            if self._workflow is not None:
+                close_workflow(self._workflow)
+                self._workflow = None
+
