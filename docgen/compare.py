@@ -107,8 +107,8 @@ class Hunk:
 class Comparison:
     entries: tuple[Entry, ...]
 
-    def count(self, change: Change) -> int:
-        return sum(1 for e in self.entries if e.change is change)
+    def count(self, change: Change | str) -> int:
+        return sum(1 for e in self.entries if e.change == change)
 
     @property
     def identical(self) -> bool:

@@ -87,12 +87,16 @@ _ACCOUNTS = (
         id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL, secret_sha256 TEXT NOT NULL UNIQUE,
         created_at TEXT NOT NULL, last_used TEXT, revoked_at TEXT
     )""",
+    # The board asks by manager (any case of the address), division and stage among thousands of deals.
+    "CREATE INDEX IF NOT EXISTS deals_manager ON deals(manager_email COLLATE NOCASE, manager)",
+    "CREATE INDEX IF NOT EXISTS deals_division_stage ON deals(division, stage)",
+    "CREATE INDEX IF NOT EXISTS deals_stage ON deals(stage)",
 )
 
 # Append only. A store made before versions were kept (deals but no meta table) is version 1.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "сделки, версии, журнал, шаги, письма", _V1),
-    Migration(2, "учётные записи веб-доски: пароли, сеансы, токены API", _ACCOUNTS),
+    Migration(2, "веб-доска: пароли, сеансы, токены API; поиск сделок по менеджеру, направлению, этапу", _ACCOUNTS),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -71,9 +71,11 @@ def test_a_changed_word_is_marked_inside_its_paragraph():
 def test_inserted_and_deleted_paragraphs_keep_their_places():
     old = make_docx("Первый", "Второй пункт о гарантии", "Третий")
     new = make_docx("Первый", "Третий", "Новый пункт о неустойке")
-    assert changes(compare_docx(old, new)) == [
+    comparison = compare_docx(old, new)
+    assert changes(comparison) == [
         (Change.DELETED, "Второй пункт о гарантии", ""),
         (Change.INSERTED, "", "Новый пункт о неустойке")]
+    assert [comparison.count(c) for c in ("same", Change.CHANGED, Change.INSERTED, Change.DELETED)] == [2, 0, 1, 1]
 
 
 def test_an_edited_paragraph_among_inserted_ones_is_paired_with_its_old_self():

@@ -109,20 +109,16 @@ def board_app(ws: Workspace, **kwargs):
     return make_app(ws, log=log, opener=open_service, live_seconds=0.2, **kwargs)
 
 
-def edited_docx(content: bytes, *, old: str, new: str) -> bytes:
-    """A reviewer's edit in Word: one phrase of the text replaced."""
+def edited_docx(content: bytes, *, near: str, old: str, new: str) -> bytes:
+    """A reviewer's edit in Word: in the first paragraph saying `near`, the text `old` of one run becomes `new`."""
     document = docx.Document(io.BytesIO(content))
     for paragraph in document.paragraphs:
-        if old in paragraph.text:
-            for run in paragraph.runs:
-                if old in run.text:
-                    run.text = run.text.replace(old, new)
-                    break
-            else:
-                paragraph.text = paragraph.text.replace(old, new)
+        if near in paragraph.text.replace("\u00a0", " "):
+            run = next(r for r in paragraph.runs if old in r.text)
+            run.text = run.text.replace(old, new, 1)
             break
     else:
-        raise AssertionError(f"«{old}» is not in the document")
+        raise AssertionError(f"«{near}» is not in the document")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,8 +44,24 @@ def serve(
     host, port = host or web.host, port or web.port
     log.info("доска docgen: http://%s:%s/ (Ctrl+C — остановить)", host, port)
     # Proxy headers are read by the board itself (docgen.web.security.ProxyHeaders), only from web.trusted_proxies.
-    uvicorn.run(application, host=host, port=port, proxy_headers=False, server_header=False, access_log=verbose,
-                log_level="info" if verbose else "warning", timeout_graceful_shutdown=3)
+    config = uvicorn.Config(application, host=host, port=port, proxy_headers=False, server_header=False,
+                            access_log=verbose, log_level="info" if verbose else "warning", timeout_graceful_shutdown=3)
+    _server_class()(config).run()
+    log.info("доска docgen остановлена")
+
+
+def _server_class():
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, stopped by SIGINT or SIGTERM with exit code 0 as `docgen watch` is (uvicorn itself
+        raises the signal again once it has shut down, and the process then ends killed by it)."""
+
+        def handle_exit(self, sig, frame) -> None:
+            self.force_exit = self.should_exit and sig == signal.SIGINT
+            self.should_exit = True
+
+    return Server
 
 
 @contextmanager

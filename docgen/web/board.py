@@ -7,6 +7,7 @@ needs the items' `overdue`, so it looks at the deals under way only.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -86,7 +87,7 @@ def _where(person: Person, filters: Filters) -> tuple[str, list[Any]]:
             parts.append(f"{column} = ?")
             values.append(value)
     if filters.manager:
-        parts.append("lower(manager_email) = ?")
+        parts.append("manager_email = ? COLLATE NOCASE")
         values.append(filters.manager)
     if filters.q:
         parts.append(f"(instr(number, ?) OR instr(buyer_inn, ?) OR instr({FOLD}(buyer_name), ?))")
@@ -102,38 +103,99 @@ def board_page(store: Store, settings: Settings, person: Person, filters: Filter
     """One page of the deals `person` sees under `filters`, newest first."""
     where, params = _where(person, filters)
     if filters.overdue:
-        overdue = [it for it in (item(store, settings, r) for r in _rows(store, where, params)) if it.get("overdue")]
+        rows, _ = _rows(store, where, params)
+        overdue = [it for it in items(store, settings, rows) if it.get("overdue")]
         total = len(overdue)
         start = (min(filters.page, _pages(total, page_size)) - 1) * page_size
-        items = overdue[start:start + page_size]
+        shown = overdue[start:start + page_size]
     else:
-        total = store.conn.execute(f"SELECT count(*) FROM deals WHERE {where}", params).fetchone()[0]
-        start = (min(filters.page, _pages(total, page_size)) - 1) * page_size
-        rows = _rows(store, where, params, limit=page_size, offset=start)
-        items = [item(store, settings, r) for r in rows]
-    return BoardPage(items=items, total=total, page=start // page_size + 1, pages=_pages(total, page_size),
+        rows, total = _rows(store, where, params, limit=page_size, offset=(filters.page - 1) * page_size)
+        if not rows and total:  # a page past the end: the last one
+            last = _pages(total, page_size)
+            rows, total = _rows(store, where, params, limit=page_size, offset=(last - 1) * page_size)
+        start = min(filters.page - 1, _pages(total, page_size) - 1) * page_size
+        shown = items(store, settings, rows)
+    return BoardPage(items=shown, total=total, page=start // page_size + 1, pages=_pages(total, page_size),
                      filters=filters, **_choices(store, settings, person))
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    rows: list[DealRow]
+    total: int
+    page: int
+    pages: int
+    filters: Filters
+
+
+def register_page(store: Store, person: Person, filters: Filters, *, page_size: int) -> RegisterPage:
+    """One page of the register as `person` sees it, newest first."""
+    where, params = person.scope()
+    pages = _pages(store.conn.execute(f"SELECT count(*) FROM deals WHERE {where}", params).fetchone()[0], page_size)
+    page = min(filters.page, pages)
+    rows, total = _rows(store, where, list(params), limit=page_size, offset=(page - 1) * page_size)
+    return RegisterPage(rows=rows, total=total, page=page, pages=pages, filters=filters)
 
 
 def _pages(total: int, page_size: int) -> int:
     return max(1, math.ceil(total / page_size))
 
 
-def _rows(store: Store, where: str, params: list[Any], *, limit: int = -1, offset: int = 0) -> list[DealRow]:
-    query = f"SELECT * FROM deals WHERE {where} ORDER BY number DESC LIMIT ? OFFSET ?"
-    return [DealRow(**dict(r)) for r in store.conn.execute(query, (*params, limit, offset))]
+def _rows(store: Store, where: str, params: list[Any], *, limit: int = -1,
+          offset: int = 0) -> tuple[list[DealRow], int]:
+    """The rows of one page, newest first, and how many match in all (one pass over the deals' index)."""
+    query = f"SELECT number, count(*) OVER () FROM deals WHERE {where} ORDER BY number DESC LIMIT ? OFFSET ?"
+    found = store.conn.execute(query, (*params, limit, offset)).fetchall()
+    if not found:
+        return [], store.conn.execute(f"SELECT count(*) FROM deals WHERE {where}", params).fetchone()[0]
+    return _deals(store, [r[0] for r in found]), found[0][1]
+
+
+def _deals(store: Store, numbers: list[str]) -> list[DealRow]:
+    """The deals with these numbers, in this order."""
+    by_number = {}
+    for start in range(0, len(numbers), 500):  # SQLite's limit on parameters
+        chunk = numbers[start:start + 500]
+        query = f"SELECT * FROM deals WHERE number IN ({', '.join('?' * len(chunk))})"
+        by_number |= {r["number"]: DealRow(**dict(r)) for r in store.conn.execute(query, chunk)}
+    return [by_number[n] for n in numbers]
 
 
 def _choices(store: Store, settings: Settings, person: Person) -> dict[str, list[Choice]]:
     scope, params = person.scope()
-    seen = store.conn.execute(f"SELECT DISTINCT lower(manager_email), manager FROM deals WHERE {scope}",
+    seen = store.conn.execute(f"SELECT DISTINCT manager_email COLLATE NOCASE, manager FROM deals WHERE {scope}",
                               params).fetchall()
-    managers = sorted({email: name for email, name in seen}.items(), key=lambda kv: kv[1])
-    stages = [r[0] for r in store.conn.execute(f"SELECT DISTINCT stage FROM deals WHERE {scope}", params)]
+    managers = sorted({email.lower(): name for email, name in seen}.items(), key=lambda kv: kv[1])
+    stages = {r[0] for r in store.conn.execute(f"SELECT DISTINCT stage FROM deals WHERE {scope}", params)}
     divisions = [code for code in settings.divisions if person.sees_all or code in person.divisions]
     return {"divisions": [Choice(c, settings.divisions[c].title) for c in divisions],
             "managers": [Choice(email, name) for email, name in managers],
             "stages": [Choice(str(s), title) for s, title in STAGE_TITLES.items() if s in stages or not stages]}
+
+
+class _Journals:
+    """The store, with the journals of many deals read in one query: status items ask for each deal's."""
+
+    def __init__(self, store: Store, numbers: list[str]):
+        self._store = store
+        self._by_deal: dict[str, list[dict[str, Any]]] = {n: [] for n in numbers}
+        for start in range(0, len(numbers), 500):  # SQLite's limit on parameters
+            chunk = numbers[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for r in store.conn.execute(f"SELECT * FROM journal WHERE deal IN ({marks}) ORDER BY id", chunk):
+                self._by_deal[r["deal"]].append({**dict(r), "detail": json.loads(r["detail"])})
+
+    def journal(self, deal: str | None = None) -> list[dict[str, Any]]:
+        return self._by_deal[deal] if deal in self._by_deal else self._store.journal(deal)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def items(store: Store, settings: Settings, rows: list[DealRow]) -> list[dict[str, Any]]:
+    """The deals as the board shows them, in the order given."""
+    preloaded = _Journals(store, [r.number for r in rows])
+    return [item(preloaded, settings, r) for r in rows]  # type: ignore[arg-type]
 
 
 def item(store: Store, settings: Settings, row: DealRow) -> dict[str, Any]:
@@ -149,10 +211,8 @@ def queue(store: Store, settings: Settings, person: Person) -> list[dict[str, An
     """What waits for `person`, oldest first."""
     where, params = queue_scope(settings, person)
     scope, visible = person.scope()
-    query = f"SELECT * FROM deals WHERE {where} AND {scope}"
-    rows = [DealRow(**dict(r)) for r in store.conn.execute(query, (*params, *visible))]
-    items = [item(store, settings, r) for r in rows]
-    return sorted(items, key=lambda it: (it["since"], it["deal"]))
+    rows, _ = _rows(store, f"{where} AND {scope}", [*params, *visible])
+    return sorted(items(store, settings, rows), key=lambda it: (it["since"], it["deal"]))
 
 
 def _entered(status: dict[str, Any]) -> str:

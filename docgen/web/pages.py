@@ -12,7 +12,7 @@ from docgen.form.labels import CHOICES
 from docgen.store import DealRow
 from docgen.web import dealview
 from docgen.web.auth import Visitor
-from docgen.web.board import Filters, board_page, item, queue
+from docgen.web.board import Filters, board_page, item, queue, register_page
 from docgen.web.decide import comment_missing, role_to_decide
 from docgen.web.people import decision_role, role_title
 from docgen.web.respond import page, render
@@ -54,15 +54,10 @@ def _register_deals(request: Request, found: Visitor) -> list[DealRow]:
 @page()
 def register_view(request: Request, found: Visitor, data: dict[str, str]) -> Response:
     board = request.app.state.board
-    filters = Filters.from_query(request.query_params)
-    deals = _register_deals(request, found)[::-1]
-    size = board.settings.web.page_size
-    pages = max(1, -(-len(deals) // size))
-    number = min(filters.page, pages)
-    rows = register_rows(board.store(), deals[(number - 1) * size:number * size])
-    return render(request, "register.html", {"headings": HEADINGS, "rows": rows, "page": number, "pages": pages,
-                                             "total": len(deals), "filters": filters, "nav": "register"},
-                  visitor=found)
+    filters = Filters(page=Filters.from_query(request.query_params).page)
+    view = register_page(board.store(), found.person, filters, page_size=board.settings.web.page_size)
+    return render(request, "register.html", {"headings": HEADINGS, "rows": register_rows(board.store(), view.rows),
+                                             "view": view, "nav": "register"}, visitor=found)
 
 
 @page()

@@ -8,6 +8,7 @@ sees their own.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from email.utils import parseaddr
 
@@ -22,10 +23,12 @@ COMPANY_TITLES = {"lawyer": "юрист", "finance": "руководитель �
                   "economics": "экономический отдел", "technical": "технический отдел", "archivist": "архивариус"}
 
 
+@functools.lru_cache(maxsize=1024)  # parseaddr is slow, and the board asks about the same few people
 def email_of(address: str) -> str:
     return normal_email(parseaddr(address)[1])
 
 
+@functools.lru_cache(maxsize=1024)
 def name_of(address: str) -> str:
     name, addr = parseaddr(address)
     return name or addr
@@ -57,7 +60,7 @@ class Person:
             return "1", ()
         divisions = tuple(sorted(self.divisions))
         marks = ", ".join("?" * len(divisions))
-        condition = "lower(manager_email) = ?" + (f" OR division IN ({marks})" if divisions else "")
+        condition = "manager_email = ? COLLATE NOCASE" + (f" OR division IN ({marks})" if divisions else "")
         return f"({condition})", (self.email, *divisions)
 
     def titles(self, settings: Settings) -> list[str]:
@@ -85,7 +88,7 @@ def find_person(settings: Settings, store: Store, email: str) -> Person | None:
     supports = {code for code, d in settings.divisions.items() if email_of(d.support) == email}
     names += [name_of(settings.divisions[c].director) for c in sorted(directs)]
     names += [name_of(settings.divisions[c].support) for c in sorted(supports)]
-    managed = store.conn.execute("SELECT manager FROM deals WHERE lower(manager_email) = ? ORDER BY number DESC "
+    managed = store.conn.execute("SELECT manager FROM deals WHERE manager_email = ? COLLATE NOCASE ORDER BY number DESC "
                                  "LIMIT 1", (email,)).fetchone()
     if managed is not None:
         names.append(managed["manager"])
@@ -153,7 +156,7 @@ def queue_scope(settings: Settings, person: Person) -> tuple[str, tuple[str, ...
             if holds(settings, person, role, division=division):
                 parts.append("(stage = ? AND division = ?)")
                 params += [role, division]
-    parts.append("(stage = 'returned' AND lower(manager_email) = ?)")
+    parts.append("(stage = 'returned' AND manager_email = ? COLLATE NOCASE)")
     params.append(person.email)
     return "(" + " OR ".join(parts) + ")", tuple(params)
 

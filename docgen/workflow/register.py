@@ -34,8 +34,8 @@ def write_register(store: Store, folder: Path, *, log: logging.Logger) -> Path |
 
 
 def register_rows(store: Store, deals: list[DealRow]) -> list[list[object]]:
-    """The register's rows for `deals`, under HEADINGS (the web board shows the same rows)."""
-    decided = _decision_dates(store)
+    """The register's rows for `deals`, under HEADINGS (the web board shows the same rows, a page at a time)."""
+    decided = _decision_dates(store, [d.number for d in deals] if len(deals) <= 500 else None)
     rows = []
     for deal in deals:
         dates = decided.get(deal.number, {})
@@ -66,11 +66,13 @@ def register_xlsx(store: Store, deals: list[DealRow]) -> bytes:
     return buffer.getvalue()
 
 
-def _decision_dates(store: Store) -> dict[str, dict[str, str]]:
-    """The latest date of each role's decision per deal, and when it was signed."""
+def _decision_dates(store: Store, numbers: list[str] | None = None) -> dict[str, dict[str, str]]:
+    """The latest date of each role's decision per deal (of `numbers`, or every deal), and when it was signed."""
     out: dict[str, dict[str, str]] = {}
+    only = f" AND deal IN ({', '.join('?' * len(numbers))})" if numbers is not None else ""
     rows = store.conn.execute(
-        "SELECT deal, role, action, at FROM journal WHERE action IN ('approved', 'returned') ORDER BY id")
+        f"SELECT deal, role, action, at FROM journal WHERE action IN ('approved', 'returned'){only} ORDER BY id",
+        numbers or ())
     for deal, role, action, at in rows:
         stamp = at.replace("T", " ")[:16] + ("" if action == "approved" else " (возврат)")
         out.setdefault(deal, {})[Role(role)] = stamp
