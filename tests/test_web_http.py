@@ -360,3 +360,29 @@ def test_the_user_header_is_believed_only_from_a_trusted_proxy(tmp_path):
 def test_everyone_named_may_have_an_account(world):
     for email in EVERYONE:
         assert world.login(email).get("/").status_code == 200
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(world):
+    client = world.client()
+    token = token_in(client.get("/login").text)
+    answer = client.post("/login", data={"csrf": token, "email": "lawyer@ams.example", "password": "x" * 2_000_000})
+    assert answer.status_code == 413
+
+
+def test_the_register_download_holds_only_the_deals_one_sees(world):
+    import io
+
+    from openpyxl import load_workbook
+
+    answer = world.login(MANAGER).get("/register.xlsx")
+    assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["2026-0001"]
+
+
+def test_the_comparison_page_knows_the_deals_versions_only(world):
+    lawyer = world.login("lawyer@ams.example")
+    same = lawyer.get("/deals/2026-0001/compare?old=1&new=1")
+    assert same.status_code == 200 and "Текст договора не изменился" in same.text
+    assert lawyer.get("/deals/2026-0001/compare?old=1&new=7").status_code == 404
+    assert world.login(OTHER_MANAGER).get("/deals/2026-0001/compare?old=1&new=1").status_code == 403

@@ -17,10 +17,10 @@ from starlette.responses import JSONResponse, Response
 from docgen.errors import AccessDenied, DealNotFound, WorkflowError
 from docgen.store import DealRow
 from docgen.web.auth import token_person
+from docgen.web.board import deal_status, statuses
 from docgen.web.decide import comment_missing, role_to_decide
 from docgen.web.people import Person
 from docgen.workflow.stages import Decision
-from docgen.workflow.status import status_item
 
 MAX_BODY = 64 * 1024
 Handler = Callable[[Request, Person, dict[str, Any]], Response]
@@ -78,14 +78,16 @@ def _visible(request: Request, person: Person) -> DealRow:
 
 @endpoint()
 def deals(request: Request, person: Person, payload: dict[str, Any]) -> Response:
-    store = request.app.state.board.store()
+    board = request.app.state.board
+    store = board.store()
     scope, params = person.scope()
-    return JSONResponse([status_item(store, row) for row in store.deals(where=scope, params=params)])
+    return JSONResponse(statuses(store, board.settings, store.deals(where=scope, params=params)))
 
 
 @endpoint()
 def deal(request: Request, person: Person, payload: dict[str, Any]) -> Response:
-    return JSONResponse(status_item(request.app.state.board.store(), _visible(request, person)))
+    board = request.app.state.board
+    return JSONResponse(deal_status(board.store(), board.settings, _visible(request, person)))
 
 
 def _decide(request: Request, person: Person, payload: dict[str, Any], decision: Decision) -> Response:
@@ -97,7 +99,7 @@ def _decide(request: Request, person: Person, payload: dict[str, Any], decision:
         return _error(400, "чтобы вернуть договор, нужны замечания: поле comment")
     account = board.decider.decide(row, person=person, decision=decision, comment=comment, via="api")
     store = board.store()
-    return JSONResponse(status_item(store, store.deal(row.number)) | {"result": account})
+    return JSONResponse(deal_status(store, board.settings, store.deal(row.number)) | {"result": account})
 
 
 @endpoint(body=True)

@@ -25,7 +25,7 @@ from docgen.web import api, live, login, pages, respond
 from docgen.web.board import register_functions
 from docgen.web.decide import Decider
 from docgen.web.render import add_filters
-from docgen.web.security import LoginLimiter, ProxyHeaders, SecurityHeaders
+from docgen.web.security import BodyLimit, LoginLimiter, ProxyHeaders, SecurityHeaders
 from docgen.workflow.engine import Workflow
 from docgen.workspace import Workspace
 
@@ -108,6 +108,7 @@ def make_app(ws: Workspace, *, log: logging.Logger, opener: Callable[[Workspace,
     app = Starlette(routes=_routes(), lifespan=lifespan, exception_handlers=respond.EXCEPTION_HANDLERS, middleware=[
         Middleware(ProxyHeaders, trusted=web.trusted_proxies, user_header=web.user_header),
         Middleware(SecurityHeaders),
+        Middleware(BodyLimit),
     ])
     app.state.board = board
     return app

@@ -198,10 +198,21 @@ def items(store: Store, settings: Settings, rows: list[DealRow]) -> list[dict[st
     return [item(preloaded, settings, r) for r in rows]  # type: ignore[arg-type]
 
 
+def statuses(store: Store, settings: Settings, rows: list[DealRow]) -> list[dict[str, Any]]:
+    """Many deals as `status --json` prints them, their journals read in one go."""
+    preloaded = _Journals(store, [r.number for r in rows])
+    return [deal_status(preloaded, settings, r) for r in rows]  # type: ignore[arg-type]
+
+
+def deal_status(store: Store, settings: Settings, row: DealRow) -> dict[str, Any]:
+    """The deal exactly as `docgen status --json` prints it (the API answers with this)."""
+    return status_item(store, row)
+
+
 def item(store: Store, settings: Settings, row: DealRow) -> dict[str, Any]:
     """A deal as `status --json` gives it, with who holds it and its division's name."""
     division = settings.divisions.get(row.division)
-    status = status_item(store, row)
+    status = deal_status(store, settings, row)
     return status | {"holder": holder_name(settings, row), "division": row.division,
                      "division_title": division.title if division else row.division,
                      "manager_email": row.manager_email, "since": status.get("stage_since") or _entered(status)}

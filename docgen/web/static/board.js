@@ -29,7 +29,7 @@
     if (busy) { again = true; return; }
     if (writing()) { say("Есть изменения — обновите страницу, когда закончите", true); return; }
     busy = true;
-    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Docgen-Live": "1" } })
+    fetch(window.location.href, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
       .then(function (html) {
         var page = new DOMParser().parseFromString(html, "text/html");
