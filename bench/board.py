@@ -178,7 +178,8 @@ def pages(docx: bytes, folder: Path) -> int | None:
     return len(PdfReader(pdf).pages) if pdf.exists() else None
 
 
-def two_versions(ws: Workspace, store: Store, *, copies: int, every: int, scratch: Path) -> tuple[bytes, bytes, int | None]:
+def two_versions(ws: Workspace, store: Store, *, copies: int, every: int,
+                 scratch: Path) -> tuple[bytes, bytes, int | None]:
     """Version 1 and 2 of the first deal become two long contracts, the second a reviewer's edit of the first."""
     row = store.deal(FIRST)
     draft = ws.root / store.version(FIRST, 1)["file"]
@@ -251,7 +252,8 @@ def serve(ws: Workspace) -> tuple[uvicorn.Server, threading.Thread, int]:
     return server, thread, port
 
 
-def report(label: str, median: float, worst: float, floor: float = PAGE_FLOOR_MS) -> None:
+def report(label: str, times: tuple[float, float], *, floor: float = PAGE_FLOOR_MS) -> None:
+    median, worst = times
     print(f"board: {label}: median {median:.0f} ms, worst {worst:.0f} ms — {floor / median:.1f}× under the "
           f"{floor:.0f} ms floor")
 
@@ -299,17 +301,17 @@ def pages_over_http(ws: Workspace, *, runs: int, deals: int, token: str) -> None
         lawyer, manager = Browser(port, "lawyer@ams.example"), Browser(port, "manager7@ams.example")
         median, worst, body = timed(lawyer, "/", runs=runs)
         assert f'<span class="count">{deals}</span>' in body
-        report(f"first page of {deals} deals (lawyer, sees all)", median, worst)
+        report(f"first page of {deals} deals (lawyer, sees all)", (median, worst))
         for label, path in (("filtered: division and stage", "/?division=metal&stage=finance"),
                             ("search by client", "/?q=" + urllib.parse.quote("клиент 77")),
                             ("only overdue", "/?overdue=1"),
                             ("page 100", "/?page=100")):
-            report(label, *timed(lawyer, path, runs=runs)[:2])
-        report("a manager's first page (own deals)", *timed(manager, "/", runs=runs)[:2])
-        report("my queue (lawyer)", *timed(lawyer, "/queue", runs=runs)[:2])
-        report("deal page with the 20-page comparison", *timed(lawyer, f"/deals/{FIRST}", runs=runs)[:2],
+            report(label, timed(lawyer, path, runs=runs)[:2])
+        report("a manager's first page (own deals)", timed(manager, "/", runs=runs)[:2])
+        report("my queue (lawyer)", timed(lawyer, "/queue", runs=runs)[:2])
+        report("deal page with the 20-page comparison", timed(lawyer, f"/deals/{FIRST}", runs=runs)[:2],
                floor=COMPARE_FLOOR_S * 1000)
-        report("register, first page", *timed(lawyer, "/register", runs=runs)[:2])
+        report("register, first page", timed(lawyer, "/register", runs=runs)[:2])
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         start = time.perf_counter()
         conn.request("GET", "/api/deals", headers={"Authorization": f"Bearer {token}"})

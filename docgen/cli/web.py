@@ -76,7 +76,7 @@ def _accounts(ctx: typer.Context) -> Iterator[tuple[Accounts, Store]]:
         store.close()
 
 
-def _known(ctx: typer.Context, store: Store, email: str) -> str:
+def _known(ctx: typer.Context, store: Store, *, email: str) -> str:
     """The person's name; AccountError for an address docgen.toml and the deals do not know."""
     people = known_people(ctx.obj.settings, store)
     name = people.get(normal_email(email))
@@ -99,7 +99,7 @@ def _read_password() -> str:
 def set_password(ctx: typer.Context, email: Annotated[str, typer.Argument(help="адрес человека")]) -> None:
     """Задать пароль (со стандартного ввода, если он не терминал); вход на доску по этому адресу."""
     with _accounts(ctx) as (accounts, store):
-        name = _known(ctx, store, email)
+        name = _known(ctx, store, email=email)
         accounts.set_password(email, _read_password())
     out.print(f"Пароль для {name} <{normal_email(email)}> задан; прежние входы завершены.", markup=False)
 
@@ -108,7 +108,7 @@ def set_password(ctx: typer.Context, email: Annotated[str, typer.Argument(help="
 def token(ctx: typer.Context, email: Annotated[str, typer.Argument(help="адрес человека")]) -> None:
     """Выдать токен API (печатается один раз; docgen хранит только его хеш)."""
     with _accounts(ctx) as (accounts, store):
-        _known(ctx, store, email)
+        _known(ctx, store, email=email)
         number, secret = accounts.issue_token(email)
     typer.echo(secret)
     typer.echo(f"Токен №{number} для {normal_email(email)}; отозвать: docgen user revoke {normal_email(email)} "

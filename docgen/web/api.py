@@ -6,6 +6,7 @@ deal, 409 when the deal is not at the caller's stage; nothing changes on a refus
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -39,14 +40,14 @@ def endpoint(*, body: bool = False) -> Callable[[Handler], Callable[[Request], A
                     raw += chunk
                     if len(raw) > MAX_BODY:
                         return _error(413, "слишком большой запрос")
-            return await run_in_threadpool(_serve, handler, request, raw if body else None)
+            return await run_in_threadpool(functools.partial(_serve, handler, request, raw=raw if body else None))
 
         return run
 
     return wrap
 
 
-def _serve(handler: Handler, request: Request, raw: bytes | None) -> Response:
+def _serve(handler: Handler, request: Request, *, raw: bytes | None) -> Response:
     person = token_person(request.app.state.board, request)
     if person is None:
         return _error(401, "нужен действующий токен: заголовок Authorization: Bearer <токен> "
@@ -81,32 +82,32 @@ def deals(request: Request, person: Person, payload: dict[str, Any]) -> Response
     board = request.app.state.board
     store = board.store()
     scope, params = person.scope()
-    return JSONResponse(statuses(store, board.settings, store.deals(where=scope, params=params)))
+    return JSONResponse(statuses(store, board.settings, rows=store.deals(where=scope, params=params)))
 
 
 @endpoint()
 def deal(request: Request, person: Person, payload: dict[str, Any]) -> Response:
     board = request.app.state.board
-    return JSONResponse(deal_status(board.store(), board.settings, _visible(request, person)))
+    return JSONResponse(deal_status(board.store(), board.settings, row=_visible(request, person)))
 
 
-def _decide(request: Request, person: Person, payload: dict[str, Any], decision: Decision) -> Response:
+def _decide(request: Request, person: Person, *, payload: dict[str, Any], decision: Decision) -> Response:
     board = request.app.state.board
     row = _visible(request, person)
     comment = payload.get("comment", "")
-    role_to_decide(board.settings, person, row)
+    role_to_decide(board.settings, person=person, row=row)
     if comment_missing(decision, comment):
         return _error(400, "чтобы вернуть договор, нужны замечания: поле comment")
     account = board.decider.decide(row, person=person, decision=decision, comment=comment, via="api")
     store = board.store()
-    return JSONResponse(deal_status(store, board.settings, store.deal(row.number)) | {"result": account})
+    return JSONResponse(deal_status(store, board.settings, row=store.deal(row.number)) | {"result": account})
 
 
 @endpoint(body=True)
 def approve(request: Request, person: Person, payload: dict[str, Any]) -> Response:
-    return _decide(request, person, payload, Decision.APPROVED)
+    return _decide(request, person, payload=payload, decision=Decision.APPROVED)
 
 
 @endpoint(body=True)
 def return_(request: Request, person: Person, payload: dict[str, Any]) -> Response:
-    return _decide(request, person, payload, Decision.RETURNED)
+    return _decide(request, person, payload=payload, decision=Decision.RETURNED)

@@ -91,9 +91,9 @@ def make_app(ws: Workspace, *, log: logging.Logger, opener: Callable[[Workspace,
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     add_filters(templates.env)
     open_store(ws.state).close()  # the accounts' tables exist (and an old store is upgraded) before serving
-    board = Board(ws=ws, clock=clock, log=log, decider=Decider(ws, log=log, opener=opener),
-                  limiter=LoginLimiter(attempts=web.login_attempts, window=dt.timedelta(minutes=web.login_window_minutes),
-                                       clock=clock),
+    limiter = LoginLimiter(attempts=web.login_attempts, window=dt.timedelta(minutes=web.login_window_minutes),
+                           clock=clock)
+    board = Board(ws=ws, clock=clock, log=log, decider=Decider(ws, log=log, opener=opener), limiter=limiter,
                   templates=templates, stores=StorePool(ws), live_seconds=live_seconds)
 
     @contextlib.asynccontextmanager

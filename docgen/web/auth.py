@@ -33,12 +33,12 @@ def visitor(board: Board, request: Request) -> Visitor | None:
     sso = request.scope.get("state", {}).get("sso_user")
     new_secret = None
     if sso and (session is None or session.email != normal_email(sso)):
-        if find_person(board.settings, store, sso) is None:
+        if find_person(board.settings, store, email=sso) is None:
             return None
         new_secret, session = accounts.open_session(sso, via="header", hours=board.settings.web.session_hours)
     if session is None:
         return None
-    person = find_person(board.settings, store, session.email)  # None once docgen.toml no longer names them
+    person = find_person(board.settings, store, email=session.email)  # None once docgen.toml no longer names them
     return Visitor(person, session, new_secret) if person else None
 
 
@@ -49,10 +49,10 @@ def token_person(board: Board, request: Request) -> Person | None:
         return None
     store = board.store()
     email = Accounts(store, clock=board.clock).token_owner(secret.strip())
-    return find_person(board.settings, store, email) if email else None
+    return find_person(board.settings, store, email=email) if email else None
 
 
-def set_session_cookie(response: Response, request: Request, secret: str, *, hours: float) -> None:
+def set_session_cookie(response: Response, request: Request, *, secret: str, hours: float) -> None:
     """HttpOnly, SameSite=Lax (a link from a notice still opens the page logged in), Secure over TLS."""
     response.set_cookie(SESSION_COOKIE, secret, max_age=int(hours * 3600), path="/", httponly=True,
                         samesite="lax", secure=request.url.scheme == "https")

@@ -99,24 +99,24 @@ def _where(person: Person, filters: Filters) -> tuple[str, list[Any]]:
     return " AND ".join(parts), values
 
 
-def board_page(store: Store, settings: Settings, person: Person, filters: Filters, *, page_size: int) -> BoardPage:
+def board_page(store: Store, settings: Settings, *, person: Person, filters: Filters, page_size: int) -> BoardPage:
     """One page of the deals `person` sees under `filters`, newest first."""
     where, params = _where(person, filters)
     if filters.overdue:
-        rows, _ = _rows(store, where, params)
-        overdue = [it for it in items(store, settings, rows) if it.get("overdue")]
+        rows, _ = _rows(store, where, params=params)
+        overdue = [it for it in items(store, settings, rows=rows) if it.get("overdue")]
         total = len(overdue)
         start = (min(filters.page, _pages(total, page_size)) - 1) * page_size
         shown = overdue[start:start + page_size]
     else:
-        rows, total = _rows(store, where, params, limit=page_size, offset=(filters.page - 1) * page_size)
+        rows, total = _rows(store, where, params=params, limit=page_size, offset=(filters.page - 1) * page_size)
         if not rows and total:  # a page past the end: the last one
             last = _pages(total, page_size)
-            rows, total = _rows(store, where, params, limit=page_size, offset=(last - 1) * page_size)
+            rows, total = _rows(store, where, params=params, limit=page_size, offset=(last - 1) * page_size)
         start = min(filters.page - 1, _pages(total, page_size) - 1) * page_size
-        shown = items(store, settings, rows)
+        shown = items(store, settings, rows=rows)
     return BoardPage(items=shown, total=total, page=start // page_size + 1, pages=_pages(total, page_size),
-                     filters=filters, **_choices(store, settings, person))
+                     filters=filters, **_choices(store, settings, person=person))
 
 
 @dataclass(frozen=True)
@@ -128,12 +128,12 @@ class RegisterPage:
     filters: Filters
 
 
-def register_page(store: Store, person: Person, filters: Filters, *, page_size: int) -> RegisterPage:
+def register_page(store: Store, *, person: Person, filters: Filters, page_size: int) -> RegisterPage:
     """One page of the register as `person` sees it, newest first."""
     where, params = person.scope()
     pages = _pages(store.conn.execute(f"SELECT count(*) FROM deals WHERE {where}", params).fetchone()[0], page_size)
     page = min(filters.page, pages)
-    rows, total = _rows(store, where, list(params), limit=page_size, offset=(page - 1) * page_size)
+    rows, total = _rows(store, where, params=list(params), limit=page_size, offset=(page - 1) * page_size)
     return RegisterPage(rows=rows, total=total, page=page, pages=pages, filters=filters)
 
 
@@ -141,7 +141,7 @@ def _pages(total: int, page_size: int) -> int:
     return max(1, math.ceil(total / page_size))
 
 
-def _rows(store: Store, where: str, params: list[Any], *, limit: int = -1,
+def _rows(store: Store, where: str, *, params: list[Any], limit: int = -1,
           offset: int = 0) -> tuple[list[DealRow], int]:
     """The rows of one page, newest first, and how many match in all (one pass over the deals' index)."""
     query = f"SELECT number, count(*) OVER () FROM deals WHERE {where} ORDER BY number DESC LIMIT ? OFFSET ?"
@@ -161,7 +161,7 @@ def _deals(store: Store, numbers: list[str]) -> list[DealRow]:
     return [by_number[n] for n in numbers]
 
 
-def _choices(store: Store, settings: Settings, person: Person) -> dict[str, list[Choice]]:
+def _choices(store: Store, settings: Settings, *, person: Person) -> dict[str, list[Choice]]:
     scope, params = person.scope()
     seen = store.conn.execute(f"SELECT DISTINCT manager_email COLLATE NOCASE, manager FROM deals WHERE {scope}",
                               params).fetchall()
@@ -192,38 +192,38 @@ class _Journals:
         return getattr(self._store, name)
 
 
-def items(store: Store, settings: Settings, rows: list[DealRow]) -> list[dict[str, Any]]:
+def items(store: Store, settings: Settings, *, rows: list[DealRow]) -> list[dict[str, Any]]:
     """The deals as the board shows them, in the order given."""
     preloaded = _Journals(store, [r.number for r in rows])
-    return [item(preloaded, settings, r) for r in rows]  # type: ignore[arg-type]
+    return [item(preloaded, settings, row=r) for r in rows]  # type: ignore[arg-type]
 
 
-def statuses(store: Store, settings: Settings, rows: list[DealRow]) -> list[dict[str, Any]]:
+def statuses(store: Store, settings: Settings, *, rows: list[DealRow]) -> list[dict[str, Any]]:
     """Many deals as `status --json` prints them, their journals read in one go."""
     preloaded = _Journals(store, [r.number for r in rows])
-    return [deal_status(preloaded, settings, r) for r in rows]  # type: ignore[arg-type]
+    return [deal_status(preloaded, settings, row=r) for r in rows]  # type: ignore[arg-type]
 
 
-def deal_status(store: Store, settings: Settings, row: DealRow) -> dict[str, Any]:
+def deal_status(store: Store, settings: Settings, *, row: DealRow) -> dict[str, Any]:
     """The deal exactly as `docgen status --json` prints it (the API answers with this)."""
     return status_item(store, row)
 
 
-def item(store: Store, settings: Settings, row: DealRow) -> dict[str, Any]:
+def item(store: Store, settings: Settings, *, row: DealRow) -> dict[str, Any]:
     """A deal as `status --json` gives it, with who holds it and its division's name."""
     division = settings.divisions.get(row.division)
-    status = deal_status(store, settings, row)
+    status = deal_status(store, settings, row=row)
     return status | {"holder": holder_name(settings, row), "division": row.division,
                      "division_title": division.title if division else row.division,
                      "manager_email": row.manager_email, "since": status.get("stage_since") or _entered(status)}
 
 
-def queue(store: Store, settings: Settings, person: Person) -> list[dict[str, Any]]:
+def queue(store: Store, settings: Settings, *, person: Person) -> list[dict[str, Any]]:
     """What waits for `person`, oldest first."""
     where, params = queue_scope(settings, person)
     scope, visible = person.scope()
-    rows, _ = _rows(store, f"{where} AND {scope}", [*params, *visible])
-    return sorted(items(store, settings, rows), key=lambda it: (it["since"], it["deal"]))
+    rows, _ = _rows(store, f"{where} AND {scope}", params=[*params, *visible])
+    return sorted(items(store, settings, rows=rows), key=lambda it: (it["since"], it["deal"]))
 
 
 def _entered(status: dict[str, Any]) -> str:

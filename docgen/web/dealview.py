@@ -86,11 +86,11 @@ def _listing(folder: Path, name: str) -> list[DealFile]:
     return out
 
 
-def file_by_id(ws: Workspace, row: DealRow, file_id: str) -> DealFile | None:
+def file_by_id(ws: Workspace, row: DealRow, *, file_id: str) -> DealFile | None:
     return next((f for f in deal_files(ws, row) if f.id == file_id), None)
 
 
-def versions(ws: Workspace, store: Store, row: DealRow, files: list[DealFile]) -> list[VersionView]:
+def versions(ws: Workspace, store: Store, *, row: DealRow, files: list[DealFile]) -> list[VersionView]:
     """Each version of the contract, newest first, with what changed against the one before it."""
     by_path = {f.path: f for f in files}
     recorded = store.versions(row.number)
@@ -112,7 +112,7 @@ def compare_versions(old: Path | None, new: Path | None) -> tuple[Comparison | N
     if old is None or new is None or not old.is_file() or not new.is_file():
         return None, "файла одной из версий нет в досье"
     try:
-        return _compared(str(old), str(new), _stamp(old), _stamp(new)), ""
+        return _compared(str(old), str(new), old_stamp=_stamp(old), new_stamp=_stamp(new)), ""
     except DocumentUnreadable as exc:
         return None, str(exc)
 
@@ -123,7 +123,7 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 
 @functools.lru_cache(maxsize=128)
-def _compared(old: str, new: str, old_stamp: tuple[int, int], new_stamp: tuple[int, int]) -> Comparison:
+def _compared(old: str, new: str, *, old_stamp: tuple[int, int], new_stamp: tuple[int, int]) -> Comparison:
     """Comparisons are kept while their files stay as they were (the stamps are part of the key)."""
     return compare_docx(Path(old).read_bytes(), Path(new).read_bytes())
 

@@ -26,14 +26,14 @@ def comment_missing(decision: Decision, comment: str) -> bool:
     return decision is Decision.RETURNED and not comment.strip()
 
 
-def role_to_decide(settings: Settings, person: Person, row: DealRow) -> str:
+def role_to_decide(settings: Settings, *, person: Person, row: DealRow) -> str:
     """The role `person` decides this deal in now; AccessDenied (403) or WorkflowError (409) otherwise."""
     if not person.sees(row):
         raise AccessDenied(f"сделка {row.number} вам не видна")
-    role = decision_role(settings, person, row)
+    role = decision_role(settings, person, row=row)
     if role is not None:
         return role
-    if decides_some_stage(settings, person, row):
+    if decides_some_stage(settings, person, row=row):
         title = STAGE_TITLES.get(row.stage, row.stage)  # type: ignore[call-overload]
         raise WorkflowError(f"сделка {row.number} сейчас {title}: решение за вашу роль сейчас не требуется")
     raise AccessDenied(f"вы не принимаете решений по сделке {row.number}")
@@ -51,7 +51,7 @@ class Decider:
 
     def decide(self, row: DealRow, *, person: Person, decision: Decision, comment: str, via: str) -> str:
         """Decide for `person`; WorkflowError if the deal moved on meanwhile (nothing is changed then)."""
-        role = role_to_decide(self.ws.settings, person, row)
+        role = role_to_decide(self.ws.settings, person=person, row=row)
         if comment_missing(decision, comment):
             raise WorkflowError("чтобы вернуть договор, напишите замечания: что исправить")
         with self._lock:

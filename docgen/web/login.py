@@ -18,7 +18,7 @@ from docgen.web.security import local_path, same_origin, same_token
 
 def _form(request: Request, *, status: int = 200, error: str = "", email: str = "") -> Response:
     token = secrets.token_urlsafe(32)
-    response = render(request, "login.html", {"login_csrf": token, "error": error, "email": email,
+    response = render(request, "login.html", context={"login_csrf": token, "error": error, "email": email,
                                               "next": local_path(request.query_params.get("next"))}, status=status)
     response.set_cookie(LOGIN_COOKIE, token, max_age=3600, path="/login", httponly=True, samesite="strict",
                         secure=request.url.scheme == "https")
@@ -35,7 +35,8 @@ def _login_form(request: Request) -> Response:
         return _form(request)
     response = RedirectResponse(local_path(request.query_params.get("next")), status_code=303)
     if found.new_secret:
-        set_session_cookie(response, request, found.new_secret, hours=request.app.state.board.settings.web.session_hours)
+        hours = request.app.state.board.settings.web.session_hours
+        set_session_cookie(response, request, secret=found.new_secret, hours=hours)
     return response
 
 
@@ -49,7 +50,7 @@ def _login(request: Request, data: dict[str, str]) -> Response:
     board = request.app.state.board
     if not (same_origin(request.headers.get("origin"), request.headers.get("host"))
             and same_token(data.get("csrf"), request.cookies.get(LOGIN_COOKIE, ""))):
-        return refusal(request, 403, "Форма входа устарела: откройте страницу входа заново.")
+        return refusal(request, 403, message="Форма входа устарела: откройте страницу входа заново.")
     email, password = data.get("email", "").strip(), data.get("password", "")
     client = request.client.host if request.client else ""
     wait = board.limiter.wait(email, client)
@@ -59,14 +60,14 @@ def _login(request: Request, data: dict[str, str]) -> Response:
                      error=f"Слишком много неудачных попыток входа. Попробуйте снова через {minutes} мин.")
     store = board.store()
     accounts = Accounts(store, clock=board.clock)
-    if not accounts.check_password(email, password) or find_person(board.settings, store, email) is None:
+    if not accounts.check_password(email, password) or find_person(board.settings, store, email=email) is None:
         board.limiter.failed(email, client)
         board.log.warning("доска: неудачный вход %s с %s", email, client)
         return _form(request, status=401, email=email, error="Неверный адрес или пароль.")
     board.limiter.succeeded(email)
     secret, _ = accounts.open_session(email, via="password", hours=board.settings.web.session_hours)
     response = RedirectResponse(local_path(data.get("next")), status_code=303)
-    set_session_cookie(response, request, secret, hours=board.settings.web.session_hours)
+    set_session_cookie(response, request, secret=secret, hours=board.settings.web.session_hours)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 

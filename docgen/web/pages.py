@@ -15,7 +15,7 @@ from docgen.web.auth import Visitor
 from docgen.web.board import Filters, board_page, item, queue, register_page
 from docgen.web.decide import comment_missing, role_to_decide
 from docgen.web.people import decision_role, role_title
-from docgen.web.respond import page, render
+from docgen.web.respond import page, refusal, render
 from docgen.workflow.register import HEADINGS, REGISTER_NAME, register_rows, register_xlsx
 from docgen.workflow.stages import DECISION_TITLES, Decision
 from docgen.workspace import Role
@@ -23,7 +23,7 @@ from docgen.workspace import Role
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def visible_deal(request: Request, found: Visitor, number: str) -> DealRow:
+def visible_deal(request: Request, found: Visitor, *, number: str) -> DealRow:
     """The deal, if this person may see it: DealNotFound (404) or AccessDenied (403) otherwise."""
     row = request.app.state.board.store().deal(number)
     if not found.person.sees(row):
@@ -35,15 +35,16 @@ def visible_deal(request: Request, found: Visitor, number: str) -> DealRow:
 def board_view(request: Request, found: Visitor, data: dict[str, str]) -> Response:
     board = request.app.state.board
     filters = Filters.from_query(request.query_params)
-    view = board_page(board.store(), board.settings, found.person, filters, page_size=board.settings.web.page_size)
-    return render(request, "board.html", {"view": view, "nav": "board"}, visitor=found)
+    view = board_page(board.store(), board.settings, person=found.person, filters=filters,
+                      page_size=board.settings.web.page_size)
+    return render(request, "board.html", context={"view": view, "nav": "board"}, visitor=found)
 
 
 @page()
 def queue_view(request: Request, found: Visitor, data: dict[str, str]) -> Response:
     board = request.app.state.board
-    items = queue(board.store(), board.settings, found.person)
-    return render(request, "queue.html", {"items": items, "nav": "queue"}, visitor=found)
+    items = queue(board.store(), board.settings, person=found.person)
+    return render(request, "queue.html", context={"items": items, "nav": "queue"}, visitor=found)
 
 
 def _register_deals(request: Request, found: Visitor) -> list[DealRow]:
@@ -55,9 +56,10 @@ def _register_deals(request: Request, found: Visitor) -> list[DealRow]:
 def register_view(request: Request, found: Visitor, data: dict[str, str]) -> Response:
     board = request.app.state.board
     filters = Filters(page=Filters.from_query(request.query_params).page)
-    view = register_page(board.store(), found.person, filters, page_size=board.settings.web.page_size)
-    return render(request, "register.html", {"headings": HEADINGS, "rows": register_rows(board.store(), view.rows),
-                                             "view": view, "nav": "register"}, visitor=found)
+    view = register_page(board.store(), person=found.person, filters=filters, page_size=board.settings.web.page_size)
+    rows = register_rows(board.store(), view.rows)
+    return render(request, "register.html", context={"headings": HEADINGS, "rows": rows, "view": view,
+                                                     "nav": "register"}, visitor=found)
 
 
 @page()
@@ -69,64 +71,62 @@ def register_download(request: Request, found: Visitor, data: dict[str, str]) ->
 
 @page()
 def deal_view(request: Request, found: Visitor, data: dict[str, str]) -> Response:
-    return _deal_page(request, found, request.path_params["number"])
+    return _deal_page(request, found, number=request.path_params["number"])
 
 
-def _deal_page(request: Request, found: Visitor, number: str, *, error: str = "", comment: str = "",
+def _deal_page(request: Request, found: Visitor, *, number: str, error: str = "", comment: str = "",
                status: int = 200) -> Response:
     board = request.app.state.board
     store, ws = board.store(), board.ws
-    row = visible_deal(request, found, number)
+    row = visible_deal(request, found, number=number)
     files = dealview.deal_files(ws, row)
-    role = decision_role(board.settings, found.person, row)
+    role = decision_role(board.settings, found.person, row=row)
     context = {
-        "item": item(store, board.settings, row), "row": row, "deal": dealview.essentials(row),
-        "route": dealview.route(row), "versions": dealview.versions(ws, store, row, files), "files": files,
+        "item": item(store, board.settings, row=row), "row": row, "deal": dealview.essentials(row),
+        "route": dealview.route(row), "versions": dealview.versions(ws, store, row=row, files=files), "files": files,
         "journal": dealview.journal(store, row.number), "letters": dealview.letters(store, row.number),
         "role": role, "role_title": role_title(role) if role else "",
         "approve_title": DECISION_TITLES.get((Role(role), Decision.APPROVED), "") if role else "",
         "decided": request.query_params.get("decided", ""), "error": error, "comment": comment, "labels": CHOICES,
     }
-    return render(request, "deal.html", context, visitor=found, status=status)
+    return render(request, "deal.html", context=context, visitor=found, status=status)
 
 
 @page()
 def compare_view(request: Request, found: Visitor, data: dict[str, str]) -> Response:
     board = request.app.state.board
-    row = visible_deal(request, found, request.path_params["number"])
+    row = visible_deal(request, found, number=request.path_params["number"])
     recorded = {v["version"]: v for v in board.store().versions(row.number)}
     try:
         old, new = int(request.query_params.get("old", "")), int(request.query_params.get("new", ""))
     except ValueError:
         old, new = row.version - 1, row.version
     if old not in recorded or new not in recorded:
-        return render(request, "error.html", {"status": 404, "message": "Таких версий у сделки нет."},
-                      visitor=found, status=404)
+        return refusal(request, 404, message="Таких версий у сделки нет.", visitor=found)
     files = {v: board.ws.root / recorded[v]["file"] if recorded[v]["file"] else None for v in (old, new)}
     comparison, problem = dealview.compare_versions(files[old], files[new])
-    return render(request, "compare.html", {"row": row, "old": old, "new": new, "comparison": comparison,
-                                            "problem": problem, "versions": sorted(recorded)}, visitor=found)
+    return render(request, "compare.html", context={"row": row, "old": old, "new": new, "comparison": comparison,
+                                                    "problem": problem, "versions": sorted(recorded)}, visitor=found)
 
 
 @page()
 def download(request: Request, found: Visitor, data: dict[str, str]) -> Response:
     board = request.app.state.board
-    row = visible_deal(request, found, request.path_params["number"])
-    chosen = dealview.file_by_id(board.ws, row, request.path_params["file_id"])
+    row = visible_deal(request, found, number=request.path_params["number"])
+    chosen = dealview.file_by_id(board.ws, row, file_id=request.path_params["file_id"])
     if chosen is None:
-        return render(request, "error.html", {"status": 404, "message": "Такого файла в досье сделки нет."},
-                      visitor=found, status=404)
+        return refusal(request, 404, message="Такого файла в досье сделки нет.", visitor=found)
     return FileResponse(chosen.path, filename=chosen.name, content_disposition_type="attachment")
 
 
-def _decide(request: Request, found: Visitor, data: dict[str, str], decision: Decision) -> Response:
+def _decide(request: Request, found: Visitor, *, data: dict[str, str], decision: Decision) -> Response:
     board = request.app.state.board
     number = request.path_params["number"]
-    row = visible_deal(request, found, number)
+    row = visible_deal(request, found, number=number)
     comment = data.get("comment", "")
-    role_to_decide(board.settings, found.person, row)
+    role_to_decide(board.settings, person=found.person, row=row)
     if comment_missing(decision, comment):
-        return _deal_page(request, found, number, status=400, error="Чтобы вернуть договор, напишите замечания: "
+        return _deal_page(request, found, number=number, status=400, error="Чтобы вернуть договор, напишите замечания: "
                                                                     "что исправить.")
     board.decider.decide(row, person=found.person, decision=decision, comment=comment, via="web")
     return RedirectResponse(f"/deals/{quote(row.number)}?decided={decision}", status_code=303)
@@ -134,9 +134,9 @@ def _decide(request: Request, found: Visitor, data: dict[str, str], decision: De
 
 @page(form=True)
 def approve(request: Request, found: Visitor, data: dict[str, str]) -> Response:
-    return _decide(request, found, data, Decision.APPROVED)
+    return _decide(request, found, data=data, decision=Decision.APPROVED)
 
 
 @page(form=True)
 def return_(request: Request, found: Visitor, data: dict[str, str]) -> Response:
-    return _decide(request, found, data, Decision.RETURNED)
+    return _decide(request, found, data=data, decision=Decision.RETURNED)

@@ -76,7 +76,7 @@ def company_people(settings: Settings) -> dict[str, str]:
     return {key: value for key, value in settings.people.model_dump().items() if isinstance(value, str) and value}
 
 
-def find_person(settings: Settings, store: Store, email: str) -> Person | None:
+def find_person(settings: Settings, store: Store, *, email: str) -> Person | None:
     """The person with this address, as the settings and the deals know them; None for a stranger."""
     email = normal_email(email)
     if not email:
@@ -88,8 +88,8 @@ def find_person(settings: Settings, store: Store, email: str) -> Person | None:
     supports = {code for code, d in settings.divisions.items() if email_of(d.support) == email}
     names += [name_of(settings.divisions[c].director) for c in sorted(directs)]
     names += [name_of(settings.divisions[c].support) for c in sorted(supports)]
-    managed = store.conn.execute("SELECT manager FROM deals WHERE manager_email = ? COLLATE NOCASE ORDER BY number DESC "
-                                 "LIMIT 1", (email,)).fetchone()
+    managed = store.conn.execute("SELECT manager FROM deals WHERE manager_email = ? COLLATE NOCASE "
+                                 "ORDER BY number DESC LIMIT 1", (email,)).fetchone()
     if managed is not None:
         names.append(managed["manager"])
     if not (company or directs or supports or managed):
@@ -131,21 +131,21 @@ def holder(settings: Settings, role: str, *, division: str) -> str | None:
         return None
 
 
-def holds(settings: Settings, person: Person, role: str, *, division: str) -> bool:
+def holds(settings: Settings, person: Person, *, role: str, division: str) -> bool:
     address = holder(settings, role, division=division)
     return address is not None and email_of(address) == person.email
 
 
-def decision_role(settings: Settings, person: Person, row: DealRow) -> str | None:
+def decision_role(settings: Settings, person: Person, *, row: DealRow) -> str | None:
     """The role in which `person` decides this deal now, or None."""
-    if row.stage in deciding_roles() and holds(settings, person, row.stage, division=row.division):
+    if row.stage in deciding_roles() and holds(settings, person, role=row.stage, division=row.division):
         return row.stage
     return None
 
 
-def decides_some_stage(settings: Settings, person: Person, row: DealRow) -> bool:
+def decides_some_stage(settings: Settings, person: Person, *, row: DealRow) -> bool:
     """Whether `person` decides any stage of this deal (so a wrong moment is a conflict, not a refusal)."""
-    return any(holds(settings, person, role, division=row.division) for role in deciding_roles())
+    return any(holds(settings, person, role=role, division=row.division) for role in deciding_roles())
 
 
 def queue_scope(settings: Settings, person: Person) -> tuple[str, tuple[str, ...]]:
@@ -153,7 +153,7 @@ def queue_scope(settings: Settings, person: Person) -> tuple[str, tuple[str, ...
     parts, params = [], []
     for role in deciding_roles():
         for division in settings.divisions:
-            if holds(settings, person, role, division=division):
+            if holds(settings, person, role=role, division=division):
                 parts.append("(stage = ? AND division = ?)")
                 params += [role, division]
     parts.append("(stage = 'returned' AND manager_email = ? COLLATE NOCASE)")

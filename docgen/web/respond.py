@@ -26,7 +26,7 @@ MAX_FORM_FIELDS = 20
 MAX_FIELD_BYTES = 64 * 1024
 
 
-def render(request: Request, name: str, context: dict[str, Any], *, visitor: Visitor | None = None,
+def render(request: Request, name: str, *, context: dict[str, Any], visitor: Visitor | None = None,
            status: int = 200) -> Response:
     board = request.app.state.board
     common: dict[str, Any] = {"visitor": visitor, "person": visitor.person if visitor else None,
@@ -36,8 +36,9 @@ def render(request: Request, name: str, context: dict[str, Any], *, visitor: Vis
     return board.templates.TemplateResponse(request, name, common | context, status_code=status)
 
 
-def refusal(request: Request, status: int, message: str, *, visitor: Visitor | None = None) -> Response:
-    return render(request, "error.html", {"status": status, "message": message}, visitor=visitor, status=status)
+def refusal(request: Request, status: int, *, message: str, visitor: Visitor | None = None) -> Response:
+    return render(request, "error.html", context={"status": status, "message": message}, visitor=visitor,
+                  status=status)
 
 
 def page(*, form: bool = False) -> Callable[[Handler], Callable[[Request], Any]]:
@@ -51,35 +52,36 @@ def page(*, form: bool = False) -> Callable[[Handler], Callable[[Request], Any]]
                 async with request.form(max_files=0, max_fields=MAX_FORM_FIELDS,
                                         max_part_size=MAX_FIELD_BYTES) as fields:
                     data = {k: v for k, v in fields.items() if isinstance(v, str)}
-            return await run_in_threadpool(_serve, handler, request, data)
+            return await run_in_threadpool(functools.partial(_serve, handler, request, data=data))
 
         return endpoint
 
     return wrap
 
 
-def _serve(handler: Handler, request: Request, data: dict[str, str]) -> Response:
+def _serve(handler: Handler, request: Request, *, data: dict[str, str]) -> Response:
     board = request.app.state.board
     found = visitor(board, request)
     if found is None:
         if request.method == "GET":
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-        return refusal(request, 401, "Войдите, чтобы продолжить.")
+        return refusal(request, 401, message="Войдите, чтобы продолжить.")
     if request.method == "POST" and not (same_origin(request.headers.get("origin"), request.headers.get("host"))
                                          and same_token(data.get("csrf"), found.session.csrf)):
-        return refusal(request, 403, "Форма устарела или пришла не с этой страницы: обновите страницу и повторите.",
+        return refusal(request, 403, message="Форма устарела или пришла не с этой страницы: обновите страницу "
+                                             "и повторите.",
                        visitor=found)
     try:
         response = handler(request, found, data)
     except DealNotFound as exc:
-        response = refusal(request, 404, str(exc), visitor=found)
+        response = refusal(request, 404, message=str(exc), visitor=found)
     except AccessDenied as exc:
-        response = refusal(request, 403, f"Нет доступа: {exc}.", visitor=found)
+        response = refusal(request, 403, message=f"Нет доступа: {exc}.", visitor=found)
     except WorkflowError as exc:
-        response = refusal(request, 409, f"{exc}.", visitor=found)
+        response = refusal(request, 409, message=f"{exc}.", visitor=found)
     if found.new_secret:
-        set_session_cookie(response, request, found.new_secret, hours=board.settings.web.session_hours)
+        set_session_cookie(response, request, secret=found.new_secret, hours=board.settings.web.session_hours)
     return response
 
 
@@ -91,7 +93,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         request.app.state.board.log.error("ошибка доски: %r", exc, exc_info=exc)
     if isinstance(exc, DocgenError):
         message = str(exc)
-    return await run_in_threadpool(refusal, request, status, message)
+    return await run_in_threadpool(functools.partial(refusal, request, status, message=message))
 
 
 EXCEPTION_HANDLERS = {404: _http_error, 405: _http_error, 500: _http_error}
