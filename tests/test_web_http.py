@@ -386,3 +386,27 @@ def test_the_comparison_page_knows_the_deals_versions_only(world):
     assert same.status_code == 200 and "Текст договора не изменился" in same.text
     assert lawyer.get("/deals/2026-0001/compare?old=1&new=7").status_code == 404
     assert world.login(OTHER_MANAGER).get("/deals/2026-0001/compare?old=1&new=1").status_code == 403
+
+
+def test_a_long_board_comes_a_page_at_a_time(tmp_path):
+    from dataclasses import replace
+
+    for world in start(tmp_path, extra="\n[web]\npage_size = 10\n"):
+        store = open_store(world.ws.state)
+        try:
+            first = store.deal("2026-0001")
+            with store.transaction():
+                for n in range(3, 26):
+                    store.insert_deal(replace(first, number=f"2026-{n:04d}", buyer_name=f"ООО «Клиент {n}»"))
+        finally:
+            store.close()
+        lawyer = world.login("lawyer@ams.example")
+        pages = [listed(lawyer.get(f"/?page={n}").text) for n in (1, 2, 3)]
+        assert [len(p) for p in pages] == [10, 10, 5]
+        assert set().union(*pages) == {f"2026-{n:04d}" for n in range(1, 26)}
+        assert "2026-0025" in pages[0] and "2026-0001" in pages[2]  # newest first
+        assert listed(lawyer.get("/?page=99").text) == pages[2]  # past the end: the last page
+        first_page = lawyer.get("/").text
+        assert "страница 1 из 3" in first_page and 'href="?page=2"' in first_page
+        assert 'href="?q=%D0%BA%D0%BB%D0%B8%D0%B5%D0%BD%D1%82&amp;page=2"' in lawyer.get("/?q=клиент").text
+        assert "страница 2 из 3" in lawyer.get("/register?page=2").text

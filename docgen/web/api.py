@@ -103,11 +103,11 @@ def _decide(request: Request, person: Person, *, payload: dict[str, Any], decisi
     return JSONResponse(deal_status(store, board.settings, row=store.deal(row.number)) | {"result": account})
 
 
-@endpoint(body=True)
-def approve(request: Request, person: Person, payload: dict[str, Any]) -> Response:
-    return _decide(request, person, payload=payload, decision=Decision.APPROVED)
+def decision_call(decision: Decision):
+    """The endpoint of one decision: POST /api/deals/{deal}/approve or /return."""
 
+    @endpoint(body=True)
+    def decide(request: Request, person: Person, payload: dict[str, Any]) -> Response:
+        return _decide(request, person, payload=payload, decision=decision)
 
-@endpoint(body=True)
-def return_(request: Request, person: Person, payload: dict[str, Any]) -> Response:
-    return _decide(request, person, payload=payload, decision=Decision.RETURNED)
+    return decide

@@ -27,6 +27,7 @@ from docgen.web.decide import Decider
 from docgen.web.render import add_filters
 from docgen.web.security import BodyLimit, LoginLimiter, ProxyHeaders, SecurityHeaders
 from docgen.workflow.engine import Workflow
+from docgen.workflow.stages import Decision
 from docgen.workspace import Workspace
 
 HERE = Path(__file__).parent
@@ -114,6 +115,11 @@ def make_app(ws: Workspace, *, log: logging.Logger, opener: Callable[[Workspace,
     return app
 
 
+def decision_path(decision: Decision) -> str:
+    """approve, return: the last part of a decision's address, as the API promises it."""
+    return {Decision.APPROVED: "approve", Decision.RETURNED: "return"}[decision]
+
+
 def _routes() -> list:
     return [
         Route("/login", login.login_form, methods=["GET"]),
@@ -126,12 +132,10 @@ def _routes() -> list:
         Route("/deals/{number}", pages.deal_view, methods=["GET"]),
         Route("/deals/{number}/compare", pages.compare_view, methods=["GET"]),
         Route("/deals/{number}/files/{file_id}", pages.download, methods=["GET"]),
-        Route("/deals/{number}/approve", pages.approve, methods=["POST"]),
-        Route("/deals/{number}/return", pages.return_, methods=["POST"]),
+        *[Route(f"/deals/{{number}}/{decision_path(d)}", pages.decision_form(d), methods=["POST"]) for d in Decision],
         Route("/events", live.events, methods=["GET"]),
         Route("/api/deals", api.deals, methods=["GET"]),
         Route("/api/deals/{number}", api.deal, methods=["GET"]),
-        Route("/api/deals/{number}/approve", api.approve, methods=["POST"]),
-        Route("/api/deals/{number}/return", api.return_, methods=["POST"]),
+        *[Route(f"/api/deals/{{number}}/{decision_path(d)}", api.decision_call(d), methods=["POST"]) for d in Decision],
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]

@@ -132,11 +132,11 @@ def _decide(request: Request, found: Visitor, *, data: dict[str, str], decision:
     return RedirectResponse(f"/deals/{quote(row.number)}?decided={decision}", status_code=303)
 
 
-@page(form=True)
-def approve(request: Request, found: Visitor, data: dict[str, str]) -> Response:
-    return _decide(request, found, data=data, decision=Decision.APPROVED)
+def decision_form(decision: Decision):
+    """The endpoint of one decision's button on the deal page."""
 
+    @page(form=True)
+    def decide(request: Request, found: Visitor, data: dict[str, str]) -> Response:
+        return _decide(request, found, data=data, decision=decision)
 
-@page(form=True)
-def return_(request: Request, found: Visitor, data: dict[str, str]) -> Response:
-    return _decide(request, found, data=data, decision=Decision.RETURNED)
+    return decide
