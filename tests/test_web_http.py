@@ -410,3 +410,37 @@ def test_a_long_board_comes_a_page_at_a_time(tmp_path):
         assert "страница 1 из 3" in first_page and 'href="?page=2"' in first_page
         assert 'href="?q=%D0%BA%D0%BB%D0%B8%D0%B5%D0%BD%D1%82&amp;page=2"' in lawyer.get("/?q=клиент").text
         assert "страница 2 из 3" in lawyer.get("/register?page=2").text
+
+
+def test_a_decision_whose_files_fail_is_kept_and_finished_by_the_watcher(fresh):
+    from web_kit import process
+
+    ws = fresh.ws
+    folder = ws.review(Role.FINANCE)
+    folder.rename(folder.with_name("finance.away"))
+    folder.write_text("не папка")  # the share lost the folder: the draft cannot be put there
+    lawyer = fresh.login("lawyer@ams.example")
+    token = token_in(lawyer.get("/deals/2026-0001").text)
+    answer = lawyer.post("/deals/2026-0001/approve", data={"csrf": token})
+    assert answer.status_code == 303 and answer.headers["location"].endswith("?decided=approved&pending=1")
+    assert "служба docgen разложит" in lawyer.get(answer.headers["location"]).text
+    assert stage(ws, "2026-0001") == "finance"
+    folder.unlink()
+    folder.with_name("finance.away").rename(folder)
+    process(ws)  # the watcher's next pass
+    assert one(ws.review(Role.FINANCE), "2026-0001 v1 *.docx")
+    store = open_store(ws.state)
+    try:
+        assert store.planned_steps() == []
+    finally:
+        store.close()
+
+
+def test_after_login_only_a_page_of_the_board_is_next(world):
+    for target, expected in (("/deals/2026-0001", "/deals/2026-0001"), ("//evil.example/x", "/"),
+                             ("https://evil.example/", "/"), ("/\\evil.example", "/")):
+        client = world.client()
+        token = token_in(client.get("/login").text)
+        answer = client.post("/login", data={"csrf": token, "email": "lawyer@ams.example", "password": PASSWORD,
+                                             "next": target})
+        assert answer.headers["location"] == expected, target

@@ -98,9 +98,9 @@ def _decide(request: Request, person: Person, *, payload: dict[str, Any], decisi
     role_to_decide(board.settings, person=person, row=row)
     if comment_missing(decision, comment):
         return _error(400, "чтобы вернуть договор, нужны замечания: поле comment")
-    account = board.decider.decide(row, person=person, decision=decision, comment=comment, via="api")
+    outcome = board.decider.decide(row, person=person, decision=decision, comment=comment, via="api")
     store = board.store()
-    return JSONResponse(deal_status(store, board.settings, row=store.deal(row.number)) | {"result": account})
+    return JSONResponse(deal_status(store, board.settings, row=store.deal(row.number)) | {"result": outcome.account})
 
 
 def decision_call(decision: Decision):

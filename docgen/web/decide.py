@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from docgen.errors import AccessDenied, WorkflowError
 from docgen.settings import Settings
@@ -39,6 +40,12 @@ def role_to_decide(settings: Settings, *, person: Person, row: DealRow) -> str:
     raise AccessDenied(f"вы не принимаете решений по сделке {row.number}")
 
 
+@dataclass(frozen=True)
+class Outcome:
+    account: str  # what happened, in Russian
+    pending: bool = False  # recorded, but its files wait for the watcher
+
+
 class Decider:
     """The workflow the board decides through, opened once as `docgen approve` opens it."""
 
@@ -49,7 +56,7 @@ class Decider:
         self._lock = threading.Lock()
         self._workflow: Workflow | None = None
 
-    def decide(self, row: DealRow, *, person: Person, decision: Decision, comment: str, via: str) -> str:
+    def decide(self, row: DealRow, *, person: Person, decision: Decision, comment: str, via: str) -> Outcome:
         """Decide for `person`; WorkflowError if the deal moved on meanwhile (nothing is changed then)."""
         role = role_to_decide(self.ws.settings, person=person, row=row)
         if comment_missing(decision, comment):
@@ -57,11 +64,27 @@ class Decider:
         with self._lock:
             if self._workflow is None:
                 self._workflow = self.opener(self.ws, self.log)
-            account = self._workflow.decide(row.number, role=Role(role), decision=decision, comment=comment.strip(),
-                                            actor=person.name, via=f"{via} ({person.email})")
+            try:
+                outcome = Outcome(self._workflow.decide(
+                    row.number, role=Role(role), decision=decision, comment=comment.strip(), actor=person.name,
+                    via=f"{via} ({person.email})"))
+            except WorkflowError:
+                raise
+            except Exception as exc:
+                outcome = self._recorded_anyway(row, person=person, error=exc)
             self._workflow.flush_register()
-        self.log.info("%s: %s — %s", person.email, role_title(role), account)
-        return account
+        self.log.info("%s: %s — %s", person.email, role_title(role), outcome.account)
+        return outcome
+
+    def _recorded_anyway(self, row: DealRow, *, person: Person, error: Exception) -> Outcome:
+        """A failure after the decision was recorded (a folder gone, a full disk): the step waits planned and
+        the watcher's next pass finishes it. A failure before it is raised again: nothing changed then."""
+        now = self._workflow.svc.store.deal(row.number)
+        if (now.stage, now.version) == (row.stage, row.version):
+            raise error
+        self.log.error("%s: решение по сделке %s записано, файлы не разложены: %s", person.email, row.number, error)
+        return Outcome(f"решение записано, сделка {row.number} → {STAGE_TITLES.get(now.stage, now.stage)}; "
+                       "файлы разложит служба при следующем проходе", pending=True)
 
     def close(self) -> None:
         with self._lock:

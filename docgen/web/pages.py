@@ -87,7 +87,8 @@ def _deal_page(request: Request, found: Visitor, *, number: str, error: str = ""
         "journal": dealview.journal(store, row.number), "letters": dealview.letters(store, row.number),
         "role": role, "role_title": role_title(role) if role else "",
         "approve_title": DECISION_TITLES.get((Role(role), Decision.APPROVED), "") if role else "",
-        "decided": request.query_params.get("decided", ""), "error": error, "comment": comment, "labels": CHOICES,
+        "decided": request.query_params.get("decided", ""), "pending": request.query_params.get("pending") == "1",
+        "error": error, "comment": comment, "labels": CHOICES,
     }
     return render(request, "deal.html", context=context, visitor=found, status=status)
 
@@ -128,8 +129,9 @@ def _decide(request: Request, found: Visitor, *, data: dict[str, str], decision:
     if comment_missing(decision, comment):
         return _deal_page(request, found, number=number, status=400, error="Чтобы вернуть договор, напишите замечания: "
                                                                     "что исправить.")
-    board.decider.decide(row, person=found.person, decision=decision, comment=comment, via="web")
-    return RedirectResponse(f"/deals/{quote(row.number)}?decided={decision}", status_code=303)
+    outcome = board.decider.decide(row, person=found.person, decision=decision, comment=comment, via="web")
+    pending = "&pending=1" if outcome.pending else ""
+    return RedirectResponse(f"/deals/{quote(row.number)}?decided={decision}{pending}", status_code=303)
 
 
 def decision_form(decision: Decision):
