@@ -406,6 +406,8 @@ def test_a_long_board_comes_a_page_at_a_time(tmp_path):
         assert set().union(*pages) == {f"2026-{n:04d}" for n in range(1, 26)}
         assert "2026-0025" in pages[0] and "2026-0001" in pages[2]  # newest first
         assert listed(lawyer.get("/?page=99").text) == pages[2]  # past the end: the last page
+        assert listed(lawyer.get(f"/?page={10**30}").text) == pages[2]
+        assert listed(lawyer.get("/?page=-3").text) == pages[0] == listed(lawyer.get("/?page=x").text)
         first_page = lawyer.get("/").text
         assert "страница 1 из 3" in first_page and 'href="?page=2"' in first_page
         assert 'href="?q=%D0%BA%D0%BB%D0%B8%D0%B5%D0%BD%D1%82&amp;page=2"' in lawyer.get("/?q=клиент").text

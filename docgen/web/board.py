@@ -21,6 +21,7 @@ from docgen.workflow.stages import STAGE_TITLES
 from docgen.workflow.status import status_item
 
 _STAGE_MOVES = {"accepted", "sent_for_review", "approved", "returned"}  # journal actions that change the stage
+MAX_PAGE = 1_000_000  # a page number past any board, yet far from overflowing SQLite's OFFSET
 FOLD = "docgen_fold"  # SQL function: Python's casefold, so a search for «ромашка» finds «РОМАШКА»
 
 
@@ -41,7 +42,7 @@ class Filters:
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> Filters:
         try:
-            page = max(1, int(params.get("page", "1")))
+            page = min(max(1, int(params.get("page", "1"))), MAX_PAGE)
         except ValueError:
             page = 1
         return cls(division=params.get("division", "").strip(), manager=params.get("manager", "").strip().lower(),
