@@ -309,7 +309,9 @@ def pages_over_http(ws: Workspace, *, runs: int, deals: int, token: str) -> None
             report(label, timed(lawyer, path, runs=runs)[:2])
         report("a manager's first page (own deals)", timed(manager, "/", runs=runs)[:2])
         report("my queue (lawyer)", timed(lawyer, "/queue", runs=runs)[:2])
-        report("deal page with the 20-page comparison", timed(lawyer, f"/deals/{FIRST}", runs=runs)[:2],
+        median, worst, body = timed(lawyer, f"/deals/{FIRST}", runs=runs)
+        assert "Изменено абзацев: " in body, "the deal page shows no comparison"
+        report("deal page with the 20-page comparison", (median, worst),
                floor=COMPARE_FLOOR_S * 1000)
         report("register, first page", timed(lawyer, "/register", runs=runs)[:2])
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
