@@ -72,6 +72,16 @@ _V1 = (
     "CREATE INDEX IF NOT EXISTS mail_notices_deal ON mail_notices (deal)",
 )
 
+_V2 = (
+    "ALTER TABLE deals ADD COLUMN stage_since TEXT NOT NULL DEFAULT ''",
+    # A deal's current stage began with its latest acceptance or decision (its creation at the latest).
+    """UPDATE deals SET stage_since = coalesce(
+        (SELECT max(at) FROM journal WHERE journal.deal = deals.number AND action IN ('accepted', 'approved',
+                                                                                         'returned')),
+        created_at)""",
+    "ALTER TABLE versions ADD COLUMN route TEXT",
+)
+
 # The web board's accounts: a password only as an Argon2 hash; sessions and API tokens only as SHA-256
 # of the random secret the browser or the script holds, so a copy of the store opens no door.
 _ACCOUNTS = (
@@ -96,7 +106,8 @@ _ACCOUNTS = (
 # Append only. A store made before versions were kept (deals but no meta table) is version 1.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "сделки, версии, журнал, шаги, письма", _V1),
-    Migration(2, "веб-доска: пароли, сеансы, токены API; поиск сделок по менеджеру, направлению, этапу", _ACCOUNTS),
+    Migration(2, "сроки этапов (deals.stage_since) и маршрут версии (versions.route)", _V2),
+    Migration(3, "веб-доска: пароли, сеансы, токены API; поиск сделок по менеджеру, направлению, этапу", _ACCOUNTS),
 )
 LATEST = MIGRATIONS[-1].version
 

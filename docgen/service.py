@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 
 from docgen.files import sweep_partials
@@ -61,7 +62,7 @@ def warn_example_seller(ws: Workspace, log: logging.Logger) -> None:
                     ws.settings.company.name, ws.root / SETTINGS_FILE, ", ".join(keys))
 
 
-def open_service(ws: Workspace, log: logging.Logger) -> Workflow:
+def open_service(ws: Workspace, log: logging.Logger, *, clock: Callable[[], dt.datetime] = local_now) -> Workflow:
     """The workflow with PDF renditions when LibreOffice is installed and `documents.pdf` allows."""
     converter = None
     if ws.settings.documents.pdf:
@@ -69,22 +70,26 @@ def open_service(ws: Workspace, log: logging.Logger) -> Workflow:
 
         converter = open_converter(profile_dir=ws.state / "libreoffice", log=log,
                                    timeout=ws.settings.documents.pdf_timeout)
-    return open_workflow(ws, clock=local_now, log=log, converter=converter)
+    return open_workflow(ws, clock=clock, log=log, converter=converter)
 
 
 def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, once: bool = False,
-                polling: bool | None = None, transport: Transport | None = None) -> None:
-    """Watch until `stop` is set (or, with `once`, until nothing is pending); always closes cleanly."""
+                polling: bool | None = None, transport: Transport | None = None,
+                clock: Callable[[], dt.datetime] = local_now) -> None:
+    """Watch until `stop` is set (or, with `once`, until nothing is pending); always closes cleanly.
+
+    Between files it sleeps until the next moment a reminder may come due (`clock` tells the time)."""
     for folder in folders(ws):
         folder.mkdir(parents=True, exist_ok=True)
     for path in sweep_partials([ws.inbox, ws.outbox, ws.clients, ws.registers]):
         log.info("убран недописанный файл прерванной работы: %s", path.relative_to(ws.root))
-    workflow = open_service(ws, log)
+    workflow = open_service(ws, log, clock=clock)
     log_upgrade(workflow.svc.store, log)
     sender = MailSender(MailOutbox(connect(ws.state / DB_NAME)), transport or transport_for(ws), ws=ws,
                         clock=lambda: dt.datetime.now(dt.UTC), log=log)
 
     def idle() -> None:
+        workflow.tick()
         sender.deliver_due()
         workflow.flush_register()
 
@@ -92,7 +97,7 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
     watcher = Watcher(folders=workflow.watched_folders(), take=workflow.take, idle=idle,
                       rescan_hook=workflow.recover, polling=watch.polling if polling is None else polling,
                       settle=watch.settle_seconds, poll_seconds=watch.poll_seconds,
-                      rescan_seconds=watch.rescan_seconds, log=log, stop=stop)
+                      rescan_seconds=watch.rescan_seconds, log=log, stop=stop, timer=workflow.seconds_to_next)
     mode = "опрос папок" if watcher.polling else "события файловой системы"
     log.info("docgen следит за %s (%s)%s", ws.root, mode, "; разовый проход" if once else "")
     warn_example_seller(ws, log)

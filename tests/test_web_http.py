@@ -446,3 +446,30 @@ def test_after_login_only_a_page_of_the_board_is_next(world):
         answer = client.post("/login", data={"csrf": token, "email": "lawyer@ams.example", "password": PASSWORD,
                                              "next": target})
         assert answer.headers["location"] == expected, target
+
+
+def test_a_deputy_decides_for_the_absent_lawyer_and_the_lawyer_still_may(tmp_path):
+    today = dt.date.today()
+    extra = (f'\n[[absences]]\nwho = "lawyer"\nfrom = {today - dt.timedelta(days=1)}\n'
+             f'to = {today + dt.timedelta(days=1)}\ndeputy = "Заместитель Юриста <deputy@ams.example>"\n')
+    for world in start(tmp_path, extra=extra):
+        set_passwords(world.ws, ["deputy@ams.example"])
+        deputy = world.login("deputy@ams.example")
+        assert listed(deputy.get("/queue").text) == {"2026-0001", "2026-0002"}
+        page = deputy.get("/deals/2026-0001")
+        assert "Ваше решение — Юрист" in page.text and "(за Юрист Иванова)" in page.text
+        assert deputy.post("/deals/2026-0001/approve", data={"csrf": token_in(page.text)}).status_code == 303
+        lawyer = world.login("lawyer@ams.example")
+        token = token_in(lawyer.get("/deals/2026-0002").text)
+        assert lawyer.post("/deals/2026-0002/approve", data={"csrf": token}).status_code == 303
+        economics = world.login("economics@ams.example")
+        assert economics.post("/deals/2026-0002/return", data={"csrf": token_in(economics.get("/").text),
+                                                               "comment": "x"}).status_code == 403
+        store = open_store(world.ws.state)
+        try:
+            decided = {n: store.journal(n)[-1] for n in ("2026-0001", "2026-0002")}
+        finally:
+            store.close()
+        assert [(d["actor"], d["detail"]["on_behalf_of"], d["detail"]["via"]) for d in decided.values()] == [
+            ("Заместитель Юриста", "Юрист Иванова", "web (deputy@ams.example)"),
+            ("Юрист Иванова", "", "web (lawyer@ams.example)")]

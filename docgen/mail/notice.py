@@ -29,6 +29,9 @@ class NoticeKind(StrEnum):
     HANDOVER = "handover"
     ORIGINALS = "originals"
     TECHNICAL = "technical"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    ABSENCE = "absence"
 
 
 KIND_TITLES = {
@@ -40,12 +43,17 @@ KIND_TITLES = {
     NoticeKind.HANDOVER: "Ввод в Производство",
     NoticeKind.ORIGINALS: "ожидаются оригиналы",
     NoticeKind.TECHNICAL: "техническая документация",
+    NoticeKind.REMINDER: "напоминание о сроке",
+    NoticeKind.ESCALATION: "просрочено согласование",
+    NoticeKind.ABSENCE: "сделка на время отсутствия",
 }
 
 
 # The names each kind of notice gets in its template (docgen.workflow.notices builds them and holds
 # itself to this table; `docgen templates check` renders each mail template with exactly these).
 DEAL_NAMES = frozenset({"deal", "version", "client", "inn", "total", "manager", "folder"})
+# A letter about a deal waiting at a stage: where its draft is, since when, until when.
+WAITING_NAMES = DEAL_NAMES | {"draft", "role_title", "since", "due", "days_overdue"}
 CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.REJECTED: frozenset({"form", "faults", "folder", "manager"}),
     NoticeKind.REVIEW: DEAL_NAMES | {"role_title"},
@@ -55,10 +63,17 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.HANDOVER: DEAL_NAMES | {"support"},
     NoticeKind.ORIGINALS: DEAL_NAMES | {"originals"},
     NoticeKind.TECHNICAL: DEAL_NAMES | {"files"},
+    NoticeKind.REMINDER: WAITING_NAMES,
+    NoticeKind.ESCALATION: WAITING_NAMES | {"holder"},
+    NoticeKind.ABSENCE: WAITING_NAMES | {"stood_in_for", "before"},
 }
 # Names a kind may get when they are known (a rejected correction of a deal names the deal).
+# A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
+# the signature letter, who approved before (the route's stages): `approved_by`.
 OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.REJECTED: frozenset({"deal", "version", "client", "inn", "total"}),
+    **{kind: frozenset({"deputy_for"}) for kind in NoticeKind if kind is not NoticeKind.REJECTED},
+    NoticeKind.SIGNATURE: frozenset({"deputy_for", "approved_by"}),
 }
 
 
@@ -179,8 +194,10 @@ def recipients_for(
             found: tuple[str | None, ...] = (manager,)
         case NoticeKind.REVIEW:
             found = (people.finance if role == Role.FINANCE else people.lawyer,)
-        case NoticeKind.SIGNATURE:
+        case NoticeKind.SIGNATURE | NoticeKind.ESCALATION:
             found = (div.director if div else None,)
+        case NoticeKind.REMINDER | NoticeKind.ABSENCE:
+            found = (div.director if role == Role.DIRECTOR and div else getattr(people, str(role or "lawyer"), None),)
         case NoticeKind.HANDOVER:
             found = (people.economics, div.support if div else None)
         case NoticeKind.ORIGINALS:

@@ -82,25 +82,26 @@ def deals(request: Request, person: Person, payload: dict[str, Any]) -> Response
     board = request.app.state.board
     store = board.store()
     scope, params = person.scope()
-    return JSONResponse(statuses(store, board.settings, rows=store.deals(where=scope, params=params)))
+    return JSONResponse(statuses(store, board.lens(), rows=store.deals(where=scope, params=params)))
 
 
 @endpoint()
 def deal(request: Request, person: Person, payload: dict[str, Any]) -> Response:
     board = request.app.state.board
-    return JSONResponse(deal_status(board.store(), board.settings, row=_visible(request, person)))
+    return JSONResponse(deal_status(board.store(), board.lens(), row=_visible(request, person)))
 
 
 def _decide(request: Request, person: Person, *, payload: dict[str, Any], decision: Decision) -> Response:
     board = request.app.state.board
     row = _visible(request, person)
     comment = payload.get("comment", "")
-    role_to_decide(board.settings, person=person, row=row)
+    role_to_decide(board.settings, person=person, row=row, day=board.lens().day)
     if comment_missing(decision, comment):
         return _error(400, "чтобы вернуть договор, нужны замечания: поле comment")
-    outcome = board.decider.decide(row, person=person, decision=decision, comment=comment, via="api")
+    outcome = board.decider.decide(row, person=person, decision=decision, comment=comment, via="api",
+                                   day=board.lens().day)
     store = board.store()
-    return JSONResponse(deal_status(store, board.settings, row=store.deal(row.number)) | {"result": outcome.account})
+    return JSONResponse(deal_status(store, board.lens(), row=store.deal(row.number)) | {"result": outcome.account})
 
 
 def decision_call(decision: Decision):

@@ -7,6 +7,7 @@ drive it in-process or through a real server. Nothing of a deal is answered with
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime as dt
 import logging
 import threading
@@ -22,10 +23,11 @@ from starlette.templating import Jinja2Templates
 
 from docgen.store import Store, open_store
 from docgen.web import api, live, login, pages, respond
-from docgen.web.board import register_functions
+from docgen.web.board import Lens, register_functions
 from docgen.web.decide import Decider
 from docgen.web.render import add_filters
 from docgen.web.security import BodyLimit, LoginLimiter, ProxyHeaders, SecurityHeaders
+from docgen.workflow.deadlines import Deadlines
 from docgen.workflow.engine import Workflow
 from docgen.workflow.stages import Decision
 from docgen.workspace import Workspace
@@ -76,6 +78,14 @@ class Board:
     @property
     def settings(self):
         return self.ws.settings
+
+    @functools.cached_property
+    def deadlines(self) -> Deadlines:
+        return Deadlines.from_settings(self.settings)
+
+    def lens(self) -> Lens:
+        """The settings, deadline rules and moment one request sees deals through."""
+        return Lens(self.settings, self.deadlines, self.clock())
 
     def store(self) -> Store:
         return self.stores.get()

@@ -31,14 +31,16 @@ def visitor(board: Board, request: Request) -> Visitor | None:
     accounts = Accounts(store, clock=board.clock)
     session = accounts.session(request.cookies.get(SESSION_COOKIE, ""))
     sso = request.scope.get("state", {}).get("sso_user")
+    day = board.clock().date()
     new_secret = None
     if sso and (session is None or session.email != normal_email(sso)):
-        if find_person(board.settings, store, email=sso) is None:
+        if find_person(board.settings, store, email=sso, day=day) is None:
             return None
         new_secret, session = accounts.open_session(sso, via="header", hours=board.settings.web.session_hours)
     if session is None:
         return None
-    person = find_person(board.settings, store, email=session.email)  # None once docgen.toml no longer names them
+    # None once docgen.toml no longer names them
+    person = find_person(board.settings, store, email=session.email, day=day)
     return Visitor(person, session, new_secret) if person else None
 
 
@@ -49,7 +51,7 @@ def token_person(board: Board, request: Request) -> Person | None:
         return None
     store = board.store()
     email = Accounts(store, clock=board.clock).token_owner(secret.strip())
-    return find_person(board.settings, store, email=email) if email else None
+    return find_person(board.settings, store, email=email, day=board.clock().date()) if email else None
 
 
 def set_session_cookie(response: Response, request: Request, *, secret: str, hours: float) -> None:

@@ -7,6 +7,7 @@ needs the items' `overdue`, so it looks at the deals under way only.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Mapping
@@ -16,7 +17,8 @@ from urllib.parse import urlencode
 
 from docgen.settings import Settings
 from docgen.store import DealRow, Store
-from docgen.web.people import Person, deciding_roles, holder_name, queue_scope
+from docgen.web.people import Person, deciding_roles, queue_scope, resting_holder, stage_name
+from docgen.workflow.deadlines import Deadlines
 from docgen.workflow.stages import STAGE_TITLES
 from docgen.workflow.status import status_item
 
@@ -28,6 +30,19 @@ FOLD = "docgen_fold"  # SQL function: Python's casefold, so a search for «ро�
 def register_functions(store: Store) -> None:
     """The SQL functions the board's queries use, on this connection."""
     store.conn.create_function(FOLD, 1, lambda s: s.casefold() if isinstance(s, str) else s, deterministic=True)
+
+
+@dataclass(frozen=True)
+class Lens:
+    """What the board sees deals through: the settings, the deadline rules, and the moment of the request."""
+
+    settings: Settings
+    deadlines: Deadlines
+    now: dt.datetime
+
+    @property
+    def day(self) -> dt.date:
+        return self.now.date()
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,7 @@ class BoardPage:
     stages: list[Choice]
 
 
-def _where(person: Person, filters: Filters) -> tuple[str, list[Any]]:
+def _where(settings: Settings, person: Person, *, filters: Filters) -> tuple[str, list[Any]]:
     scope, params = person.scope()
     parts, values = [scope], list(params)
     for column, value in (("division", filters.division), ("stage", filters.stage)):
@@ -94,18 +109,18 @@ def _where(person: Person, filters: Filters) -> tuple[str, list[Any]]:
         parts.append(f"(instr(number, ?) OR instr(buyer_inn, ?) OR instr({FOLD}(buyer_name), ?))")
         values += [filters.q, filters.q, filters.q.casefold()]
     if filters.overdue:
-        roles = deciding_roles()
+        roles = deciding_roles(settings)
         parts.append(f"stage IN ({', '.join('?' * len(roles))})")
         values += list(roles)
     return " AND ".join(parts), values
 
 
-def board_page(store: Store, settings: Settings, *, person: Person, filters: Filters, page_size: int) -> BoardPage:
+def board_page(store: Store, lens: Lens, *, person: Person, filters: Filters, page_size: int) -> BoardPage:
     """One page of the deals `person` sees under `filters`, newest first."""
-    where, params = _where(person, filters)
+    where, params = _where(lens.settings, person, filters=filters)
     if filters.overdue:
         rows, _ = _rows(store, where, params=params)
-        overdue = [it for it in items(store, settings, rows=rows) if it.get("overdue")]
+        overdue = [it for it in items(store, lens, rows=rows) if it.get("overdue")]
         total = len(overdue)
         start = (min(filters.page, _pages(total, page_size)) - 1) * page_size
         shown = overdue[start:start + page_size]
@@ -115,9 +130,9 @@ def board_page(store: Store, settings: Settings, *, person: Person, filters: Fil
             last = _pages(total, page_size)
             rows, total = _rows(store, where, params=params, limit=page_size, offset=(last - 1) * page_size)
         start = min(filters.page - 1, _pages(total, page_size) - 1) * page_size
-        shown = items(store, settings, rows=rows)
+        shown = items(store, lens, rows=rows)
     return BoardPage(items=shown, total=total, page=start // page_size + 1, pages=_pages(total, page_size),
-                     filters=filters, **_choices(store, settings, person=person))
+                     filters=filters, **_choices(store, lens.settings, person=person))
 
 
 @dataclass(frozen=True)
@@ -171,7 +186,14 @@ def _choices(store: Store, settings: Settings, *, person: Person) -> dict[str, l
     divisions = [code for code in settings.divisions if person.sees_all or code in person.divisions]
     return {"divisions": [Choice(c, settings.divisions[c].title) for c in divisions],
             "managers": [Choice(email, name) for email, name in managers],
-            "stages": [Choice(str(s), title) for s, title in STAGE_TITLES.items() if s in stages or not stages]}
+            "stages": [Choice(s, stage_name(settings, s)) for s in _stage_order(settings, stages)]}
+
+
+def _stage_order(settings: Settings, seen: set[str]) -> list[str]:
+    """The stages to filter by, in the route's order: those deals are in (all of them on an empty board)."""
+    known = [*deciding_roles(settings), *(str(s) for s in STAGE_TITLES)]
+    ordered = list(dict.fromkeys(known)) + sorted(seen - set(known))
+    return [s for s in ordered if s in seen or not seen]
 
 
 class _Journals:
@@ -193,38 +215,38 @@ class _Journals:
         return getattr(self._store, name)
 
 
-def items(store: Store, settings: Settings, *, rows: list[DealRow]) -> list[dict[str, Any]]:
+def items(store: Store, lens: Lens, *, rows: list[DealRow]) -> list[dict[str, Any]]:
     """The deals as the board shows them, in the order given."""
     preloaded = _Journals(store, [r.number for r in rows])
-    return [item(preloaded, settings, row=r) for r in rows]  # type: ignore[arg-type]
+    return [item(preloaded, lens, row=r) for r in rows]  # type: ignore[arg-type]
 
 
-def statuses(store: Store, settings: Settings, *, rows: list[DealRow]) -> list[dict[str, Any]]:
+def statuses(store: Store, lens: Lens, *, rows: list[DealRow]) -> list[dict[str, Any]]:
     """Many deals as `status --json` prints them, their journals read in one go."""
     preloaded = _Journals(store, [r.number for r in rows])
-    return [deal_status(preloaded, settings, row=r) for r in rows]  # type: ignore[arg-type]
+    return [deal_status(preloaded, lens, row=r) for r in rows]  # type: ignore[arg-type]
 
 
-def deal_status(store: Store, settings: Settings, *, row: DealRow) -> dict[str, Any]:
+def deal_status(store: Store, lens: Lens, *, row: DealRow) -> dict[str, Any]:
     """The deal exactly as `docgen status --json` prints it (the API answers with this)."""
-    return status_item(store, row)
+    return status_item(store, row, deadlines=lens.deadlines, now=lens.now)
 
 
-def item(store: Store, settings: Settings, *, row: DealRow) -> dict[str, Any]:
-    """A deal as `status --json` gives it, with who holds it and its division's name."""
-    division = settings.divisions.get(row.division)
-    status = deal_status(store, settings, row=row)
-    return status | {"holder": holder_name(settings, row), "division": row.division,
+def item(store: Store, lens: Lens, *, row: DealRow) -> dict[str, Any]:
+    """A deal as `status --json` gives it, with who has it (a reviewer, the manager, support) and its division."""
+    division = lens.settings.divisions.get(row.division)
+    status = deal_status(store, lens, row=row)
+    return status | {"holder": status.get("holder") or resting_holder(lens.settings, row),
                      "division_title": division.title if division else row.division,
                      "manager_email": row.manager_email, "since": status.get("stage_since") or _entered(status)}
 
 
-def queue(store: Store, settings: Settings, *, person: Person) -> list[dict[str, Any]]:
+def queue(store: Store, lens: Lens, *, person: Person) -> list[dict[str, Any]]:
     """What waits for `person`, oldest first."""
-    where, params = queue_scope(settings, person)
+    where, params = queue_scope(lens.settings, person, day=lens.day)
     scope, visible = person.scope()
     rows, _ = _rows(store, f"{where} AND {scope}", params=[*params, *visible])
-    return sorted(items(store, settings, rows=rows), key=lambda it: (it["since"], it["deal"]))
+    return sorted(items(store, lens, rows=rows), key=lambda it: (it["since"], it["deal"]))
 
 
 def _entered(status: dict[str, Any]) -> str:

@@ -18,10 +18,11 @@ from docgen.compare import Comparison, compare_docx
 from docgen.errors import DocumentUnreadable
 from docgen.form.deal import Deal, thaw
 from docgen.mail.notice import KIND_TITLES
+from docgen.settings import Settings
 from docgen.store import DealRow, Store
 from docgen.web.people import role_title
-from docgen.workflow.stages import ACTION_TITLES, STAGE_TITLES, Decision, after_decision, role_of_stage
-from docgen.workspace import Stage, Workspace
+from docgen.workflow.stages import ACTION_TITLES
+from docgen.workspace import Workspace
 
 FOLDER_TITLES = {"": "Документы сделки", "Версии": "Версии договора", "Замечания": "Замечания",
                  "Формы": "Формы сделки", "Техническая документация": "Техническая документация", "Письма": "Письма"}
@@ -101,7 +102,7 @@ def versions(ws: Workspace, store: Store, *, row: DealRow, files: list[DealFile]
         comparison, problem = None, ""
         if previous is not None:
             comparison, problem = compare_versions(previous, path)
-        out.append(VersionView(v["version"], origin_title(v["origin"]), v["created_at"], v["sha256"] or "",
+        out.append(VersionView(v["version"], origin_title(ws.settings, v["origin"]), v["created_at"], v["sha256"] or "",
                                by_path.get(path) if path else None, comparison, problem))
         previous = path
     return out[::-1]
@@ -128,36 +129,23 @@ def _compared(old: str, new: str, *, old_stamp: tuple[int, int], new_stamp: tupl
     return compare_docx(Path(old).read_bytes(), Path(new).read_bytes())
 
 
-def origin_title(origin: str) -> str:
+def origin_title(settings: Settings, origin: str) -> str:
     if origin.startswith("edit:"):
-        return f"правка: {role_title(origin.split(':', 1)[1])}"
+        return f"правка: {role_title(settings, origin.split(':', 1)[1])}"
     return ORIGIN_TITLES.get(origin, origin)
 
 
-def route(row: DealRow) -> list[RouteStep]:
-    """The stages from the first reviewer to signing, each done, current or ahead."""
-    stages = [str(Stage.LAWYER)] + _ahead(str(Stage.LAWYER))
-    if row.stage not in stages:
-        return [RouteStep(s, STAGE_TITLES[Stage(s)], "ahead" if row.stage == "returned" else "done") for s in stages]
-    current = stages.index(row.stage)
-    states = ["done"] * current + ["current"] + ["ahead"] * (len(stages) - current - 1)
-    if row.stage == "signed":
-        states[-1] = "done"
-    return [RouteStep(s, STAGE_TITLES[Stage(s)], state) for s, state in zip(stages, states)]
+def route(item: dict[str, Any]) -> list[RouteStep]:
+    """The route of the deal's status (each stage passed, current or ahead) and, at its end, the signing."""
+    steps = [RouteStep(r["role"], r["title"], "done" if r["state"] == "passed" else r["state"])
+             for r in item.get("route") or []]
+    signed = item["stage"] == "signed"
+    return steps + [RouteStep("signed", "подписана", "done" if signed else "ahead")]
 
 
-def _ahead(stage: str) -> list[str]:
-    out = []
-    current = Stage(stage)
-    while (role := role_of_stage(current)) is not None:
-        current = after_decision(current, role=role, decision=Decision.APPROVED)
-        out.append(str(current))
-    return out
-
-
-def journal(store: Store, number: str) -> list[dict[str, Any]]:
+def journal(store: Store, settings: Settings, *, number: str) -> list[dict[str, Any]]:
     return [{**e, "action_title": ACTION_TITLES.get(e["action"], e["action"]),
-             "role_title": role_title(e["role"]) if e["role"] not in ("manager", "system") else
+             "role_title": role_title(settings, e["role"]) if e["role"] not in ("manager", "system") else
              {"manager": "менеджер", "system": "docgen"}[e["role"]]} for e in store.journal(number)]
 
 

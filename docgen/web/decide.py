@@ -8,6 +8,7 @@ decisions take turns.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -16,10 +17,10 @@ from dataclasses import dataclass
 from docgen.errors import AccessDenied, WorkflowError
 from docgen.settings import Settings
 from docgen.store import DealRow
-from docgen.web.people import Person, decides_some_stage, decision_role, role_title
+from docgen.web.people import Person, acting_for, decides_some_stage, decision_role, role_title, stage_name
 from docgen.workflow.engine import Workflow, close_workflow
-from docgen.workflow.stages import STAGE_TITLES, Decision
-from docgen.workspace import Role, Workspace
+from docgen.workflow.stages import Decision
+from docgen.workspace import Workspace
 
 
 def comment_missing(decision: Decision, comment: str) -> bool:
@@ -27,15 +28,16 @@ def comment_missing(decision: Decision, comment: str) -> bool:
     return decision is Decision.RETURNED and not comment.strip()
 
 
-def role_to_decide(settings: Settings, *, person: Person, row: DealRow) -> str:
-    """The role `person` decides this deal in now; AccessDenied (403) or WorkflowError (409) otherwise."""
+def role_to_decide(settings: Settings, *, person: Person, row: DealRow, day: dt.date) -> str:
+    """The role `person` decides this deal in now (as its owner or as a deputy for the absent owner);
+    AccessDenied (403) or WorkflowError (409) otherwise."""
     if not person.sees(row):
         raise AccessDenied(f"сделка {row.number} вам не видна")
-    role = decision_role(settings, person, row=row)
+    role = decision_role(settings, person, row=row, day=day)
     if role is not None:
         return role
-    if decides_some_stage(settings, person, row=row):
-        title = STAGE_TITLES.get(row.stage, row.stage)  # type: ignore[call-overload]
+    if decides_some_stage(settings, person, row=row, day=day):
+        title = stage_name(settings, row.stage)
         raise WorkflowError(f"сделка {row.number} сейчас {title}: решение за вашу роль сейчас не требуется")
     raise AccessDenied(f"вы не принимаете решений по сделке {row.number}")
 
@@ -56,9 +58,12 @@ class Decider:
         self._lock = threading.Lock()
         self._workflow: Workflow | None = None
 
-    def decide(self, row: DealRow, *, person: Person, decision: Decision, comment: str, via: str) -> Outcome:
+    def decide(self, row: DealRow, *, person: Person, decision: Decision, comment: str, via: str,
+               day: dt.date) -> Outcome:
         """Decide for `person`; WorkflowError if the deal moved on meanwhile (nothing is changed then)."""
-        role = role_to_decide(self.ws.settings, person=person, row=row)
+        settings = self.ws.settings
+        role = role_to_decide(settings, person=person, row=row, day=day)
+        actor = acting_for(settings, person, role=role, division=row.division, day=day)
         if comment_missing(decision, comment):
             raise WorkflowError("чтобы вернуть договор, напишите замечания: что исправить")
         with self._lock:
@@ -66,14 +71,14 @@ class Decider:
                 self._workflow = self.opener(self.ws, self.log)
             try:
                 outcome = Outcome(self._workflow.decide(
-                    row.number, role=Role(role), decision=decision, comment=comment.strip(), actor=person.name,
+                    row.number, role=role, decision=decision, comment=comment.strip(), actor=actor,
                     via=f"{via} ({person.email})"))
             except WorkflowError:
                 raise
             except Exception as exc:
                 outcome = self._recorded_anyway(row, person=person, error=exc)
             self._workflow.flush_register()
-        self.log.info("%s: %s — %s", person.email, role_title(role), outcome.account)
+        self.log.info("%s: %s — %s", person.email, role_title(settings, role), outcome.account)
         return outcome
 
     def _recorded_anyway(self, row: DealRow, *, person: Person, error: Exception) -> Outcome:
@@ -83,7 +88,7 @@ class Decider:
         if (now.stage, now.version) == (row.stage, row.version):
             raise error
         self.log.error("%s: решение по сделке %s записано, файлы не разложены: %s", person.email, row.number, error)
-        return Outcome(f"решение записано, сделка {row.number} → {STAGE_TITLES.get(now.stage, now.stage)}; "
+        return Outcome(f"решение записано, сделка {row.number} → {stage_name(self.ws.settings, now.stage)}; "
                        "файлы разложит служба при следующем проходе", pending=True)
 
     def close(self) -> None:

@@ -60,7 +60,8 @@ def _login(request: Request, data: dict[str, str]) -> Response:
                      error=f"Слишком много неудачных попыток входа. Попробуйте снова через {minutes} мин.")
     store = board.store()
     accounts = Accounts(store, clock=board.clock)
-    if not accounts.check_password(email, password) or find_person(board.settings, store, email=email) is None:
+    known = find_person(board.settings, store, email=email, day=board.clock().date()) is not None
+    if not accounts.check_password(email, password) or not known:
         board.limiter.failed(email, client)
         board.log.warning("доска: неудачный вход %s с %s", email, client)
         return _form(request, status=401, email=email, error="Неверный адрес или пароль.")

@@ -16,9 +16,8 @@ from docgen.web.board import Filters, board_page, item, queue, register_page
 from docgen.web.decide import comment_missing, role_to_decide
 from docgen.web.people import decision_role, role_title
 from docgen.web.respond import page, refusal, render
-from docgen.workflow.register import HEADINGS, REGISTER_NAME, register_rows, register_xlsx
-from docgen.workflow.stages import DECISION_TITLES, Decision
-from docgen.workspace import Role
+from docgen.workflow.register import REGISTER_NAME, register_rows, register_xlsx
+from docgen.workflow.stages import Decision, decision_title
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,7 +34,7 @@ def visible_deal(request: Request, found: Visitor, *, number: str) -> DealRow:
 def board_view(request: Request, found: Visitor, data: dict[str, str]) -> Response:
     board = request.app.state.board
     filters = Filters.from_query(request.query_params)
-    view = board_page(board.store(), board.settings, person=found.person, filters=filters,
+    view = board_page(board.store(), board.lens(), person=found.person, filters=filters,
                       page_size=board.settings.web.page_size)
     return render(request, "board.html", context={"view": view, "nav": "board"}, visitor=found)
 
@@ -43,7 +42,7 @@ def board_view(request: Request, found: Visitor, data: dict[str, str]) -> Respon
 @page()
 def queue_view(request: Request, found: Visitor, data: dict[str, str]) -> Response:
     board = request.app.state.board
-    items = queue(board.store(), board.settings, person=found.person)
+    items = queue(board.store(), board.lens(), person=found.person)
     return render(request, "queue.html", context={"items": items, "nav": "queue"}, visitor=found)
 
 
@@ -57,14 +56,17 @@ def register_view(request: Request, found: Visitor, data: dict[str, str]) -> Res
     board = request.app.state.board
     filters = Filters(page=Filters.from_query(request.query_params).page)
     view = register_page(board.store(), person=found.person, filters=filters, page_size=board.settings.web.page_size)
-    rows = register_rows(board.store(), view.rows)
-    return render(request, "register.html", context={"headings": HEADINGS, "rows": rows, "view": view,
+    headings, rows = register_rows(board.store(), board.ws, deals=view.rows, roles=board.ws.roles,
+                                   deadlines=board.deadlines, now=board.clock())
+    return render(request, "register.html", context={"headings": headings, "rows": rows, "view": view,
                                                      "nav": "register"}, visitor=found)
 
 
 @page()
 def register_download(request: Request, found: Visitor, data: dict[str, str]) -> Response:
-    content = register_xlsx(request.app.state.board.store(), _register_deals(request, found))
+    board = request.app.state.board
+    content = register_xlsx(board.store(), board.ws, deals=_register_deals(request, found), roles=board.ws.roles,
+                            deadlines=board.deadlines, now=board.clock())
     return Response(content, media_type=XLSX,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(REGISTER_NAME)}"})
 
@@ -80,13 +82,16 @@ def _deal_page(request: Request, found: Visitor, *, number: str, error: str = ""
     store, ws = board.store(), board.ws
     row = visible_deal(request, found, number=number)
     files = dealview.deal_files(ws, row)
-    role = decision_role(board.settings, found.person, row=row)
+    lens = board.lens()
+    role = decision_role(board.settings, found.person, row=row, day=lens.day)
+    shown = item(store, lens, row=row)
     context = {
-        "item": item(store, board.settings, row=row), "row": row, "deal": dealview.essentials(row),
-        "route": dealview.route(row), "versions": dealview.versions(ws, store, row=row, files=files), "files": files,
-        "journal": dealview.journal(store, row.number), "letters": dealview.letters(store, row.number),
-        "role": role, "role_title": role_title(role) if role else "",
-        "approve_title": DECISION_TITLES.get((Role(role), Decision.APPROVED), "") if role else "",
+        "item": shown, "row": row, "deal": dealview.essentials(row), "route": dealview.route(shown),
+        "versions": dealview.versions(ws, store, row=row, files=files), "files": files,
+        "journal": dealview.journal(store, board.settings, number=row.number),
+        "letters": dealview.letters(store, row.number),
+        "role": role, "role_title": role_title(board.settings, role) if role else "",
+        "approve_title": decision_title(role, Decision.APPROVED) if role else "",
         "decided": request.query_params.get("decided", ""), "pending": request.query_params.get("pending") == "1",
         "error": error, "comment": comment, "labels": CHOICES,
     }
@@ -125,11 +130,12 @@ def _decide(request: Request, found: Visitor, *, data: dict[str, str], decision:
     number = request.path_params["number"]
     row = visible_deal(request, found, number=number)
     comment = data.get("comment", "")
-    role_to_decide(board.settings, person=found.person, row=row)
+    role_to_decide(board.settings, person=found.person, row=row, day=board.lens().day)
     if comment_missing(decision, comment):
         return _deal_page(request, found, number=number, status=400, error="Чтобы вернуть договор, напишите замечания: "
                                                                     "что исправить.")
-    outcome = board.decider.decide(row, person=found.person, decision=decision, comment=comment, via="web")
+    outcome = board.decider.decide(row, person=found.person, decision=decision, comment=comment, via="web",
+                                   day=board.lens().day)
     pending = "&pending=1" if outcome.pending else ""
     return RedirectResponse(f"/deals/{quote(row.number)}?decided={decision}{pending}", status_code=303)
 

@@ -8,15 +8,17 @@ sees their own.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+from docgen.errors import SettingsError
 from docgen.settings import Settings
 from docgen.store import DealRow, Store
 from docgen.web.accounts import normal_email
-from docgen.workflow.notices import role_address
-from docgen.workflow.stages import ROLE_TITLES, STAGE_OF_ROLE
+from docgen.workflow import stages
+from docgen.workflow.people import Holder, holder, role_address, role_addresses
 from docgen.workspace import Role
 
 COMPANY_TITLES = {"lawyer": "юрист", "finance": "руководитель Финансового департамента",
@@ -76,18 +78,32 @@ def company_people(settings: Settings) -> dict[str, str]:
     return {key: value for key, value in settings.people.model_dump().items() if isinstance(value, str) and value}
 
 
-def find_person(settings: Settings, store: Store, *, email: str) -> Person | None:
-    """The person with this address, as the settings and the deals know them; None for a stranger."""
+def _roles_of(settings: Settings, email: str) -> tuple[set[str], set[str], set[str], list[str]]:
+    """The [people] keys, directed and supported divisions of an address, and the names it goes by there."""
+    people = company_people(settings)
+    company = {key for key, address in people.items() if email_of(address) == email}
+    directs = {code for code, d in settings.divisions.items() if email_of(d.director) == email}
+    supports = {code for code, d in settings.divisions.items() if email_of(d.support) == email}
+    names = [name_of(people[key]) for key in sorted(company)]
+    names += [name_of(settings.divisions[c].director) for c in sorted(directs)]
+    names += [name_of(settings.divisions[c].support) for c in sorted(supports)]
+    return company, directs, supports, names
+
+
+def find_person(settings: Settings, store: Store, *, email: str, day: dt.date) -> Person | None:
+    """The person with this address, as the settings and the deals know them on `day` (a deputy sees what the
+    absent person they stand in for sees); None for a stranger."""
     email = normal_email(email)
     if not email:
         return None
-    names: list[str] = []
-    company = {key for key, address in company_people(settings).items() if email_of(address) == email}
-    names += [name_of(company_people(settings)[key]) for key in sorted(company)]
-    directs = {code for code, d in settings.divisions.items() if email_of(d.director) == email}
-    supports = {code for code, d in settings.divisions.items() if email_of(d.support) == email}
-    names += [name_of(settings.divisions[c].director) for c in sorted(directs)]
-    names += [name_of(settings.divisions[c].support) for c in sorted(supports)]
+    company, directs, supports, names = _roles_of(settings, email)
+    for absence in settings.absences:
+        if absence.start <= day <= absence.end and email_of(absence.deputy) == email:
+            names.append(name_of(absence.deputy))
+            owners = [absence.who] if "@" in absence.who else role_addresses(settings, absence.who)
+            for owner in owners:
+                owned = _roles_of(settings, email_of(owner))
+                company, directs, supports = company | owned[0], directs | owned[1], supports | owned[2]
     managed = store.conn.execute("SELECT manager FROM deals WHERE manager_email = ? COLLATE NOCASE "
                                  "ORDER BY number DESC LIMIT 1", (email,)).fetchone()
     if managed is not None:
@@ -99,13 +115,13 @@ def find_person(settings: Settings, store: Store, *, email: str) -> Person | Non
 
 
 def known_people(settings: Settings, store: Store) -> dict[str, str]:
-    """Everyone who may have an account: address → name."""
+    """Everyone who may have an account: address → name (deputies of [[absences]] included)."""
     out: dict[str, str] = {}
-    for address in company_people(settings).values():
-        out.setdefault(email_of(address), name_of(address))
+    addresses = [*company_people(settings).values(), *(a.deputy for a in settings.absences)]
     for division in settings.divisions.values():
-        for address in (division.director, division.support):
-            out.setdefault(email_of(address), name_of(address))
+        addresses += [division.director, division.support]
+    for address in addresses:
+        out.setdefault(email_of(address), name_of(address))
     for row in store.conn.execute("SELECT manager, manager_email FROM deals ORDER BY number"):
         out.setdefault(normal_email(row["manager_email"]), row["manager"])
     return out
@@ -114,46 +130,58 @@ def known_people(settings: Settings, store: Store) -> dict[str, str]:
 # deciding
 
 
-def deciding_roles() -> tuple[str, ...]:
-    """The roles whose stage a decision ends: a stage of this name is decided by that role."""
-    return tuple(str(role) for role in STAGE_OF_ROLE)
+def deciding_roles(settings: Settings) -> tuple[str, ...]:
+    """The roles whose stage a decision ends (a stage of this name is decided by that role): the built-in
+    ones and the route rules' roles."""
+    return (*(str(role) for role in Role), *settings.route_roles())
 
 
-def role_title(role: str) -> str:
-    return ROLE_TITLES.get(role, role)  # type: ignore[call-overload]
+def role_title(settings: Settings, role: str) -> str:
+    """«Юрист»; a route rule's role by its rule's title."""
+    titles = {rule.role: rule.title for rule in settings.route.rules}
+    return titles.get(role) or stages.role_title(role)
 
 
-def holder(settings: Settings, role: str, *, division: str) -> str | None:
-    """The address that decides for `role` on a deal of `division`, or None if the settings name no one."""
+def stage_name(settings: Settings, stage: str) -> str:
+    """«у юриста»; a route rule's stage: «на согласовании: Генеральный директор»."""
+    if stage in stages.STAGE_TITLES:
+        return stages.STAGE_TITLES[stage]  # type: ignore[index]
+    return f"на согласовании: {role_title(settings, stage)}"
+
+
+def acting_for(settings: Settings, person: Person, *, role: str, division: str, day: dt.date) -> Holder | None:
+    """As whom `person` decides `role` on a deal of `division` on `day`: the role's owner as themself (even
+    while away), the deputy standing in for the absent owner; None for anyone else."""
     try:
-        return role_address(settings, Role(role), division=division)
-    except (ValueError, KeyError, AttributeError):
+        owner = role_address(settings, role, division=division)
+    except (SettingsError, KeyError):
         return None
+    if email_of(owner) == person.email:
+        return Holder(owner, owner)
+    current = holder(settings, role, division=division, day=day)
+    return current if current.absence is not None and email_of(current.address) == person.email else None
 
 
-def holds(settings: Settings, person: Person, *, role: str, division: str) -> bool:
-    address = holder(settings, role, division=division)
-    return address is not None and email_of(address) == person.email
-
-
-def decision_role(settings: Settings, person: Person, *, row: DealRow) -> str | None:
+def decision_role(settings: Settings, person: Person, *, row: DealRow, day: dt.date) -> str | None:
     """The role in which `person` decides this deal now, or None."""
-    if row.stage in deciding_roles() and holds(settings, person, role=row.stage, division=row.division):
+    if row.stage in deciding_roles(settings) and acting_for(settings, person, role=row.stage, division=row.division,
+                                                             day=day):
         return row.stage
     return None
 
 
-def decides_some_stage(settings: Settings, person: Person, *, row: DealRow) -> bool:
+def decides_some_stage(settings: Settings, person: Person, *, row: DealRow, day: dt.date) -> bool:
     """Whether `person` decides any stage of this deal (so a wrong moment is a conflict, not a refusal)."""
-    return any(holds(settings, person, role=role, division=row.division) for role in deciding_roles())
+    return any(acting_for(settings, person, role=role, division=row.division, day=day)
+               for role in deciding_roles(settings))
 
 
-def queue_scope(settings: Settings, person: Person) -> tuple[str, tuple[str, ...]]:
+def queue_scope(settings: Settings, person: Person, *, day: dt.date) -> tuple[str, tuple[str, ...]]:
     """The SQL condition on `deals` for what waits for `person`: their stages, and their own returned deals."""
     parts, params = [], []
-    for role in deciding_roles():
+    for role in deciding_roles(settings):
         for division in settings.divisions:
-            if holds(settings, person, role=role, division=division):
+            if acting_for(settings, person, role=role, division=division, day=day):
                 parts.append("(stage = ? AND division = ?)")
                 params += [role, division]
     parts.append("(stage = 'returned' AND manager_email = ? COLLATE NOCASE)")
@@ -161,11 +189,8 @@ def queue_scope(settings: Settings, person: Person) -> tuple[str, tuple[str, ...
     return "(" + " OR ".join(parts) + ")", tuple(params)
 
 
-def holder_name(settings: Settings, row: DealRow) -> str:
-    """Who holds the deal now: the reviewer of its stage, the manager of a returned one, support once signed."""
-    if row.stage in deciding_roles():
-        address = holder(settings, row.stage, division=row.division)
-        return name_of(address) if address else ""
+def resting_holder(settings: Settings, row: DealRow) -> str:
+    """Who has a deal no reviewer holds: the manager of a returned one, the support manager once signed."""
     if row.stage == "returned":
         return row.manager
     division = settings.divisions.get(row.division)

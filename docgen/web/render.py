@@ -47,6 +47,20 @@ def short(value: object, length: int = 12) -> str:
     return str(value or "")[:length]
 
 
+def cell(value: object) -> str:
+    """A register cell: a moment, a date, a sum, or text; nothing for an empty one."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float):
+        return money(value)
+    return str(value)
+
+
 def add_filters(env: jinja2.Environment) -> None:
-    env.filters.update(money=money, when=when, day=day, size=size, short=short, number=number)
+    env.filters.update(money=money, when=when, day=day, size=size, short=short, number=number, cell=cell)
+    env.tests["float"] = lambda value: isinstance(value, float)
     env.autoescape = True
