@@ -68,6 +68,10 @@ class Workspace:
         return self.templates / "handover"
 
     @property
+    def offer_templates(self) -> Path:
+        return self.templates / "offers"
+
+    @property
     def mail_templates(self) -> Path:
         return self.templates / "mail"
 
