@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 import http.client
 import io
+import math
 import logging
 import re
 import shutil
@@ -108,7 +109,7 @@ def fill(store: Store, *, count: int) -> None:
 
 
 def long_contract(docx: bytes, *, copies: int) -> bytes:
-    """The contract's body repeated `copies` times (≈ 3 pages each), as one long contract."""
+    """The contract's body repeated `copies` times, as one long contract."""
     return _with_body(docx, lambda body: _repeat(body, copies))
 
 
@@ -178,12 +179,24 @@ def pages(docx: bytes, folder: Path) -> int | None:
     return len(PdfReader(pdf).pages) if pdf.exists() else None
 
 
-def two_versions(ws: Workspace, store: Store, *, copies: int, every: int,
+def long_enough(docx: bytes, *, pages_wanted: int, scratch: Path) -> tuple[bytes, int | None]:
+    """The contract repeated until LibreOffice lays it out on at least `pages_wanted` pages (without
+    LibreOffice, a 5-page contract is assumed); the long contract and its pages."""
+    copies = max(1, math.ceil(pages_wanted / (pages(docx, scratch) or 5)))
+    while True:
+        long = long_contract(docx, copies=copies)
+        count = pages(long, scratch)
+        if count is None or count >= pages_wanted:
+            return long, count
+        copies += 1
+
+
+def two_versions(ws: Workspace, store: Store, *, pages_wanted: int, every: int,
                  scratch: Path) -> tuple[bytes, bytes, int | None]:
     """Version 1 and 2 of the first deal become two long contracts, the second a reviewer's edit of the first."""
     row = store.deal(FIRST)
     draft = ws.root / store.version(FIRST, 1)["file"]
-    old = long_contract(draft.read_bytes(), copies=copies)
+    old, count = long_enough(draft.read_bytes(), pages_wanted=pages_wanted, scratch=scratch)
     new = edited(old, every=every)
     folder = ws.root / row.dossier / "Версии"
     (folder / "long v1.docx").write_bytes(old)
@@ -193,7 +206,7 @@ def two_versions(ws: Workspace, store: Store, *, copies: int, every: int,
         store.add_version(FIRST, 2, origin="edit:lawyer", at=local_now())
         store.set_version_file(FIRST, 2, sha256="", file=str((folder / "long v2.docx").relative_to(ws.root)))
         store.update_deal(FIRST, version=2)
-    return old, new, pages(old, scratch)
+    return old, new, count
 
 
 class Browser:
@@ -262,14 +275,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.board")
     parser.add_argument("--deals", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--copies", type=int, default=9, help="the 3-page contract repeated into one long one")
+    parser.add_argument("--pages", type=int, default=20, help="pages of each of the two contracts compared")
     args = parser.parse_args(argv if argv is not None else [])
     with tempfile.TemporaryDirectory() as tmp:
         ws = one_deal(Path(tmp) / "ws")
         store = open_store(ws.state)
         try:
             fill(store, count=args.deals)
-            old, new, page_count = two_versions(ws, store, copies=args.copies, every=20, scratch=Path(tmp))
+            old, new, page_count = two_versions(ws, store, pages_wanted=args.pages, every=20, scratch=Path(tmp))
             accounts = Accounts(store, clock=local_now, hasher=PasswordHasher(time_cost=1, memory_cost=1024))
             for email in ("lawyer@ams.example", "manager7@ams.example"):
                 accounts.set_password(email, PASSWORD)
