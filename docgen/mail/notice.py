@@ -28,6 +28,7 @@ class NoticeKind(StrEnum):
     HANDOVER = "handover"
     ORIGINALS = "originals"
     TECHNICAL = "technical"
+    ADMIN = "admin"
 
 
 KIND_TITLES = {
@@ -39,7 +40,10 @@ KIND_TITLES = {
     NoticeKind.HANDOVER: "Ввод в Производство",
     NoticeKind.ORIGINALS: "ожидаются оригиналы",
     NoticeKind.TECHNICAL: "техническая документация",
+    NoticeKind.ADMIN: "администратору",
 }
+# A subject is one line of a mail client's list: a value of megabytes must not make it a megabyte.
+SUBJECT_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,9 @@ def _split(text: str, name: str) -> tuple[str, str]:
     if not head.startswith(SUBJECT_PREFIX):
         raise TemplateError(f"Шаблон письма {name}: первая строка должна начинаться с «{SUBJECT_PREFIX}»",
                             template=name)
-    subject = header_text(head.removeprefix(SUBJECT_PREFIX))  # the stand-in is private-use: a space here
+    subject = header_text(head.removeprefix(SUBJECT_PREFIX)[: SUBJECT_LIMIT * 4])  # private-use stand-in: a space
+    if len(subject) > SUBJECT_LIMIT:
+        subject = subject[: SUBJECT_LIMIT - 1].rstrip() + "…"
     return subject, body.replace(_VALUE_NEWLINE, "\n").strip("\r\n") + "\n"
 
 
@@ -169,4 +175,18 @@ def recipients_for(
             found = (people.finance,)
         case NoticeKind.TECHNICAL:
             found = (people.technical,)
+        case NoticeKind.ADMIN:
+            found = (people.admin,)
     return tuple(r for r in found if r)
+
+
+def admin_notice(ws: Workspace, *, event: str, title: str, lines: Sequence[str], todo: str, where: str = "",
+                 deal: str | None = None) -> Notice | None:
+    """A letter to `[people].admin` about what needs a person; None when no administrator is set."""
+    admin = ws.settings.people.admin
+    if not admin.strip():
+        return None
+    context = {"title": title, "lines": list(lines), "todo": todo, "where": where, "workspace": str(ws.root),
+               "deal": deal}
+    return build_notice(NoticeKind.ADMIN, ws=ws, event_id=f"admin/{event}", to=[admin], context=context,
+                        deal=deal)
