@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from docgen.files import write_atomic
+from docgen.printable import printable
 from docgen.store import Store
 from docgen.workflow.stages import STAGE_TITLES
 from docgen.workspace import Role, Stage
@@ -19,6 +20,7 @@ from docgen.workspace import Role, Stage
 REGISTER_NAME = "Предварительные заказы.xlsx"
 HEADINGS = ("Сделка", "Версия", "Принята", "Дата договора", "Клиент", "ИНН", "Предмет", "Сумма с НДС, руб.",
             "Менеджер", "Этап", "Юрист", "Финансовый департамент", "Директор", "Подписана")
+CELL_LIMIT = 32_767
 WIDTHS = (11, 8, 17, 13, 36, 13, 48, 16, 28, 30, 17, 17, 17, 17)
 
 
@@ -33,10 +35,11 @@ def write_register(store: Store, folder: Path, *, log: logging.Logger) -> Path |
         cell.font = Font(bold=True)
     for deal in store.deals():
         dates = decided.get(deal.number, {})
-        sheet.append([deal.number, deal.version, deal.created_at.replace("T", " ")[:16], deal.contract_date,
-                      deal.buyer_name, deal.buyer_inn, deal.subject, float(Decimal(deal.total)), deal.manager,
-                      STAGE_TITLES[Stage(deal.stage)], dates.get(Role.LAWYER, ""), dates.get(Role.FINANCE, ""),
-                      dates.get(Role.DIRECTOR, ""), dates.get("signed", "")])
+        sheet.append([_cell(v) for v in (
+            deal.number, deal.version, deal.created_at.replace("T", " ")[:16], deal.contract_date,
+            deal.buyer_name, deal.buyer_inn, deal.subject, float(Decimal(deal.total)), deal.manager,
+            STAGE_TITLES[Stage(deal.stage)], dates.get(Role.LAWYER, ""), dates.get(Role.FINANCE, ""),
+            dates.get(Role.DIRECTOR, ""), dates.get("signed", ""))])
         sheet.cell(sheet.max_row, 8).number_format = "#,##0.00"
     for n, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(n)].width = width
@@ -51,6 +54,15 @@ def write_register(store: Store, folder: Path, *, log: logging.Logger) -> Path |
         log.warning("реестр %s занят (открыт в Excel?): будет перезаписан при следующем изменении", target)
         return None
     return target
+
+
+def _cell(value: object) -> object:
+    """A value as a cell can hold it: text without control characters (openpyxl refuses them with
+    IllegalCharacterError, and one stored name must not stop every later write) and within Excel's
+    32 767 characters."""
+    if not isinstance(value, str):
+        return value
+    return printable(value, limit=CELL_LIMIT)
 
 
 def _decision_dates(store: Store) -> dict[str, dict[str, str]]:
