@@ -11,14 +11,21 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from docgen.cli import Env, app, out
 from docgen.form.money import format_money
+from docgen.printable import printable
 from docgen.service import open_service, run_service, service_log
 from docgen.workflow.engine import close_workflow
+from docgen.workflow.integrity import check_store
 from docgen.workflow.stages import Decision
 from docgen.workflow.status import status_item
 from docgen.workspace import Role
+
+
+# A value longer than this is cut where a terminal shows it (the JSON keeps it whole).
+SHOWN_LIMIT = 200
 
 
 @app.command()
@@ -30,7 +37,7 @@ def watch(
 ) -> None:
     """Служба: следить за inbox/ и папками решений, готовить документы, рассылать уведомления."""
     env: Env = ctx.obj
-    ws = env.workspace
+    ws = env.existing_workspace
     log = service_log(ws, verbose=verbose)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -47,15 +54,17 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="ответ в JSON")] = False,
 ) -> None:
     """Сделки и где каждая сейчас."""
-    from docgen.store import open_store
+    from docgen.store import DB_NAME, read_snapshot
+    from docgen.workflow.integrity import check_store
 
     env: Env = ctx.obj
-    store = open_store(env.workspace.state)
-    try:
-        rows = [store.deal(deal)] if deal else store.deals()
-        items = [status_item(store, row) for row in rows]
-    finally:
-        store.close()
+    ws = env.existing_workspace
+    items = []
+    if (ws.state / DB_NAME).is_file() or deal:
+        with read_snapshot(ws.state) as store:  # read-only: a read-only store or share is fine for a look
+            check_store(ws, store)
+            rows = [store.deal(deal)] if deal else store.deals()
+            items = [status_item(store, row) for row in rows]
     if as_json:
         out.print(json.dumps(items, ensure_ascii=False, indent=2), markup=False, highlight=False)
     elif deal:
@@ -73,27 +82,32 @@ def _print_table(items: list[dict]) -> None:
                              ("Сумма с НДС", True), ("Этап", False), ("Менеджер", False)):
         table.add_column(heading, no_wrap=no_wrap, justify="right" if heading == "Сумма с НДС" else "left")
     for it in items:
-        table.add_row(it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
-                      format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"], it["manager"])
+        # Text from forms is shown, never obeyed: no terminal escapes, newlines or bidi marks from a name.
+        table.add_row(*(Text(printable(v, limit=SHOWN_LIMIT)) for v in (
+            it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
+            format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"], it["manager"])))
     out.print(table)
 
 
 def _print_deal(it: dict) -> None:
-    out.print(f"Сделка {it['deal']}, версия {it['version']}: {it['stage_title']}\n"
-              f"Клиент: {it['buyer']}, ИНН {it['buyer_inn']}; сумма с НДС {format_money(Decimal(it['total']))}\n"
-              f"Менеджер: {it['manager']}; досье: {it['dossier']}", markup=False, highlight=False)
+    shown = {k: printable(v, limit=SHOWN_LIMIT) for k, v in it.items() if isinstance(v, str)}
+    for line in (f"Сделка {shown['deal']}, версия {it['version']}: {shown['stage_title']}",
+                 f"Клиент: {shown['buyer']}, ИНН {shown['buyer_inn']}; сумма с НДС {format_money(Decimal(it['total']))}",
+                 f"Менеджер: {shown['manager']}; досье: {shown['dossier']}"):
+        out.print(line, markup=False, highlight=False)
     for e in it["journal"]:
         comments = f" — {'; '.join(e['comments'])}" if e["comments"] else ""
-        out.print(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}: {e['action_title']} (версия {e['version']})"
-                  f"{comments}", markup=False, highlight=False)
+        out.print(printable(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}: {e['action_title']} "
+                            f"(версия {e['version']}){comments}", limit=SHOWN_LIMIT * 4), markup=False, highlight=False)
 
 
 def _decide(ctx: typer.Context, deal: str, role: Role, decision: Decision, comment: str) -> None:
     env: Env = ctx.obj
-    ws = env.workspace
+    ws = env.existing_workspace
     log = logging.getLogger("docgen.cli")
     workflow = open_service(ws, log)
     try:
+        check_store(ws, workflow.svc.store)
         account = workflow.decide(deal, role=role, decision=decision, comment=comment)
     finally:
         close_workflow(workflow)
