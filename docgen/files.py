@@ -17,13 +17,15 @@ from docgen.printable import invisible
 # Characters Windows (and so a shared drive) refuses in a name, and control characters.
 _FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-# A name may take 255 bytes on most filesystems; what docgen makes keeps room for what it adds
-# beside or around a name: « (12)», «.errors.txt», «v12 », the temporary «~$….part».
+# A name may take 255 bytes on most filesystems. A name from outside (a dropped file) keeps room for
+# what docgen adds around it: « (12)», «.errors.txt», «v12 »; a name docgen composes (a draft's
+# stem, ≤ 110 characters) keeps «.docx» — and stays as it was for names docgen composed before.
 NAME_BYTES = 200
+STEM_BYTES = 230
 _SUFFIX_CHARS = 16
 
 
-def safe_name(text: str, *, limit: int = 120, max_bytes: int = NAME_BYTES) -> str:
+def safe_name(text: str, *, limit: int = 120, max_bytes: int = STEM_BYTES) -> str:
     """A file or folder name any shared drive accepts: forbidden, control, bidi and zero-width
     characters (and bytes that were not UTF-8) become «_», spaces are collapsed, trailing dots and
     spaces dropped, the length cut to `limit` characters and `max_bytes` bytes of UTF-8."""
@@ -39,7 +41,7 @@ def fit_name(name: str, *, max_bytes: int = NAME_BYTES) -> str:
     stem, dot, suffix = name.rpartition(".")
     if not dot or not stem or len(suffix) > _SUFFIX_CHARS:
         return safe_name(name, limit=max_bytes, max_bytes=max_bytes)
-    suffix = safe_name(suffix, limit=_SUFFIX_CHARS)
+    suffix = safe_name(suffix, limit=_SUFFIX_CHARS, max_bytes=_SUFFIX_CHARS)
     return safe_name(stem, limit=max_bytes, max_bytes=max_bytes - len(suffix.encode()) - 1) + "." + suffix
 
 

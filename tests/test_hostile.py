@@ -818,3 +818,20 @@ def test_a_read_only_store_is_said_in_russian(tmp_path):
                 assert done.returncode == 1 and "только для чтения" in done.stderr, (argv, done.stderr)
     finally:
         ws.state.chmod(0o755)
+
+
+def test_the_doctor_check_says_what_disagrees_and_how_to_restore(tmp_path):
+    from docgen.workflow.integrity import doctor_findings
+
+    ws = make_workspace(tmp_path / "ws")
+    deal_at_lawyer(ws)
+    assert doctor_findings(ws) == []
+    version = one(next(ws.clients.glob("*/2026-0001")) / "Версии", "*.docx")
+    version.rename(tmp_path / version.name)  # moved away by hand
+    assert doctor_findings(ws)[0].startswith("сделка 2026-0001: досье повреждено — нет файла текущей версии")
+    for path in ws.state.glob(f"{DB_NAME}*"):
+        path.unlink()
+    lost = doctor_findings(ws)
+    assert "базы docgen нет" in lost[0] and "docgen backup" in lost[-1] and "docgen.sqlite3-wal" in lost[-1]
+    open_store(ws.state).close()  # an empty store in its place
+    assert "не соответствует" in doctor_findings(ws)[0]

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from docgen.errors import DossierDamaged, WorkflowError
-from docgen.files import fit_name, free_name, move_into, original_name, read_plain, sha256_bytes, write_atomic
+from docgen.errors import DossierDamaged, UnsafeFile, WorkflowError
+from docgen.files import (
+    entry_reason, fit_name, free_name, move_into, original_name, read_plain, sha256_bytes, write_atomic,
+)
 from docgen.mail.notice import NoticeKind, admin_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
@@ -53,9 +55,9 @@ def take_decision(svc: Services, path: Path, *, role: Role, decision: Decision) 
         check_dossier(svc.ws, svc.store, row)
     except DossierDamaged as exc:
         return _damaged(svc, path, row=row, role=role, content=content, why=exc.why)
-    note = path.with_suffix(".txt")
-    comments = word_comments(content) + (text_comments(note.read_bytes()) if note.exists() else [])
-    submitted = Submitted(path, content, st.st_mtime_ns, comments, note if note.exists() else None)
+    note, noted = _note_beside(path)
+    comments = word_comments(content) + (text_comments(noted) if note else [])
+    submitted = Submitted(path, content, st.st_mtime_ns, comments, note)
     actor = notices.role_person(svc.settings, role, division=row.division)
     try:
         step = record_decision(svc, row.number, role=role, decision=decision, submitted=submitted, actor=actor)
@@ -64,6 +66,16 @@ def take_decision(svc: Services, path: Path, *, role: Role, decision: Decision) 
     except WorkflowError as exc:
         return set_aside(svc, path, role=role, why=str(exc), content=content)
     return finish_decision(svc, step)
+
+
+def _note_beside(path: Path) -> tuple[Path | None, bytes]:
+    """The comments .txt beside a reviewer's file, if it is a plain file (a link is left for the watcher,
+    which sets it aside unread: its target must not reach the manager's letter)."""
+    note = path.with_suffix(".txt")
+    try:
+        return note, read_plain(note)[0]
+    except (FileNotFoundError, UnsafeFile):
+        return None, b""
 
 
 def _not_this_contract(name: str, content: bytes, *, number: str | None) -> str | None:
@@ -229,7 +241,10 @@ def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: Role) -
     versions = svc.dossier(row).versions
     stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
     suffix = submitted.path.suffix.lower()
-    ours = versions / f"{stem}{suffix}"
+    recorded = svc.store.version(row.number, row.version)
+    # The file the store recorded for this version, as it was named then; else the name it would have now.
+    sent = svc.at_root(recorded["file"]) if recorded is not None and recorded["file"] else versions / f"{stem}.docx"
+    ours = sent.with_suffix(suffix)
     kept = ours.read_bytes() if ours.exists() else None
     if kept is None and suffix == ".docx":
         # Without the version docgen sent, any file would look edited: never guess, say so.
@@ -279,7 +294,7 @@ def _collect_drafts(svc: Services, row: DealRow, *, role: Role, version: int) ->
     versions = svc.dossier(row).versions
     for suffix in (".docx", ".pdf"):
         left = svc.ws.review(role) / f"{stem}{suffix}"
-        if not left.exists():
+        if not left.exists() or entry_reason(left):  # a link put in its place is not docgen's draft
             continue
         target = versions / left.name
         if target.exists() and sha256_bytes(target.read_bytes()) != sha256_bytes(left.read_bytes()):

@@ -165,7 +165,7 @@ class Workflow:
         draft = self.svc.ws.review(role) / f"{stem}.docx"
         if not draft.exists():
             draft = self.svc.dossier(row).versions / f"{stem}.docx"
-        content = draft.read_bytes()
+        content = read_plain(draft)[0]
         submitted = Submitted(draft, content, 0, [comment] if comment else [], None)
         actor = role_person(self.svc.settings, role, division=row.division)
         step = decisions.record_decision(self.svc, number, role=role, decision=decision, submitted=submitted,

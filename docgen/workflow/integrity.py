@@ -16,8 +16,14 @@ from docgen.store import DealRow, Store
 from docgen.workflow.dossier import Dossier
 from docgen.workspace import Workspace
 
-RESTORE = ("восстановите базу из резервной копии (docgen backup; как — в docs/admin.md, «Резервные копии»), "
-           "или проверьте --root и DOCGEN_ROOT: возможно, это другое рабочее пространство")
+RESTORE = ("восстановите базу из резервной копии (docgen backup; как — в docs/admin.md, «Резервные копии», "
+           "и в docgen doctor), или проверьте --root и DOCGEN_ROOT: возможно, это другое рабочее пространство")
+RESTORE_STEPS = (
+    "Как восстановить базу из резервной копии: остановите службу docgen; положите копию, сделанную docgen backup, "
+    "на место .docgen/docgen.sqlite3 и удалите рядом docgen.sqlite3-wal и docgen.sqlite3-shm, если они есть; "
+    "запустите docgen doctor — расхождений быть не должно; запустите службу. Если копия старше последних сделок, "
+    "их досье docgen назовёт неизвестными: возьмите более свежую копию или перенесите эти досье из clients/ в "
+    "другую папку и подайте их формы (папка «Формы» досье) заново")
 _SHOWN = 10
 
 
@@ -101,3 +107,29 @@ def check_dossier(ws: Workspace, store: Store, row: DealRow) -> None:
     why = dossier_damage(ws, row, version_file=recorded["file"] if recorded is not None else None)
     if why:
         raise DossierDamaged(row.number, why)
+
+
+def doctor_findings(ws: Workspace) -> list[str]:
+    """For `docgen doctor`: each way the store and the folders disagree, ending with how to restore from a
+    backup; empty when they agree. Reads the store read-only (the service may run)."""
+    from docgen.store import DB_NAME, read_snapshot
+
+    if not (ws.state / DB_NAME).is_file():
+        found = dossier_folders(ws)
+        if not found:
+            return []
+        return [f"базы docgen нет ({ws.state / DB_NAME}), а в папке клиентов {len(found)} досье сделок: "
+                "служба откажется работать, пока база не восстановлена", RESTORE_STEPS]
+    try:
+        with read_snapshot(ws.state) as store:
+            findings = [store_problem(ws, store)] + [_damaged_line(ws, store, row) for row in store.deals()]
+    except StoreError as exc:
+        return [str(exc), RESTORE_STEPS]
+    findings = [f for f in findings if f]
+    return findings + [RESTORE_STEPS] if findings else []
+
+
+def _damaged_line(ws: Workspace, store: Store, row: DealRow) -> str | None:
+    recorded = store.version(row.number, row.version)
+    why = dossier_damage(ws, row, version_file=recorded["file"] if recorded is not None else None)
+    return f"сделка {row.number}: досье повреждено — {why}" if why else None
