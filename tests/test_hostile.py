@@ -63,6 +63,17 @@ def deal_at_lawyer(ws: Workspace) -> Path:
     return one(ws.review(Role.LAWYER), "2026-0001 v1 *.docx")
 
 
+def logged(ws: Workspace, text: str) -> int:
+    """How many times the service's log says `text`."""
+    log = ws.state / "docgen.log"
+    return log.read_text(encoding="utf-8").count(text) if log.exists() else 0
+
+
+def wait_started(ws: Workspace, *, runs: int = 1) -> None:
+    """Until the service (the `runs`-th start in this workspace's log) watches its folders."""
+    wait_for(lambda: logged(ws, "следит за") >= runs, what="the service started")
+
+
 def journal(ws: Workspace) -> list[dict]:
     with read_snapshot(ws.state) as store:
         return store.journal()
@@ -291,12 +302,11 @@ def test_a_number_whose_dossier_exists_is_not_given_out(tmp_path):
     ws = make_workspace(tmp_path / "ws", extra="[store]\nlock_timeout = 1\n")
     deal_at_lawyer(ws)
     with service(ws):
-        log = ws.state / "docgen.log"
-        wait_for(lambda: log.read_text(encoding="utf-8").count("следит за") == 2, what="the service")
+        wait_started(ws, runs=2)
         stray = ws.clients / "7701234567 ООО «Другое»" / "2026-0002" / "Формы"
         stray.mkdir(parents=True)  # a dossier copied in by hand while the store counted one deal
         drop(ws, "next.yaml", example(quantity=5))
-        wait_for(lambda: "уже занят досье" in log.read_text(encoding="utf-8"), what="the refusal in the log")
+        wait_for(lambda: logged(ws, "уже занят досье"), what="the refusal in the log")
         assert (ws.inbox / "next.yaml").exists() and not files(ws.rejected)
     assert stage_of(ws, "2026-0002") == ""
 
@@ -307,8 +317,7 @@ def test_a_number_whose_dossier_exists_is_not_given_out(tmp_path):
 def test_a_second_watcher_refuses_and_names_the_first(tmp_path):
     ws = make_workspace(tmp_path / "ws")
     with service(ws):
-        log = ws.state / "docgen.log"
-        wait_for(lambda: log.exists() and "следит за" in log.read_text(encoding="utf-8"))
+        wait_started(ws)
         with pytest.raises(WorkspaceBusy) as busy:
             once(ws)
         assert f"процесс {os.getpid()}" in str(busy.value) and socket.gethostname() in str(busy.value)
@@ -321,8 +330,7 @@ def test_two_watch_processes_one_refused_and_a_killed_holder_frees_the_lock(tmp_
     first = subprocess.Popen([sys.executable, "-m", "docgen", "--root", str(ws.root), "watch"], cwd=REPO, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        log = ws.state / "docgen.log"
-        wait_for(lambda: log.exists() and "следит за" in log.read_text(encoding="utf-8"), what="the first watcher")
+        wait_started(ws)
         second = cli("watch", root=ws.root)
         assert second.returncode == 1 and f"процесс {first.pid}" in second.stderr, second.stderr
         assert "уже работает" in second.stderr and "Traceback" not in second.stderr
@@ -448,8 +456,7 @@ def test_a_full_disk_keeps_the_form_and_the_service_up(tmp_path):
     reader = threading.Thread(target=lambda: said.extend(proc.stderr), daemon=True)
     reader.start()
     try:
-        log = ws.state / "docgen.log"
-        wait_for(lambda: log.exists() and "следит за" in log.read_text(encoding="utf-8"), what="the service")
+        wait_started(ws)
         # No byte more fits: every write that grows a file fails (EFBIG), the store's with SQLITE_FULL.
         resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
         drop(ws, "deal.yaml")
@@ -472,13 +479,12 @@ def test_a_locked_store_postpones_the_form_instead_of_rejecting_it(tmp_path):
     ws = make_workspace(tmp_path / "ws", extra="[store]\nlock_timeout = 0.3\n")
     once(ws)
     with service(ws):
-        log = ws.state / "docgen.log"
-        wait_for(lambda: log.read_text(encoding="utf-8").count("следит за") == 2, what="the service")
+        wait_started(ws, runs=2)
         holder = sqlite3.connect(ws.state / DB_NAME, isolation_level=None)
         holder.execute("BEGIN EXCLUSIVE")  # a backup tool, a second program: holds the store
         try:
             drop(ws, "deal.yaml")
-            wait_for(lambda: "база docgen занята" in log.read_text(encoding="utf-8"), what="the lock said")
+            wait_for(lambda: logged(ws, "база docgen занята"), what="the lock said")
             assert (ws.inbox / "deal.yaml").exists() and not files(ws.rejected)
         finally:
             holder.execute("ROLLBACK")
@@ -725,8 +731,7 @@ def test_a_hanging_mail_server_does_not_hold_up_intake(tmp_path):
                                              "starttls = false\ntimeout = 8\n")
     try:
         with service(ws):
-            log = ws.state / "docgen.log"
-            wait_for(lambda: log.exists() and "следит за" in log.read_text(encoding="utf-8"))
+            wait_started(ws)
             started = time.monotonic()
             for n in range(3):
                 drop(ws, f"deal-{n}.yaml", example(quantity=n + 1))
