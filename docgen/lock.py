@@ -24,6 +24,7 @@ from pathlib import Path
 from docgen.errors import WorkspaceBusy
 
 LOCK_NAME = "watch.lock"
+SECOND_WATCHER = "Вторая служба не запускается, чтобы не взять одни и те же файлы дважды: остановите ту службу"
 HEARTBEAT = 10.0
 STALE_AFTER = 60.0
 
@@ -51,9 +52,10 @@ class Holder:
 class WatchLock:
     """Held by the running service from start to stop; `acquire` raises WorkspaceBusy naming the holder."""
 
-    def __init__(self, state: Path, *, heartbeat: float = HEARTBEAT):
+    def __init__(self, state: Path, *, heartbeat: float = HEARTBEAT, refusal: str = SECOND_WATCHER):
         self.path = state / LOCK_NAME
         self.heartbeat = heartbeat
+        self.refusal = refusal
         self.locks_work = True
         self._fd: int | None = None
         self._stop = threading.Event()
@@ -75,7 +77,7 @@ class WatchLock:
             self._lock(fd)
             holder = read_holder(self.path)
             if holder is not None and holder.host != self._me.host and holder.fresh(time.time()):
-                raise WorkspaceBusy(_busy(holder, self.path))
+                raise WorkspaceBusy(_busy(holder, self.path, self.refusal))
         except BaseException:
             os.close(fd)
             raise
@@ -89,7 +91,7 @@ class WatchLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = read_holder(self.path)
-            raise WorkspaceBusy(_busy(holder, self.path)) from None
+            raise WorkspaceBusy(_busy(holder, self.path, self.refusal)) from None
         except OSError as exc:  # a share without locks: the heartbeat alone keeps hosts apart
             if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
                 raise
@@ -135,10 +137,8 @@ def read_holder(path: Path) -> Holder | None:
         return None
 
 
-def _busy(holder: Holder | None, path: Path) -> str:
+def _busy(holder: Holder | None, path: Path, refusal: str) -> str:
     who = holder.describe() if holder else "кто — неизвестно (файл блокировки пуст)"
-    return (f"служба docgen уже работает с этим рабочим пространством: {who}. Вторая не запускается, чтобы "
-            f"не взять одни и те же файлы дважды. Остановите ту службу; если она завершилась аварийно на другом "
-            f"компьютере, запуск станет возможен через {STALE_AFTER:g} с после её последнего сигнала "
-            f"(файл {path})")
-
+    return (f"служба docgen уже работает с этим рабочим пространством: {who}. {refusal}. Если она завершилась "
+            f"аварийно на другом компьютере, это станет возможно через {STALE_AFTER:g} с после её последнего "
+            f"сигнала (файл {path})")

@@ -17,7 +17,8 @@ from docgen.mail.outbox import MailOutbox, connect
 from docgen.mail.sender import MailSender, MailThread
 from docgen.mail.transport import Transport, transport_for
 from docgen.printable import printable
-from docgen.store import DB_NAME
+from docgen.settings import SETTINGS_FILE
+from docgen.store import DB_NAME, Store
 from docgen.watch import Watcher
 from docgen.workflow.documents import clean_scratch
 from docgen.workflow.engine import Workflow, close_workflow, open_workflow
@@ -72,6 +73,24 @@ def service_log(ws: Workspace, *, verbose: bool = False, stderr: bool = True) ->
     return log
 
 
+def log_upgrade(store: Store, log: logging.Logger) -> None:
+    """Name the schema upgrade this start made, and the copy of the store taken before it."""
+    done = ", ".join(f"{m.version} ({m.title})" for m in store.migrated)
+    if store.upgrade_backup is not None:
+        log.warning("схема базы обновлена: %s; прежняя база сохранена: %s", done, store.upgrade_backup)
+    elif store.migrated:
+        log.info("создана новая база (%s)", done)
+
+
+def warn_example_seller(ws: Workspace, log: logging.Logger) -> None:
+    """Say loudly, at every start, that contracts carry the example Seller until [company] is set."""
+    keys = ws.settings.company.example_keys()
+    if keys:
+        log.warning("РЕКВИЗИТЫ ПРОДАВЦА НЕ ЗАДАНЫ: в договорах печатается образец «%s». Заполните в %s "
+                    "разделы [company], [company.signatory], [company.bank] (не заданы: %s); проверка — docgen doctor",
+                    ws.settings.company.name, ws.root / SETTINGS_FILE, ", ".join(keys))
+
+
 def open_service(ws: Workspace, log: logging.Logger) -> Workflow:
     """The workflow with PDF renditions when LibreOffice is installed and `documents.pdf` allows."""
     converter = None
@@ -81,7 +100,6 @@ def open_service(ws: Workspace, log: logging.Logger) -> Workflow:
         converter = open_converter(profile_dir=ws.state / "libreoffice", log=log,
                                    timeout=ws.settings.documents.pdf_timeout)
     return open_workflow(ws, clock=local_now, log=log, converter=converter)
-
 
 
 def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, once: bool = False,
@@ -98,6 +116,7 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
         _tidy(ws, log)
         workflow = open_service(ws, log)
         try:
+            log_upgrade(workflow.svc.store, log)
             check_store(ws, workflow.svc.store)
             _serve(ws, workflow, log=log, stop=stop, once=once, polling=polling, transport=transport)
         finally:
@@ -132,6 +151,7 @@ def _serve(ws: Workspace, workflow: Workflow, *, log: logging.Logger, stop: thre
                       rescan_seconds=watch.rescan_seconds, log=log, stop=stop)
     mode = "опрос папок" if watcher.polling else "события файловой системы"
     log.info("docgen следит за %s (%s)%s", ws.root, mode, "; разовый проход" if once else "")
+    warn_example_seller(ws, log)
     mail.start()
     try:
         watcher.run(once=once)

@@ -69,6 +69,7 @@ class Store:
                              "не было ни одной сделки; проверьте --root и DOCGEN_ROOT")
         self.path = path
         self.conn = None
+        self.upgrade_backup: Path | None = None  # the copy made before this opening upgraded the schema
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(path, isolation_level=None, timeout=timeout, check_same_thread=False)
@@ -76,11 +77,15 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.execute("PRAGMA foreign_keys=ON")
-            self.migrated = migrate(self.conn, backup=lambda version: backup_beside(self.conn, version))
+            self.migrated = migrate(self.conn, backup=self._backup_before_upgrade)
         except (sqlite3.Error, OSError) as exc:
             if self.conn is not None:
                 self.conn.close()
             raise StoreError(f"{describe(exc)} — {path}") from None
+
+    def _backup_before_upgrade(self, version: int) -> Path | None:
+        self.upgrade_backup = backup_beside(self.conn, version)
+        return self.upgrade_backup
 
     def close(self) -> None:
         self.conn.close()

@@ -372,7 +372,8 @@ def test_a_pattern_or_folder_that_leads_out_is_a_settings_error(tmp_path, capsys
         root.mkdir()
         (root / "docgen.toml").write_text(bad, encoding="utf-8")
         code, _out, err = run(capsys, "--root", str(root), "watch", "--once")
-        assert code == 1 and "Ошибка в настройках" in err, (bad, err)
+        assert code == 1 and "docgen.toml" in err and ("numbering.pattern" in err or "folders." in err), (bad, err)
+        assert "Value error" not in err
     assert not list(tmp_path.glob("ESC*")) and not (tmp_path / "clients").exists()
 
 
@@ -825,8 +826,10 @@ def test_a_read_only_store_is_said_in_russian(tmp_path):
         ws.state.chmod(0o755)
 
 
-def test_the_doctor_check_says_what_disagrees_and_how_to_restore(tmp_path):
+def test_the_doctor_says_what_disagrees_and_how_to_restore(tmp_path, capsys, monkeypatch):
     from docgen.workflow.integrity import doctor_findings
+
+    monkeypatch.delenv("DOCGEN_ROOT", raising=False)
 
     ws = make_workspace(tmp_path / "ws")
     deal_at_lawyer(ws)
@@ -837,6 +840,21 @@ def test_the_doctor_check_says_what_disagrees_and_how_to_restore(tmp_path):
     for path in ws.state.glob(f"{DB_NAME}*"):
         path.unlink()
     lost = doctor_findings(ws)
-    assert "базы docgen нет" in lost[0] and "docgen backup" in lost[-1] and "docgen.sqlite3-wal" in lost[-1]
+    assert "базы docgen нет" in lost[0] and "docgen restore ФАЙЛ --force" in lost[-1]
     open_store(ws.state).close()  # an empty store in its place
     assert "не соответствует" in doctor_findings(ws)[0]
+    code, out, _err = run(capsys, "--root", str(ws.root), "doctor")
+    assert code == 1 and "база и досье" in out and "docgen restore" in out
+
+
+def test_restore_is_refused_while_the_service_runs(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("DOCGEN_ROOT", raising=False)
+    ws = make_workspace(tmp_path / "ws")
+    deal_at_lawyer(ws)
+    copy = tmp_path / "copy.zip"
+    assert run(capsys, "--root", str(ws.root), "backup", str(copy))[0] == 0
+    with service(ws):
+        wait_started(ws, runs=2)
+        code, _out, err = run(capsys, "--root", str(ws.root), "restore", str(copy), "--force")
+        assert code == 1 and "под работающей службой" in err and f"процесс {os.getpid()}" in err
+    assert run(capsys, "--root", str(ws.root), "restore", str(copy), "--force")[0] == 0

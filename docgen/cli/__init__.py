@@ -19,6 +19,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from docgen import __version__
+from docgen.cli import russian
 from docgen.errors import DocgenError, NotAWorkspace, describe
 from docgen.settings import SETTINGS_FILE, Settings, load_settings
 from docgen.workspace import Workspace
@@ -65,6 +67,12 @@ class Env:
         return ws
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"docgen {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -72,11 +80,16 @@ def _root(
         Path,
         typer.Option("--root", envvar="DOCGEN_ROOT", help="рабочее пространство (по умолчанию текущая папка)"),
     ] = Path("."),
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="версия docgen и выход"),
+    ] = False,
 ) -> None:
     ctx.obj = Env(root=root.resolve())
 
 
-_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates", "docgen.cli.archive")
+_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates", "docgen.cli.archive",
+                    "docgen.cli.doctor", "docgen.cli.backup")
 
 
 def _register() -> None:
@@ -87,13 +100,16 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a DocgenError becomes its message on stderr and exit code 1, never a traceback.
 
-    Usage errors are click's own: a message and exit code 2. What no command expected (a disk that
-    refuses, a store sqlite cannot read, a bug) is still a Russian line and exit code 1; a bug's
-    traceback goes to a file the line names, for whoever fixes it.
+    Usage errors are click's own, in Russian (docgen.cli.russian): a message and exit code 2. What no
+    command expected (a disk that refuses, a store sqlite cannot read, a bug) is still a Russian line
+    and exit code 1; a bug's traceback goes to a file the line names, for whoever fixes it.
     """
     _register()
+    russian.install()
+    command = typer.main.get_command(app)
+    russian.name_placeholders(command)
     try:
-        app(args=argv, prog_name="docgen")
+        command.main(args=argv, prog_name="docgen")
     except DocgenError as exc:
         _fail(str(exc), exc.exit_code)
     except (OSError, sqlite3.Error, RecursionError, MemoryError) as exc:

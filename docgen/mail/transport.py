@@ -93,6 +93,21 @@ class SmtpTransport:
                 self._runner.close()
                 self._runner = None
 
+    def probe(self) -> None:
+        """Connect, start TLS and log in exactly as for sending, then say QUIT: nothing is sent.
+        Raises TransientMailError or PermanentMailError with the Russian reason (`docgen doctor`)."""
+        with self.batch():
+            assert self._runner is not None
+            self._runner.run(self._probe())
+
+    async def _probe(self) -> None:
+        try:
+            await self._connected()
+        except aiosmtplib.SMTPException as exc:
+            raise self._translate(exc) from None
+        except (OSError, asyncio.TimeoutError) as exc:  # as in _send: the network, not the server
+            raise TransientMailError(self._where(f"нет соединения ({describe(exc)})"), whole_server=True) from None
+
     async def _send(self, message: EmailMessage) -> Refusals:
         client = None
         try:
@@ -163,15 +178,22 @@ class SmtpTransport:
             return TransientMailError(self._where(f"сервер не ответил за {self.settings.timeout:g} с"),
                                       whole_server=True)
         if isinstance(exc, aiosmtplib.SMTPConnectError):
-            return TransientMailError(self._where("не удаётся подключиться к серверу (он выключен, адрес или порт "
-                                                  "неверны, или соединение не пропускает сеть)"), whole_server=True)
+            return TransientMailError(self._where("нет соединения: не удаётся подключиться к серверу (он выключен, "
+                                                  "адрес или порт неверны, или сеть не пропускает)"), whole_server=True)
         if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
             return TransientMailError(self._where("сервер оборвал соединение"), whole_server=True)
         if isinstance(exc, aiosmtplib.SMTPNotSupported):
             return TransientMailError(self._where("сервер не поддерживает нужное расширение SMTP (например STARTTLS "
                                                   "или вход): проверьте smtp.starttls, smtp.tls и порт"),
                                       whole_server=True)
-        return TransientMailError(self._where(f"ошибка SMTP ({type(exc).__name__})"), whole_server=True)
+        text = str(exc)
+        if "STARTTLS" in text.upper():
+            return TransientMailError(self._where("сервер не предлагает STARTTLS: выключите smtp.starttls или "
+                                                  "включите smtp.tls с портом 465"), whole_server=True)
+        if "AUTH" in text.upper():
+            return TransientMailError(self._where("сервер не предлагает вход (AUTH): оставьте smtp.username "
+                                                  "пустым или включите STARTTLS/TLS"), whole_server=True)
+        return TransientMailError(self._where(f"ошибка почтового протокола; ответ: «{text}»"), whole_server=True)
 
     def _where(self, text: str) -> str:
         s = self.settings
