@@ -74,6 +74,16 @@ _V1 = (
     "CREATE INDEX IF NOT EXISTS mail_notices_deal ON mail_notices (deal)",
 )
 
+_V2 = (
+    "ALTER TABLE deals ADD COLUMN stage_since TEXT NOT NULL DEFAULT ''",
+    # A deal's current stage began with its latest acceptance or decision (its creation at the latest).
+    """UPDATE deals SET stage_since = coalesce(
+        (SELECT max(at) FROM journal WHERE journal.deal = deals.number AND action IN ('accepted', 'approved',
+                                                                                         'returned')),
+        created_at)""",
+    "ALTER TABLE versions ADD COLUMN route TEXT",
+)
+
 _MAIL_SAFETY = (
     # 1 from the moment a notice is sent until its copy is in the dossier: a process killed between
     # the two leaves 1, and the next start writes the copy (older rows: 0, nothing to redo).
@@ -86,7 +96,8 @@ _MAIL_SAFETY = (
 # Append only. A store made before versions were kept (deals but no meta table) is version 1.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "сделки, версии, журнал, шаги, письма", _V1),
-    Migration(2, "письма: копия в досье после отправки, сомнительные отправки", _MAIL_SAFETY),
+    Migration(2, "сроки этапов (deals.stage_since) и маршрут версии (versions.route)", _V2),
+    Migration(3, "письма: копия в досье после отправки, сомнительные отправки", _MAIL_SAFETY),
 )
 LATEST = MIGRATIONS[-1].version
 

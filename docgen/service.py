@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 
 from docgen.errors import describe
@@ -91,7 +92,7 @@ def warn_example_seller(ws: Workspace, log: logging.Logger) -> None:
                     ws.settings.company.name, ws.root / SETTINGS_FILE, ", ".join(keys))
 
 
-def open_service(ws: Workspace, log: logging.Logger) -> Workflow:
+def open_service(ws: Workspace, log: logging.Logger, *, clock: Callable[[], dt.datetime] = local_now) -> Workflow:
     """The workflow with PDF renditions when LibreOffice is installed and `documents.pdf` allows."""
     converter = None
     if ws.settings.documents.pdf:
@@ -99,22 +100,24 @@ def open_service(ws: Workspace, log: logging.Logger) -> Workflow:
 
         converter = open_converter(profile_dir=ws.state / "libreoffice", log=log,
                                    timeout=ws.settings.documents.pdf_timeout)
-    return open_workflow(ws, clock=local_now, log=log, converter=converter)
+    return open_workflow(ws, clock=clock, log=log, converter=converter)
 
 
 def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, once: bool = False,
-                polling: bool | None = None, transport: Transport | None = None) -> None:
+                polling: bool | None = None, transport: Transport | None = None,
+                clock: Callable[[], dt.datetime] = local_now) -> None:
     """Watch until `stop` is set (or, with `once`, until nothing is pending); always closes cleanly.
 
     One watcher per workspace (WorkspaceBusy names the one that runs); a store that is not this
-    workspace's is refused (StoreMismatch) before anything is taken.
+    workspace's is refused (StoreMismatch) before anything is taken. Between files it sleeps until
+    the next moment a reminder may come due (`clock` tells the time).
     """
     with WatchLock(ws.state) as lock:
         if not lock.locks_work:
             log.warning("папка %s не поддерживает блокировки файлов: вторую службу удержит только отметка "
                         "в %s (раз в %g с)", ws.state, lock.path.name, lock.heartbeat)
         _tidy(ws, log)
-        workflow = open_service(ws, log)
+        workflow = open_service(ws, log, clock=clock)
         try:
             log_upgrade(workflow.svc.store, log)
             check_store(ws, workflow.svc.store)
@@ -139,16 +142,18 @@ def _serve(ws: Workspace, workflow: Workflow, *, log: logging.Logger, stop: thre
     sender = open_sender(ws, log=log, transport=transport)
     mail = MailThread(sender)
 
-    def idle() -> None:
+    def wake_mail() -> None:
         if workflow.svc.outbox.take_queued_flag():
             mail.wake()
-        workflow.flush_register()
+
+    def idle() -> None:
+        run_each([workflow.tick, wake_mail, workflow.flush_register])
 
     watch = ws.settings.watch
     watcher = Watcher(folders=workflow.watched_folders(), take=workflow.take, idle=idle,
                       rescan_hook=workflow.recover, polling=watch.polling if polling is None else polling,
                       settle=watch.settle_seconds, poll_seconds=watch.poll_seconds,
-                      rescan_seconds=watch.rescan_seconds, log=log, stop=stop)
+                      rescan_seconds=watch.rescan_seconds, log=log, stop=stop, timer=workflow.seconds_to_next)
     mode = "опрос папок" if watcher.polling else "события файловой системы"
     log.info("docgen следит за %s (%s)%s", ws.root, mode, "; разовый проход" if once else "")
     warn_example_seller(ws, log)
@@ -162,6 +167,19 @@ def _serve(ws: Workspace, workflow: Workflow, *, log: logging.Logger, stop: thre
             sender.deliver_due()  # --once: what the run queued goes before the process ends
         if ended:
             sender.outbox.conn.close()
+
+
+def run_each(jobs: list[Callable[[], object]]) -> None:
+    """Every job, even after one failed (a failing reminder check must not stop the register); then
+    the first failure is raised for the watcher to say."""
+    first: Exception | None = None
+    for job in jobs:
+        try:
+            job()
+        except Exception as exc:
+            first = first or exc
+    if first is not None:
+        raise first
 
 
 def open_sender(ws: Workspace, *, log: logging.Logger, transport: Transport | None = None) -> MailSender:

@@ -23,6 +23,8 @@ COMMON = {
     "deal": "2026-0001", "version": 2, "client": "ООО «Ромашка & Ко»", "inn": "5027012348",
     "total": "2\u00a0023\u00a0980,00", "manager": "Петров Пётр Сергеевич",
 }
+WAITS = {"draft": "2026-0001 v2 Договор.docx", "role_title": "Юрист", "since": "26.11.2026 10:15",
+         "due": "30.11.2026", "days_overdue": 2}
 SPECIFIC = {
     NoticeKind.REJECTED: {"form": "ромашка.yaml", "faults": ["4. Поставка: адрес не указан"],
                           "folder": "inbox/rejected/"},
@@ -34,6 +36,9 @@ SPECIFIC = {
     NoticeKind.HANDOVER: {"folder": "outbox/economics/", "support": "Менеджер по сопровождению"},
     NoticeKind.ORIGINALS: {"folder": "clients/5027012348/2026-0001/", "originals": ["Договор — 2 экз."]},
     NoticeKind.TECHNICAL: {"folder": "outbox/technical/2026-0001/", "files": ["КМ.pdf", "Геология.pdf"]},
+    NoticeKind.REMINDER: {"folder": "outbox/lawyer/", **WAITS},
+    NoticeKind.ESCALATION: {"folder": "outbox/lawyer/", "holder": "Юрист Компании", **WAITS},
+    NoticeKind.ABSENCE: {"folder": "outbox/lawyer/", "stood_in_for": "Юрист Компании", "before": "", **WAITS},
 }
 SENDER = Address("Договорной отдел", "docgen", "example.ru")
 

@@ -70,11 +70,13 @@ class MailOutbox:
         """Bring the database to the store's schema (the mail tables are part of it), as the store does."""
         migrate(self.conn, backup=lambda version: backup_beside(self.conn, version))
 
-    def enqueue(self, notice: Notice) -> None:
-        """Record `notice` inside the caller's transaction (no commit); the same event_id twice is ignored."""
+    def enqueue(self, notice: Notice) -> bool:
+        """Record `notice` inside the caller's transaction (no commit); the same event_id twice is ignored.
+
+        True when it was recorded now, False when its event was recorded before."""
         now = _stamp(self.clock())
         self.queued_since_asked = True
-        self.conn.execute(
+        cur = self.conn.execute(
             """INSERT OR IGNORE INTO mail_notices
                (event_id, kind, deal, recipients, subject, body, attachments, dossier, created_at, next_try)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -82,6 +84,17 @@ class MailOutbox:
              notice.subject, notice.body, json.dumps([str(p) for p in notice.attachments], ensure_ascii=False),
              str(notice.dossier) if notice.dossier else None, now, now),
         )
+        return cur.rowcount == 1
+
+    def known(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of `event_ids` the outbox already holds (in any state)."""
+        found: set[str] = set()
+        for start in range(0, len(event_ids), 500):  # SQLite's limit on bound parameters
+            chunk = event_ids[start:start + 500]
+            rows = self.conn.execute(f"SELECT event_id FROM mail_notices WHERE event_id IN "
+                                     f"({', '.join('?' * len(chunk))})", chunk)
+            found |= {row[0] for row in rows}
+        return found
 
     def take_queued_flag(self) -> bool:
         """Whether a notice was queued since the last call (committed by now, if the caller waits for that)."""

@@ -19,11 +19,11 @@ from docgen.workflow import decisions, entries, intake
 from docgen.workflow.decisions import Submitted
 from docgen.workflow.dossier import draft_stem
 from docgen.workflow.integrity import check_dossier
-from docgen.workflow.notices import role_person
+from docgen.workflow.people import holder
 from docgen.workflow.register import write_register
+from docgen.workflow.reminders import Reminders
 from docgen.workflow.services import Services
-from docgen.workflow.stages import STAGE_OF_ROLE, STAGE_TITLES, Decision
-from docgen.workspace import Role, Stage
+from docgen.workflow.stages import Decision, holds, stage_title
 
 _FINISHERS = {
     "intake": intake.finish_intake,
@@ -54,10 +54,17 @@ class Workflow:
         self.svc = svc
         self.unreadable = entries.Unreadable()
         self._register_retry_at = 0.0
+        self.reminders = Reminders(svc)
+
+    def roles(self) -> list[str]:
+        """The roles of the settings, and any role a deal still waits in after its rule was removed."""
+        known = list(self.svc.ws.roles)
+        rows = self.svc.store.conn.execute("SELECT DISTINCT stage FROM deals ORDER BY stage").fetchall()
+        return known + [row[0] for row in rows if holds(row[0]) and row[0] not in known]
 
     def watched_folders(self) -> list[Path]:
         ws = self.svc.ws
-        return [ws.inbox] + [ws.review(role) / str(d) for role in Role for d in Decision]
+        return [ws.inbox] + [ws.review(role) / str(d) for role in self.roles() for d in Decision]
 
     def take(self, path: Path) -> str:
         """Process one settled entry of a watched folder; returns the account of where it went.
@@ -69,6 +76,7 @@ class Workflow:
         a failure after it leaves the step planned for `recover`.
         """
         folder = self._folder_of(path)
+        self.reminders.changed()  # a deal may enter a stage: its reminders start from the next working day
         if not entries.storable(path.name):
             account, path = entries.clean_in_place(self.svc, path)
             return f"{account}; {self.take(path)}"
@@ -91,14 +99,14 @@ class Workflow:
         ws = self.svc.ws
         if path.parent == ws.inbox:
             return _Watched(lambda p: intake.take_form(self.svc, p), aside=ws.rejected, report=".errors.txt")
-        for role in Role:
+        for role in self.roles():
             for decision in Decision:
                 if path.parent == ws.review(role) / str(decision):
                     return _Watched(partial(self._take_decision, role=role, decision=decision),
                                     aside=ws.review(role) / decisions.UNRECOGNIZED, report=".why.txt")
         raise WorkflowError(f"папка {path.parent} не наблюдается docgen")
 
-    def _take_decision(self, path: Path, *, role: Role, decision: Decision) -> str:
+    def _take_decision(self, path: Path, *, role: str, decision: Decision) -> str:
         return decisions.take_decision(self.svc, path, role=role, decision=decision)
 
     def _unreadable(self, path: Path) -> str | None:
@@ -128,8 +136,7 @@ class Workflow:
         if path.parent == self.svc.ws.inbox:
             content, st = read_plain(path)
             return intake.reject(self.svc, path, content=content, mtime_ns=st.st_mtime_ns, faults=[Fault("", why)])
-        role = Role(path.parent.parent.name)
-        return decisions.set_aside(self.svc, path, role=role, why=why)
+        return decisions.set_aside(self.svc, path, role=path.parent.parent.name, why=why)
 
     def _tell_admin_of_failure(self, path: Path, exc: Exception) -> None:
         mail = admin_notice(self.svc.ws, event=f"failure/{self.svc.rel(path)}/{self.svc.now():%Y%m%d%H%M%S%f}",
@@ -154,11 +161,14 @@ class Workflow:
     def finish(self, step: Step) -> str:
         return _FINISHERS[step.kind](self.svc, step)
 
-    def decide(self, number: str, *, role: Role, decision: Decision, comment: str = "") -> str:
-        """`docgen approve|return`: the decision on the draft in the reviewer's folder, as if it were moved."""
+    def decide(self, number: str, *, role: str, decision: Decision, comment: str = "") -> str:
+        """`docgen approve|return`: the decision on the draft in the reviewer's folder, as if it were moved.
+
+        Taken while the role's owner is away, it is recorded as the deputy's, for the owner."""
         row = self.svc.store.deal(number)
-        if row.stage != STAGE_OF_ROLE[role]:
-            raise WorkflowError(f"сделка {number} сейчас {STAGE_TITLES[Stage(row.stage)]}; "
+        self.reminders.changed()
+        if row.stage != role:
+            raise WorkflowError(f"сделка {number} сейчас {stage_title(row.stage, self.svc.route_of(row))}; "
                                 f"решение за эту роль сейчас не требуется")
         check_dossier(self.svc.ws, self.svc.store, row)
         stem = draft_stem(number=number, version=row.version, client=row.buyer_name)
@@ -167,17 +177,27 @@ class Workflow:
             draft = self.svc.dossier(row).versions / f"{stem}.docx"
         content = read_plain(draft)[0]
         submitted = Submitted(draft, content, 0, [comment] if comment else [], None)
-        actor = role_person(self.svc.settings, role, division=row.division)
+        actor = holder(self.svc.settings, role, division=row.division, day=self.svc.now().date())
         step = decisions.record_decision(self.svc, number, role=role, decision=decision, submitted=submitted,
                                          actor=actor, via=f"command (пользователь {getpass.getuser()})")
         return decisions.finish_decision(self.svc, step)
+
+    def tick(self) -> None:
+        """Record the reminders due now (cheap when none can be); the sender sends them."""
+        for account in self.reminders.tick():
+            self.svc.log.info("%s", account)
+
+    def seconds_to_next(self) -> float | None:
+        """How long the service may sleep before a reminder may come due."""
+        return self.reminders.seconds_left()
 
     def flush_register(self, *, force: bool = False) -> None:
         """Rewrite the register if a step changed it; after a failure, try again a while later."""
         if not self.svc.register_dirty or (time.monotonic() < self._register_retry_at and not force):
             return
         self._register_retry_at = time.monotonic() + REGISTER_RETRY_SECONDS
-        if write_register(self.svc.store, self.svc.ws.registers, log=self.svc.log) is not None:
+        if write_register(self.svc.store, self.svc.ws, roles=self.roles(), deadlines=self.svc.deadlines,
+                          now=self.svc.now(), log=self.svc.log) is not None:
             self.svc.register_dirty = False
             self._register_retry_at = 0.0
 
