@@ -74,6 +74,10 @@ class Workspace:
         return self.templates / "handover"
 
     @property
+    def offer_templates(self) -> Path:
+        return self.templates / "offers"
+
+    @property
     def mail_templates(self) -> Path:
         return self.templates / "mail"
 

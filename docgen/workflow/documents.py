@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -82,12 +83,14 @@ class Documents:
         return render.render_contract(deal, ws=self.ws, number=number, version=version)
 
     def approval_sheet(self, deal: Deal, *, number: str, version: int, sha256: str,
-                       approvals: list[Approval]) -> bytes:
+                       approvals: list[Approval], signed_sha256: str | None = None) -> bytes:
         return render.render_approval_sheet(deal, ws=self.ws, number=number, version=version,
-                                            sha256=sha256, approvals=approvals)
+                                            sha256=sha256, approvals=approvals, signed_sha256=signed_sha256)
 
-    def handover(self, deal: Deal, *, number: str, version: int, approvals: list[Approval]) -> bytes:
-        return render.render_handover(deal, ws=self.ws, number=number, version=version, approvals=approvals)
+    def handover(self, deal: Deal, *, number: str, version: int, approvals: list[Approval],
+                 files: list[str] | None = None, signed_on: dt.date | None = None) -> bytes:
+        return render.render_handover(deal, ws=self.ws, number=number, version=version, approvals=approvals,
+                                      files=files, signed_on=signed_on)
 
     def pdf(self, docx: bytes, *, title: str, number: str, version: int, draft: bool = False,
             appendix: bytes | None = None) -> bytes | None:
@@ -111,6 +114,10 @@ class Documents:
         except ConversionError as exc:
             self.log.error("Сделка %s, версия %s: PDF «%s» не создан, дальше без него: %s", number, version, title, exc)
             return None
+
+    def convert(self, docx: bytes, *, name: str = "Документ") -> bytes | None:
+        """The plain PDF rendition of `docx` (no marks, no deal metadata), or None without LibreOffice."""
+        return None if self.converter is None else self._convert(docx, name=name)
 
     def _convert(self, docx: bytes, *, name: str) -> bytes:
         scratch = self.ws.state / SCRATCH
