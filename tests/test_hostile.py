@@ -775,6 +775,31 @@ def test_a_crash_at_libreoffice_start_does_not_leave_one_soffice_per_document(tm
     assert all((tmp_path / f"d{n}.pdf").read_bytes().startswith(b"%PDF-") for n in range(3))
 
 
+def test_a_step_that_failed_on_the_machine_is_tried_again_in_seconds_not_at_the_next_rescan(tmp_path):
+    from docgen.watch import Watcher
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "deal.yaml").write_text("form", encoding="utf-8")
+    tries: list[float] = []
+    stop = threading.Event()
+
+    def take(path: Path) -> str:  # LibreOffice killed under the first try; the second one works
+        tries.append(time.monotonic())
+        if len(tries) == 1:
+            raise Postponed("LibreOffice аварийно завершился; шаг записан и будет завершён")
+        path.unlink()
+        stop.set()
+        return "принята"
+
+    watcher = Watcher(folders=[inbox], take=take, idle=lambda: None, rescan_hook=lambda: [], polling=False,
+                      settle=0.05, poll_seconds=0.1, rescan_seconds=60, log=logging.getLogger("test"), stop=stop)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    assert len(tries) == 2 and tries[1] - tries[0] < 5  # the rescan was 60 s away
+
+
 # ---------------------------------------------------------------- 15. no traceback, ever
 
 
