@@ -19,7 +19,10 @@
     ├── Postponed                     a step the machine cannot do now (disk, store, LibreOffice): later
     ├── ConversionError               LibreOffice failed to make a PDF of this document
     │   └── ConverterUnavailable      LibreOffice itself is down or cannot start (transient)
+    ├── DocumentUnreadable            a DOCX to compare is not a readable document
     ├── MailError                     a notice could not be built or sent
+    ├── AccountError                  a board account cannot be set: unknown person, weak password
+    ├── AccessDenied                  a person may not see this deal, or not decide for its stage
     └── ArchiveError                  an export or an archive to verify is wrong
 """
 
@@ -144,8 +147,20 @@ class ConverterUnavailable(ConversionError):
     """LibreOffice is down, crashed or cannot start: the same document may convert later."""
 
 
+class DocumentUnreadable(DocgenError):
+    """A document given to compare is not a readable DOCX."""
+
+
 class MailError(DocgenError):
     """A notice could not be built or delivered."""
+
+
+class AccountError(DocgenError):
+    """A web board account cannot be set up: the person is not named in docgen.toml or the deals, a weak password."""
+
+
+class AccessDenied(DocgenError):
+    """The person may not see this deal, or may not decide for its stage."""
 
 
 class ArchiveError(DocgenError):

@@ -100,6 +100,7 @@ def test_the_service_logs_the_copy_it_makes_before_a_schema_upgrade(tmp_path, mo
     log = (ws.state / "docgen.log").read_text(encoding="utf-8")
     [copy] = (ws.state / "backups").glob("*.sqlite3")
     done = ", ".join(f"{m.version} ({m.title})" for m in migrations.MIGRATIONS[1:])  # every one after the first
+    assert done.endswith(f"{extra.version} (проверка)")
     assert f"WARNING схема базы обновлена: {done}; прежняя база сохранена: {copy}" in log
 
 

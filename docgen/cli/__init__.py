@@ -89,7 +89,7 @@ def _root(
 
 
 _COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates", "docgen.cli.archive",
-                    "docgen.cli.doctor", "docgen.cli.backup")
+                    "docgen.cli.doctor", "docgen.cli.backup", "docgen.cli.web")
 
 
 def _register() -> None:

@@ -19,7 +19,7 @@ from docgen.workflow import decisions, entries, intake
 from docgen.workflow.decisions import Submitted
 from docgen.workflow.dossier import draft_stem
 from docgen.workflow.integrity import check_dossier
-from docgen.workflow.people import holder
+from docgen.workflow.people import Holder, holder
 from docgen.workflow.register import write_register
 from docgen.workflow.reminders import Reminders
 from docgen.workflow.services import Services
@@ -161,10 +161,11 @@ class Workflow:
     def finish(self, step: Step) -> str:
         return _FINISHERS[step.kind](self.svc, step)
 
-    def decide(self, number: str, *, role: str, decision: Decision, comment: str = "") -> str:
-        """`docgen approve|return`: the decision on the draft in the reviewer's folder, as if it were moved.
-
-        Taken while the role's owner is away, it is recorded as the deputy's, for the owner."""
+    def decide(self, number: str, *, role: str, decision: Decision, comment: str = "", actor: Holder | None = None,
+               via: str | None = None) -> str:
+        """`docgen approve|return` and the web board: the decision on the draft in the reviewer's folder, as if it
+        were moved. `actor`: who decided (by default whoever holds the role today: a deputy's decision is recorded
+        as taken for the absent owner); `via`: how it was taken."""
         row = self.svc.store.deal(number)
         self.reminders.changed()
         if row.stage != role:
@@ -177,9 +178,9 @@ class Workflow:
             draft = self.svc.dossier(row).versions / f"{stem}.docx"
         content = read_plain(draft)[0]
         submitted = Submitted(draft, content, 0, [comment] if comment else [], None)
-        actor = holder(self.svc.settings, role, division=row.division, day=self.svc.now().date())
+        actor = actor or holder(self.svc.settings, role, division=row.division, day=self.svc.now().date())
         step = decisions.record_decision(self.svc, number, role=role, decision=decision, submitted=submitted,
-                                         actor=actor, via=f"command (пользователь {getpass.getuser()})")
+                                         actor=actor, via=via or f"command (пользователь {getpass.getuser()})")
         return decisions.finish_decision(self.svc, step)
 
     def tick(self) -> None:

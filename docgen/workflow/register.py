@@ -52,7 +52,8 @@ def write_register(store: Store, ws: Workspace, *, roles: Sequence[str], deadlin
                    log: logging.Logger) -> Path | None:
     """Rewrite the register; a file held open by Excel on a share is retried on the next change."""
     wb = Workbook()
-    _deals_sheet(wb.active, store, ws, roles=_decision_roles(roles), deadlines=deadlines, now=now)
+    _deals_sheet(wb.active, store, ws, deals=store.deals(), roles=_decision_roles(roles), deadlines=deadlines,
+                 now=now)
     _unrecognized_sheet(wb.create_sheet(UNRECOGNIZED_SHEET), ws, roles=roles, now=now)
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -65,20 +66,46 @@ def write_register(store: Store, ws: Workspace, *, roles: Sequence[str], deadlin
     return target
 
 
+def register_xlsx(store: Store, ws: Workspace, *, deals: list[DealRow], roles: Sequence[str], deadlines: Deadlines,
+                  now: dt.datetime) -> bytes:
+    """The register's deals sheet for `deals` only (the web board's download of what a person may see)."""
+    wb = Workbook()
+    _deals_sheet(wb.active, store, ws, deals=deals, roles=_decision_roles(roles), deadlines=deadlines, now=now)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def register_rows(store: Store, ws: Workspace, *, deals: list[DealRow], roles: Sequence[str], deadlines: Deadlines,
+                  now: dt.datetime) -> tuple[list[str], list[list[object]]]:
+    """The register's headings and its rows for `deals`, as the web board shows a page of them."""
+    roles = _decision_roles(roles)
+    decided = _decisions(store, [d.number for d in deals])
+    rows = []
+    for deal in deals:
+        moments = decided.get(deal.number, {})
+        rows.append(_cells(store, deal, ws=ws, deadlines=deadlines, now=now)
+                    + [_moment(moments[r].at, now=now) if r in moments else None for r in [*roles, "signed"]])
+    return _headings(ws, roles), rows
+
+
 def _decision_roles(roles: Sequence[str]) -> list[str]:
     """The decision columns: the lawyer, finance, the route rules' roles, then the director who signs."""
     extra = [r for r in roles if r not in set(Role)]
     return [Role.LAWYER, Role.FINANCE, *extra, Role.DIRECTOR]
 
 
-def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, roles: list[str], deadlines: Deadlines,
-                 now: dt.datetime) -> None:
-    sheet.title = "Предварительные заказы"
+def _headings(ws: Workspace, roles: list[str]) -> list[str]:
     titles = {rule.role: rule.title for rule in ws.settings.route.rules}
-    headings = [c[0] for c in COLUMNS] + [BUILT_IN_HEADINGS.get(r) or titles.get(r, r) for r in roles] + ["Подписана"]
-    _head(sheet, headings, widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1))
-    decided = _decisions(store)
-    for row, deal in enumerate(store.deals(), start=2):  # not sheet.max_row: it counts every row each time
+    return [c[0] for c in COLUMNS] + [BUILT_IN_HEADINGS.get(r) or titles.get(r, r) for r in roles] + ["Подписана"]
+
+
+def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, deals: list[DealRow], roles: list[str],
+                 deadlines: Deadlines, now: dt.datetime) -> None:
+    sheet.title = "Предварительные заказы"
+    _head(sheet, _headings(ws, roles), widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1))
+    decided = _decisions(store, [d.number for d in deals])
+    for row, deal in enumerate(deals, start=2):  # not sheet.max_row: it counts every row each time
         sheet.append([_cell(v) for v in _cells(store, deal, ws=ws, deadlines=deadlines, now=now)])
         for column, (_heading, _width, fmt) in enumerate(COLUMNS, start=1):
             if fmt:
@@ -116,11 +143,15 @@ def _decision_cells(sheet: Worksheet, row: int, decided: dict[str, Decided], *, 
             cell.comment = Comment("возвращено на доработку", "docgen")
 
 
-def _decisions(store: Store) -> dict[str, dict[str, Decided]]:
-    """The latest decision of each role per deal, and when it was signed."""
+def _decisions(store: Store, numbers: list[str] | None = None) -> dict[str, dict[str, Decided]]:
+    """The latest decision of each role per deal (of `numbers`, or every deal), and when it was signed."""
     out: dict[str, dict[str, Decided]] = {}
+    if numbers is not None and len(numbers) > 500:
+        numbers = None  # past SQLite's comfortable number of parameters: read them all
+    only = f" AND deal IN ({', '.join('?' * len(numbers))})" if numbers is not None else ""
     rows = store.conn.execute(
-        "SELECT deal, role, action, at FROM journal WHERE action IN ('approved', 'returned') ORDER BY id")
+        f"SELECT deal, role, action, at FROM journal WHERE action IN ('approved', 'returned'){only} ORDER BY id",
+        numbers or ())
     for deal, role, action, at in rows:
         moment = dt.datetime.fromisoformat(at)
         out.setdefault(deal, {})[role] = Decided(moment, action == "returned")
