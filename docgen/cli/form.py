@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from docgen.cli import Env, app, out
-from docgen.errors import DocgenError, FormError
+from docgen.errors import DocgenError, FormError, describe
 from docgen.form.deal import Deal, accept
 from docgen.form.model import DealForm
 from docgen.form.money import format_money
@@ -19,8 +19,8 @@ from docgen.form.readers import read_form
 from docgen.form.report import line_of, render_json, render_report, render_warnings
 from docgen.form.versions import DealLookup, KnownDeal
 from docgen.layout import DEFAULT_TEMPLATES
-from docgen.settings import SETTINGS_FILE, Settings
-from docgen.store import peek_deal
+from docgen.settings import Settings
+from docgen.store import DB_NAME, read_snapshot
 from docgen.workflow.intake import known_deal
 from docgen.workspace import NON_CONTRACT_TEMPLATES, Workspace
 
@@ -39,12 +39,11 @@ def check_basis(ctx: typer.Context, env: Env) -> CheckBasis:
     """The workspace of --root/DOCGEN_ROOT (refused if it is none), else the current folder if it is one,
     else the templates and defaults inside docgen."""
     ws = env.workspace
-    if (env.root / SETTINGS_FILE).is_file() or ws.contract_templates.is_dir():
+    if ws.exists():
         return CheckBasis(env.settings, ws.contract_types(), ws, f"рабочему пространству {env.root}")
     source = ctx.find_root().get_parameter_source("root")
     if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):  # not the default: a choice
-        raise DocgenError(f"в {env.root} нет рабочего пространства docgen (ни {SETTINGS_FILE}, ни "
-                          "templates/contracts/): проверьте --root или DOCGEN_ROOT")
+        env.existing_workspace  # not one: NotAWorkspace refuses a mistyped --root, saying what to check
     types = {p.stem for p in (DEFAULT_TEMPLATES / "contracts").glob("*.docx")} - NON_CONTRACT_TEMPLATES
     return CheckBasis(env.settings, types, None,
                       f"встроенным шаблонам и настройкам docgen: в {env.root} нет рабочего пространства "
@@ -52,9 +51,12 @@ def check_basis(ctx: typer.Context, env: Env) -> CheckBasis:
 
 
 def _store_lookup(ws: Workspace) -> DealLookup:
-    """The workspace's deals as a corrected form is checked against them, read-only."""
+    """The workspace's deals as a corrected form is checked against them, read-only; no store, no deals."""
     def find(number: str) -> KnownDeal | None:
-        row = peek_deal(ws.state, number)
+        if not (ws.state / DB_NAME).is_file():
+            return None
+        with read_snapshot(ws.state) as store:
+            row = store.find_deal(number)
         return known_deal(row) if row is not None else None
 
     return find
@@ -133,7 +135,7 @@ def form(
     try:
         write_card(xlsx, data, choices=choices)
     except OSError as exc:
-        raise DocgenError(f"карточку не удалось записать в {xlsx}: {exc.strerror or exc}") from None
+        raise DocgenError(f"карточка {xlsx} не записана: {describe(exc)}") from None
     except FormError as exc:
         lines = "\n".join(f"— {line_of(f)}" for f in exc.faults)
         raise DocgenError(f"карточку из «{source.name if source else ''}» не записать:\n{lines}") from None

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from docgen.errors import FormUnreadable
-from docgen.files import safe_name
+from docgen.files import fit_name
 from docgen.form import yamlload
 from docgen.form.text import shown
 
@@ -252,7 +252,7 @@ def _member_name(member: zipfile.ZipInfo) -> str:
 def _clean_path(name: str) -> str:
     """A member's path made safe to file: «/» and «\\» both separate, «..», drives and odd characters go."""
     parts = [p for p in re.split(r"[\\/]+", name) if p not in ("", ".", "..") and not re.fullmatch(r"[A-Za-z]:", p)]
-    return "/".join(safe_name(p, limit=100) for p in parts)
+    return "/".join(fit_name(p, max_bytes=120) for p in parts)
 
 
 def _common_folder(paths: list[str]) -> str:
@@ -266,19 +266,24 @@ def _ignored(path: str) -> bool:
     return path.startswith("__MACOSX/") or base.startswith((".", "~$")) or base == "Thumbs.db"
 
 
+def _candidates(attachments: dict[str, bytes], name: str) -> list[str]:
+    """The attachments the form's `name` may mean: its path in the ZIP (cleaned as the entries are, so
+    «КМ\\Лист 1.pdf» is «КМ/Лист 1.pdf»), else every file of that name in any folder."""
+    path = _clean_path(name)
+    if path in attachments:
+        return [path]
+    return [p for p in attachments if PurePosixPath(p).name == PurePosixPath(path).name]
+
+
 def attachment_path(attachments: dict[str, bytes], name: str) -> str:
     """The path in the ZIP of the form's attachment `name` (given as its path, or as a file name found once)."""
-    if name in attachments:
-        return name
-    same = [path for path in attachments if PurePosixPath(path).name == name]
-    return same[0] if len(same) == 1 else name
+    found = _candidates(attachments, name)
+    return found[0] if len(found) == 1 else name
 
 
 def attachment_fault(attachments: dict[str, bytes], name: str) -> str | None:
     """Why the form's attachment `name` (a path in the ZIP, or a file name found once) is not there, or None."""
-    if name in attachments:
-        return None
-    same = [path for path in attachments if PurePosixPath(path).name == name]
+    same = _candidates(attachments, name)
     if len(same) == 1:
         return None
     if not same:

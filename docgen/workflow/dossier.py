@@ -58,7 +58,8 @@ class Dossier:
         keeps them flat in the attachments folder itself), or None."""
         if not self.attachments.is_dir():
             return None
-        versions = [p for p in self.attachments.iterdir() if p.is_dir() and VERSION_FOLDER.fullmatch(p.name)]
+        versions = [p for p in self.attachments.iterdir()
+                    if p.is_dir() and not p.is_symlink() and VERSION_FOLDER.fullmatch(p.name)]
         if versions:
             return max(versions, key=lambda p: int(p.name[1:]))
         return self.attachments

@@ -99,8 +99,8 @@ def _technical(svc: Services, row: DealRow) -> list[str]:
         return []
     target = svc.ws.technical / row.number
     names = []
-    for item in sorted(p for p in source.rglob("*") if p.is_file()):
-        name = item.relative_to(source).as_posix()
+    for item in sorted(p for p in source.rglob("*") if p.is_file() and not p.is_symlink()):
+        name = item.relative_to(source).as_posix()  # docgen filed these; a link put among them is not ours
         if source == svc.dossier(row).attachments and "/" in name:
             continue  # an old flat folder: its subfolders are not attachments
         if not (target / name).exists():
