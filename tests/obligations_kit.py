@@ -1,0 +1,57 @@
+"""Helpers for the obligations tests (no tests here): a deal's contract from the example form, events."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from decimal import Decimal
+
+import yaml
+
+from conftest import EXAMPLE
+from docgen.form.deal import Deal, accept
+from docgen.form.readers import RawForm
+from docgen.obligations.events import Event, EventKind
+from docgen.obligations.terms import Contract, contract_of
+from docgen.settings import load_settings
+
+D = dt.date
+
+
+def example_form() -> dict:
+    return copy.deepcopy(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
+
+
+def deal_of(data: dict | None = None, *, tmp_path) -> Deal:
+    settings = load_settings(tmp_path, {})
+    return accept(RawForm(data or example_form(), {}), source="form.yaml", settings=settings,
+                  contract_types=None, today=D(2026, 11, 26))
+
+
+def contract(data: dict | None = None, *, tmp_path, number: str = "2026-0001") -> Contract:
+    return contract_of(deal_of(data, tmp_path=tmp_path), number=number)
+
+
+class Events:
+    """Events numbered in the order the test writes them."""
+
+    def __init__(self) -> None:
+        self.items: list[Event] = []
+
+    def add(self, kind: EventKind, day: dt.date, amount: str | None = None, *, reverses: int | None = None) -> int:
+        event = Event(id=len(self.items) + 1, kind=kind, day=day,
+                      amount=Decimal(amount) if amount is not None else None, reverses=reverses)
+        self.items.append(event)
+        return event.id
+
+    def pay(self, day: dt.date, amount: str) -> int:
+        return self.add(EventKind.PAYMENT, day, amount)
+
+    def deliver(self, day: dt.date, amount: str) -> int:
+        return self.add(EventKind.DELIVERY, day, amount)
+
+    def ready(self, day: dt.date) -> int:
+        return self.add(EventKind.READINESS, day)
+
+    def correct(self, event: int, day: dt.date) -> int:
+        return self.add(EventKind.CORRECTION, day, reverses=event)
