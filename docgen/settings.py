@@ -169,6 +169,18 @@ class CalendarSettings(Section):
     )
 
 
+class ObligationsSettings(Section):
+    remind_days_before: int = Field(
+        3, ge=0, le=60, description="за сколько рабочих дней до срока оплаты или поставки напомнить менеджеру "
+                                    "и менеджеру по сопровождению (0 — только в день срока и после него)")
+    notify_hour: int = Field(
+        9, ge=0, le=23, description="с какого часа (местного времени) рабочего дня рассылаются напоминания "
+                                    "о сроках оплаты и поставки")
+    claim_answer_days: int = Field(
+        10, ge=1, le=60, description="срок ответа на претензию, рабочих дней (претензионная оговорка "
+                                     "договоров: п. 7.1 поставки, п. 8.1 подряда)")
+
+
 class Settings(BaseSettings):
     """All settings of one workspace."""
 
@@ -200,6 +212,10 @@ class Settings(BaseSettings):
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="архивные выгрузки")
     calendar: CalendarSettings = Field(
         default_factory=CalendarSettings, description="производственный календарь: рабочие дни для сроков"
+    )
+    obligations: ObligationsSettings = Field(
+        default_factory=ObligationsSettings,
+        description="после подписания: напоминания о сроках оплаты и поставки, претензии",
     )
 
     @classmethod

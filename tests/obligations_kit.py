@@ -55,3 +55,30 @@ class Events:
 
     def correct(self, event: int, day: dt.date) -> int:
         return self.add(EventKind.CORRECTION, day, reverses=event)
+
+
+MSK = dt.timezone(dt.timedelta(hours=3))
+
+
+class Clock:
+    """The workflow's clock, set by the test to a day and hour (Moscow time)."""
+
+    def __init__(self, day: dt.date, hour: int = 10):
+        self.at = dt.datetime.combine(day, dt.time(hour), tzinfo=MSK)
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+    def set(self, day: dt.date, hour: int = 10) -> None:
+        self.at = dt.datetime.combine(day, dt.time(hour), tzinfo=MSK)
+
+
+def signed_deal(wf, clock: Clock, day: dt.date, data: dict | None = None) -> str:
+    """A deal accepted and signed through the real workflow on `day`."""
+    from test_archive_kit import new_deal, sign
+
+    clock.set(day, 9)
+    number = new_deal(wf, data)
+    clock.set(day, 15)
+    sign(wf, number)
+    return number

@@ -28,6 +28,11 @@ class NoticeKind(StrEnum):
     HANDOVER = "handover"
     ORIGINALS = "originals"
     TECHNICAL = "technical"
+    PRODUCTION = "production"
+    OBLIGATION = "obligation"
+    STATEMENT = "statement"
+    STATEMENT_REJECTED = "statement_rejected"
+    CLAIM = "claim"
 
 
 KIND_TITLES = {
@@ -39,6 +44,11 @@ KIND_TITLES = {
     NoticeKind.HANDOVER: "Ввод в Производство",
     NoticeKind.ORIGINALS: "ожидаются оригиналы",
     NoticeKind.TECHNICAL: "техническая документация",
+    NoticeKind.PRODUCTION: "можно запускать производство",
+    NoticeKind.OBLIGATION: "срок оплаты или поставки",
+    NoticeKind.STATEMENT: "банковская выписка",
+    NoticeKind.STATEMENT_REJECTED: "выписка не принята",
+    NoticeKind.CLAIM: "претензия готова",
 }
 
 
@@ -169,4 +179,12 @@ def recipients_for(
             found = (people.finance,)
         case NoticeKind.TECHNICAL:
             found = (people.technical,)
+        case NoticeKind.PRODUCTION:
+            found = (people.economics, div.support if div else None)
+        case NoticeKind.OBLIGATION:
+            found = (div.support if div else None, manager)
+        case NoticeKind.STATEMENT | NoticeKind.STATEMENT_REJECTED:
+            found = (people.finance,)
+        case NoticeKind.CLAIM:
+            found = (manager,)
     return tuple(r for r in found if r)

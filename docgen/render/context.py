@@ -84,9 +84,11 @@ def contract_context(deal: Deal, *, settings: Settings, number: str, version: in
 
 
 def handover_context(
-    deal: Deal, *, settings: Settings, number: str, version: int, approvals: list[Approval]
+    deal: Deal, *, settings: Settings, number: str, version: int, approvals: list[Approval],
+    prepayment_date: dt.date | None = None,
 ) -> dict[str, Any]:
-    """A contract's context plus what «Ввод в Производство» adds: approvals and the support manager."""
+    """A contract's context plus what «Ввод в Производство» adds: approvals, the support manager, and the day
+    the payments due before production were received in full (None until they are)."""
     context = contract_context(deal, settings=settings, number=number, version=version)
     first = context["before_production"]
     due = sum((p.amount for p in first), Decimal("0.00"))
@@ -95,6 +97,7 @@ def handover_context(
         support=context["division"].support,
         before_production_total=due,
         before_production_words=money_words(due),
+        prepayment_date=prepayment_date,
     )
     return context
 

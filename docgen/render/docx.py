@@ -6,6 +6,7 @@ prepared and the Jinja templates compiled from it, so a render re-parses only th
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import threading
@@ -245,9 +246,10 @@ def render_contract(deal: Deal, *, ws: Workspace, number: str, version: int) -> 
 
 
 def render_handover(deal: Deal, *, ws: Workspace, number: str, version: int,
-                    approvals: list[Approval]) -> bytes:
+                    approvals: list[Approval], prepayment_date: dt.date | None = None) -> bytes:
     """«Ввод в Производство» of a signed deal from templates/handover/production-launch.docx."""
-    context = handover_context(deal, settings=ws.settings, number=number, version=version, approvals=approvals)
+    context = handover_context(deal, settings=ws.settings, number=number, version=version, approvals=approvals,
+                               prepayment_date=prepayment_date)
     return render_document(ws.handover_templates / "production-launch.docx", context, number=number,
                            version=version, title=f"Ввод в Производство — договор № {number}")
 

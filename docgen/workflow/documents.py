@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import tempfile
 from pathlib import Path
@@ -35,8 +36,10 @@ class Documents:
         return render.render_approval_sheet(deal, ws=self.ws, number=number, version=version,
                                             sha256=sha256, approvals=approvals)
 
-    def handover(self, deal: Deal, *, number: str, version: int, approvals: list[Approval]) -> bytes:
-        return render.render_handover(deal, ws=self.ws, number=number, version=version, approvals=approvals)
+    def handover(self, deal: Deal, *, number: str, version: int, approvals: list[Approval],
+                 prepayment_date: dt.date | None = None) -> bytes:
+        return render.render_handover(deal, ws=self.ws, number=number, version=version, approvals=approvals,
+                                      prepayment_date=prepayment_date)
 
     def pdf(self, docx: bytes, *, title: str, number: str, version: int, draft: bool = False,
             appendix: bytes | None = None) -> bytes | None:

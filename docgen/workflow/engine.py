@@ -5,8 +5,10 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from docgen.errors import Fault, WorkflowError
+from docgen.errors import Fault, StatementInvalid, WorkflowError
 from docgen.files import sha256_file
+from docgen.obligations import bank
+from docgen.obligations.steps import FINISHERS as OBLIGATION_STEPS
 from docgen.store import Step
 from docgen.workflow import decisions, intake
 from docgen.workflow.decisions import Submitted
@@ -22,6 +24,7 @@ _FINISHERS = {
     "reject": intake.finish_reject,
     "decision": decisions.finish_decision,
     "unrecognized": decisions.finish_aside,
+    **OBLIGATION_STEPS,  # bank statements, production notices, claims
 }
 
 
@@ -33,7 +36,7 @@ class Workflow:
 
     def watched_folders(self) -> list[Path]:
         ws = self.svc.ws
-        return [ws.inbox] + [ws.review(role) / str(d) for role in Role for d in Decision]
+        return [ws.inbox, ws.bank_inbox] + [ws.review(role) / str(d) for role in Role for d in Decision]
 
     def take(self, path: Path) -> str:
         """Process one settled file from a watched folder; returns the account of where it went.
@@ -45,6 +48,8 @@ class Workflow:
         try:
             if path.parent == ws.inbox:
                 return intake.take_form(self.svc, path)
+            if path.parent == ws.bank_inbox:
+                return bank.take_statement(self.svc, path)
             for role in Role:
                 for decision in Decision:
                     if path.parent == ws.review(role) / str(decision):
@@ -62,6 +67,8 @@ class Workflow:
 
     def _set_aside(self, path: Path, exc: Exception) -> str:
         why = f"внутренняя ошибка docgen ({type(exc).__name__}: {exc}); сообщите администратору"
+        if path.parent == self.svc.ws.bank_inbox:
+            return bank.reject(self.svc, path, content=path.read_bytes(), why=StatementInvalid(why))
         if path.parent == self.svc.ws.inbox:
             return intake.reject(self.svc, path, content=path.read_bytes(), mtime_ns=path.stat().st_mtime_ns,
                                  faults=[Fault("", why)])

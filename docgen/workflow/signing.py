@@ -43,13 +43,17 @@ def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
                             appendix=sheet)
     if pdf is not None:
         write_atomic(contract.with_suffix(".pdf"), pdf)
-    handover = _handover(svc, row, deal=deal, approvals=approvals)
+    handover = write_handover(svc, row, deal=deal, approvals=approvals)
     files = _technical(svc, row)
     return _signed_notices(svc, row, contract=contract, has_pdf=pdf is not None, handover=handover, files=files)
 
 
-def _handover(svc: Services, row: DealRow, *, deal, approvals: list[Approval]) -> list:
-    docx = svc.documents.handover(deal, number=row.number, version=row.version, approvals=approvals)
+def write_handover(svc: Services, row: DealRow, *, deal, approvals: list[Approval],
+                   prepayment_date: dt.date | None = None) -> list:
+    """«Ввод в Производство» into outbox/economics/ and the dossier; the dossier's files, for the notice.
+    Written again with the day the prepayment came in full, when it does (docgen.obligations)."""
+    docx = svc.documents.handover(deal, number=row.number, version=row.version, approvals=approvals,
+                                  prepayment_date=prepayment_date)
     pdf = svc.documents.pdf(docx, title=f"Ввод в Производство {row.number}", number=row.number,
                             version=row.version)
     stem = handover_stem(row.number, row.buyer_name)

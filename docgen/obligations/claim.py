@@ -1,0 +1,46 @@
+"""What the claim letter (претензия) says: the missed payments, the penalty period by period, the totals (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docgen.calendar import WorkCalendar
+from docgen.form.deal import Deal
+from docgen.form.money import money_words
+from docgen.obligations.penalty import ZERO
+from docgen.obligations.position import Position, Standing
+from docgen.render.context import Record, contract_context
+from docgen.settings import Settings
+
+
+def claimed(p: Position) -> list[Standing]:
+    """The buyer's payments to claim: overdue now, or paid late with a penalty accrued."""
+    return [s for s in p.payments if s.overdue or s.penalty.total > 0]
+
+
+def claim_context(deal: Deal, p: Position, *, settings: Settings, number: str, version: int,
+                  calendar: WorkCalendar) -> dict[str, Any]:
+    """The contract's context plus `claim`: every name claim.docx may use."""
+    context = contract_context(deal, settings=settings, number=number, version=version)
+    items = [_item(s) for s in claimed(p)]
+    debt = sum((s.overdue_amount for s in claimed(p)), ZERO)
+    penalty = sum((s.penalty.total for s in claimed(p)), ZERO)
+    days = settings.obligations.claim_answer_days
+    context["claim"] = Record(
+        date=p.today, items=items, periods=[row for item in items for row in item.periods],
+        debt=debt, debt_words=money_words(debt), penalty=penalty, penalty_words=money_words(penalty),
+        total=debt + penalty, total_words=money_words(debt + penalty), capped=any(i.capped for i in items),
+        answer_days=days, answer_by=calendar.add_workdays(p.today, days))
+    return context
+
+
+def _item(s: Standing) -> Record:
+    penalty = s.penalty
+    periods = [Record(payment=s.term.number, first=r.first, last=r.last, days=r.days, owed=r.owed, rate=r.rate,
+                      amount=r.amount) for r in penalty.periods]
+    return Record(
+        number=s.term.number, title=s.term.title, amount=s.term.amount, due=s.due, paid=s.done,
+        outstanding=s.outstanding, debt=s.overdue_amount, settled_on=s.settled_on if not s.is_open else None,
+        overdue_days=penalty.overdue_days, rate=s.term.penalty_rate, cap_percent=s.term.penalty_cap,
+        accrued=penalty.accrued, cap=penalty.cap, penalty=penalty.total, capped=penalty.capped, periods=periods)
+

@@ -1,0 +1,192 @@
+"""Who is told what after signing: production may start, a due date is near, due today or missed.
+
+Every notice is recorded with a stable key in the same transaction that queues its letter, so it
+goes out once across restarts and kill -9. The production notice also writes «Ввод в Производство»
+again, now with the day the prepayment came in full: a step recorded before its files (store.plan →
+files → store.finish with its letter).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from docgen.calendar import WorkCalendar
+from docgen.render.filters import days as days_phrase
+from docgen.form.money import format_money
+from docgen.mail.notice import Notice, NoticeKind
+from docgen.obligations import ledger
+from docgen.obligations.position import Position
+from docgen.obligations.reminders import Reminder, reminders
+from docgen.obligations.terms import ObligationKind
+from docgen.store import DealRow, Step
+from docgen.workflow import notices
+from docgen.workflow.services import Services
+from docgen.workflow.signing import approvals_of, write_handover
+from docgen.workspace import Stage
+
+ONE_DAY = dt.timedelta(days=1)
+PRODUCTION = "production"
+
+
+def calendar_of(svc: Services) -> WorkCalendar:
+    return WorkCalendar.from_settings(svc.settings.calendar)
+
+
+# production may start
+
+
+def check_production(svc: Services, row: DealRow, p: Position | None = None) -> str | None:
+    """Plan and do the production step once the payments due before production are all in."""
+    if row.stage != Stage.SIGNED:
+        return None
+    p = p or ledger.position_of(svc.store, row, calendar=calendar_of(svc), today=svc.now().date())
+    if p is None:
+        return None
+    key = f"{PRODUCTION}:{row.number}"
+    now = svc.now()
+    with svc.store.transaction():
+        if svc.store.step(key) is not None or ledger.told(svc.store, f"{row.number}/{PRODUCTION}"):
+            return None
+        if not any(t.before_production for t in p.contract.payments):
+            # Nothing is due before production: «Ввод в Производство» at signing said so already.
+            ledger.mark_told(svc.store, key=f"{row.number}/{PRODUCTION}", deal=row.number, obligation=PRODUCTION,
+                             stage="not_needed", due=None, at=now)
+            return None
+        if p.prepaid_on is None:
+            return None
+        prepaid = sum((s.term.amount for s in p.payments if s.term.before_production), Decimal("0.00"))
+        svc.store.plan(key=key, kind=PRODUCTION, at=now, source="obligations", deal=row.number, version=row.version,
+                       payload={"prepaid_on": p.prepaid_on.isoformat(), "prepaid": f"{prepaid:f}",
+                                "delivery_due": p.delivery.due.isoformat() if p.delivery.due else None})
+        step = svc.store.step(key)
+    return finish_production(svc, step)
+
+
+def finish_production(svc: Services, step: Step) -> str:
+    """«Ввод в Производство» with the prepayment date, then the letter to Economics and the support manager."""
+    row = svc.store.deal(step.deal)
+    prepaid_on = dt.date.fromisoformat(step.payload["prepaid_on"])
+    files = write_handover(svc, row, deal=svc.deal_of(row), approvals=approvals_of(svc, row.number),
+                           prepayment_date=prepaid_on)
+    mail = _production_notice(svc, row, step=step, files=files)
+    now = svc.now()
+    with svc.store.transaction():
+        svc.store.journal_add(at=now, deal=row.number, version=row.version, actor="docgen", role="system",
+                              action="production_may_start", detail={"prepaid_on": prepaid_on.isoformat(),
+                                                                     "prepaid": step.payload["prepaid"]})
+        ledger.mark_told(svc.store, key=f"{row.number}/{PRODUCTION}", deal=row.number, obligation=PRODUCTION,
+                         stage="told", due=prepaid_on, at=now)
+        svc.outbox.enqueue(mail)
+        svc.store.finish(step.key, at=now)
+    return f"сделка {row.number}: оплата до производства поступила {prepaid_on:%d.%m.%Y}, Экономический отдел извещён"
+
+
+def _production_notice(svc: Services, row: DealRow, *, step: Step, files: list) -> Notice:
+    support = svc.settings.divisions[row.division].support
+    due = step.payload.get("delivery_due")
+    delivery = svc.deal_of(row).form.delivery
+    return notices.notice(
+        NoticeKind.PRODUCTION, ws=svc.ws, row=row, event=PRODUCTION, to=[svc.settings.people.economics, support],
+        folder=svc.ws.economics, dossier=svc.dossier(row).letters, attachments=files, support=support,
+        prepaid_on=f"{dt.date.fromisoformat(step.payload['prepaid_on']):%d.%m.%Y}",
+        prepaid=format_money(Decimal(step.payload["prepaid"])),
+        delivery_due=f"{dt.date.fromisoformat(due):%d.%m.%Y}" if due else "",
+        delivery_term=f"{days_phrase(delivery.due_days)} с даты поступления предоплаты"
+        if str(delivery.after) == "prepayment" else f"{days_phrase(delivery.due_days)} с даты подписания")
+
+
+def production_pending(svc: Services) -> list[DealRow]:
+    """Signed deals that received money and whose production notice has not gone (or was not needed)."""
+    return svc.store.deals(where=(
+        "stage = 'signed' AND number IN (SELECT deal FROM obligation_events WHERE kind = 'payment') "
+        "AND number || '/production' NOT IN (SELECT key FROM obligation_notices) "
+        "AND 'production:' || number NOT IN (SELECT key FROM steps)"))
+
+
+# reminders
+
+
+def tell_due(svc: Services, *, today: dt.date) -> list[str]:
+    """Queue every reminder due on `today` that was not sent yet; one transaction per deal."""
+    calendar = calendar_of(svc)
+    if not calendar.is_workday(today):
+        return []
+    rows = svc.store.deals(where="stage = 'signed'")
+    accounts = []
+    for number, p in ledger.positions(svc.store, rows, calendar=calendar, today=today).items():
+        due = reminders(p, today=today, calendar=calendar, days_before=svc.settings.obligations.remind_days_before)
+        if due:
+            accounts += _tell(svc, svc.store.deal(number), p, due, calendar=calendar)
+    return accounts
+
+
+def _tell(svc: Services, row: DealRow, p: Position, due: list[Reminder], *, calendar: WorkCalendar) -> list[str]:
+    now = svc.now()
+    accounts = []
+    with svc.store.transaction():
+        for reminder in due:
+            if ledger.told(svc.store, reminder.key):
+                continue
+            svc.outbox.enqueue(_reminder_notice(svc, row, reminder, calendar=calendar, today=p.today))
+            ledger.mark_told(svc.store, key=reminder.key, deal=row.number, obligation=reminder.standing.term.key,
+                             stage=str(reminder.stage), due=reminder.due, at=now)
+            accounts.append(f"сделка {row.number}: {reminder.standing.term.title} — напоминание ({reminder.stage})")
+    return accounts
+
+
+def _reminder_notice(svc: Services, row: DealRow, reminder: Reminder, *, calendar: WorkCalendar,
+                     today: dt.date) -> Notice:
+    s = reminder.standing
+    division = svc.settings.divisions[row.division]
+    to = [division.support, notices.manager_address(row)]
+    if s.term.kind is ObligationKind.DELIVERY:
+        to.append(division.director)  # the Company's own penalty is coming: the director is warned
+    dossier = svc.dossier(row)
+    return notices.notice(
+        NoticeKind.OBLIGATION, ws=svc.ws, row=row, event=f"obligation/{reminder.key.split('/', 1)[1]}", to=to,
+        folder=dossier.root, dossier=dossier.letters, stage=str(reminder.stage), obligation=str(s.term.kind),
+        title=s.term.title, amount=format_money(s.term.amount), outstanding=format_money(s.outstanding),
+        due=f"{reminder.due:%d.%m.%Y}", days_left=calendar.workdays_between(today, reminder.due),
+        overdue_days=s.penalty.overdue_days, penalty=format_money(s.penalty.total),
+        rate=_percent(s.term.penalty_rate), cap=_percent(s.term.penalty_cap),
+        penalty_from=f"{reminder.due + ONE_DAY:%d.%m.%Y}")
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")
+
+
+class ObligationSchedule:
+    """When the obligations need a look — the seam "something is due at time T" of the service.
+
+    Reminders once a working day from `[obligations] notify_hour`; production notices for deals whose
+    prepayment is in, every `catch_up` (they are also checked the moment a payment is recorded).
+    """
+
+    def __init__(self, svc: Services, *, catch_up: dt.timedelta = dt.timedelta(seconds=30)):
+        self.svc = svc
+        self.catch_up = catch_up
+        self.looked_on: dt.date | None = None
+        self.next_catch_up: dt.datetime | None = None
+
+    def next_due(self) -> dt.datetime:
+        """The next moment something may be due: the next reminder hour or the next production check."""
+        now = self.svc.now()
+        hour = now.replace(hour=self.svc.settings.obligations.notify_hour, minute=0, second=0, microsecond=0)
+        reminders_at = hour if self.looked_on != now.date() else hour + ONE_DAY
+        return min(reminders_at, self.next_catch_up or now)
+
+    def run_due(self) -> list[str]:
+        """Do what is due now; every account for the log."""
+        now = self.svc.now()
+        accounts: list[str] = []
+        if self.next_catch_up is None or now >= self.next_catch_up:
+            for row in production_pending(self.svc):
+                accounts += filter(None, [check_production(self.svc, row)])
+            self.next_catch_up = now + self.catch_up
+        hour = self.svc.settings.obligations.notify_hour
+        if self.looked_on != now.date() and now.hour >= hour:
+            accounts += tell_due(self.svc, today=now.date())
+            self.looked_on = now.date()
+        return accounts
