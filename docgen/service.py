@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 
 from docgen.files import sweep_partials
@@ -12,6 +13,7 @@ from docgen.layout import folders
 from docgen.mail.outbox import MailOutbox, connect
 from docgen.mail.sender import MailSender
 from docgen.mail.transport import Transport, transport_for
+from docgen.obligations.notify import ObligationSchedule
 from docgen.store import DB_NAME
 from docgen.watch import Watcher
 from docgen.workflow.engine import Workflow, close_workflow, open_workflow
@@ -42,7 +44,7 @@ def service_log(ws: Workspace, *, verbose: bool = False, stderr: bool = True) ->
     return log
 
 
-def open_service(ws: Workspace, log: logging.Logger) -> Workflow:
+def open_service(ws: Workspace, log: logging.Logger, *, clock: Callable[[], dt.datetime] = local_now) -> Workflow:
     """The workflow with PDF renditions when LibreOffice is installed and `documents.pdf` allows."""
     converter = None
     if ws.settings.documents.pdf:
@@ -50,21 +52,28 @@ def open_service(ws: Workspace, log: logging.Logger) -> Workflow:
 
         converter = open_converter(profile_dir=ws.state / "libreoffice", log=log,
                                    timeout=ws.settings.documents.pdf_timeout)
-    return open_workflow(ws, clock=local_now, log=log, converter=converter)
+    return open_workflow(ws, clock=clock, log=log, converter=converter)
 
 
 def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, once: bool = False,
-                polling: bool | None = None, transport: Transport | None = None) -> None:
-    """Watch until `stop` is set (or, with `once`, until nothing is pending); always closes cleanly."""
+                polling: bool | None = None, transport: Transport | None = None,
+                clock: Callable[[], dt.datetime] = local_now) -> None:
+    """Watch until `stop` is set (or, with `once`, until nothing is pending); always closes cleanly.
+
+    `clock` is the workflow's (what day it is for deadlines and penalties); mail retries keep real time."""
     for folder in folders(ws):
         folder.mkdir(parents=True, exist_ok=True)
     for path in sweep_partials([ws.inbox, ws.outbox, ws.clients, ws.registers]):
         log.info("убран недописанный файл прерванной работы: %s", path.relative_to(ws.root))
-    workflow = open_service(ws, log)
+    workflow = open_service(ws, log, clock=clock)
     sender = MailSender(MailOutbox(connect(ws.state / DB_NAME)), transport or transport_for(ws), ws=ws,
                         clock=lambda: dt.datetime.now(dt.UTC), log=log)
 
+    schedule = ObligationSchedule(workflow.svc, catch_up=dt.timedelta(seconds=ws.settings.watch.rescan_seconds))
+
     def idle() -> None:
+        for account in schedule.run_due():
+            log.info("%s", account)
         sender.deliver_due()
         workflow.flush_register()
 

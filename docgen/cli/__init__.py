@@ -60,7 +60,8 @@ def _root(
     ctx.obj = Env(root=root.resolve())
 
 
-_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates", "docgen.cli.archive")
+_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates", "docgen.cli.archive",
+                    "docgen.cli.obligations")
 
 
 def _register() -> None:

@@ -14,10 +14,11 @@ from rich.table import Table
 
 from docgen.cli import Env, app, out
 from docgen.form.money import format_money
-from docgen.service import open_service, run_service, service_log
+from docgen.obligations.show import deal_lines, obligations_cell
+from docgen.service import local_now, open_service, run_service, service_log
 from docgen.workflow.engine import close_workflow
 from docgen.workflow.stages import Decision
-from docgen.workflow.status import status_item
+from docgen.workflow.status import status_items
 from docgen.workspace import Role
 
 
@@ -47,13 +48,15 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="ответ в JSON")] = False,
 ) -> None:
     """Сделки и где каждая сейчас."""
+    from docgen.calendar import WorkCalendar
     from docgen.store import open_store
 
     env: Env = ctx.obj
     store = open_store(env.workspace.state)
     try:
         rows = [store.deal(deal)] if deal else store.deals()
-        items = [status_item(store, row) for row in rows]
+        items = status_items(store, rows, today=local_now().date(),
+                             calendar=WorkCalendar.from_settings(env.settings.calendar))
     finally:
         store.close()
     if as_json:
@@ -70,11 +73,12 @@ def _print_table(items: list[dict]) -> None:
         return
     table = Table()
     for heading, no_wrap in (("Сделка", True), ("Версия", True), ("Клиент", False), ("ИНН", True),
-                             ("Сумма с НДС", True), ("Этап", False), ("Менеджер", False)):
+                             ("Сумма с НДС", True), ("Этап", False), ("Менеджер", False), ("Оплата и поставка", False)):
         table.add_column(heading, no_wrap=no_wrap, justify="right" if heading == "Сумма с НДС" else "left")
     for it in items:
         table.add_row(it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
-                      format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"], it["manager"])
+                      format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"], it["manager"],
+                      obligations_cell(it))
     out.print(table)
 
 
@@ -86,6 +90,8 @@ def _print_deal(it: dict) -> None:
         comments = f" — {'; '.join(e['comments'])}" if e["comments"] else ""
         out.print(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}: {e['action_title']} (версия {e['version']})"
                   f"{comments}", markup=False, highlight=False)
+    for line in deal_lines(it):
+        out.print(line, markup=False, highlight=False)
 
 
 def _decide(ctx: typer.Context, deal: str, role: Role, decision: Decision, comment: str) -> None:

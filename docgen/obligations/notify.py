@@ -162,6 +162,7 @@ class ObligationSchedule:
 
     Reminders once a working day from `[obligations] notify_hour`; production notices for deals whose
     prepayment is in, every `catch_up` (they are also checked the moment a payment is recorded).
+    A look that fails is logged and tried again after `catch_up`; it never stops the service.
     """
 
     def __init__(self, svc: Services, *, catch_up: dt.timedelta = dt.timedelta(seconds=30)):
@@ -169,12 +170,13 @@ class ObligationSchedule:
         self.catch_up = catch_up
         self.looked_on: dt.date | None = None
         self.next_catch_up: dt.datetime | None = None
+        self.next_look: dt.datetime | None = None
 
     def next_due(self) -> dt.datetime:
         """The next moment something may be due: the next reminder hour or the next production check."""
         now = self.svc.now()
         hour = now.replace(hour=self.svc.settings.obligations.notify_hour, minute=0, second=0, microsecond=0)
-        reminders_at = hour if self.looked_on != now.date() else hour + ONE_DAY
+        reminders_at = max(hour, self.next_look or hour) if self.looked_on != now.date() else hour + ONE_DAY
         return min(reminders_at, self.next_catch_up or now)
 
     def run_due(self) -> list[str]:
@@ -182,11 +184,29 @@ class ObligationSchedule:
         now = self.svc.now()
         accounts: list[str] = []
         if self.next_catch_up is None or now >= self.next_catch_up:
-            for row in production_pending(self.svc):
-                accounts += filter(None, [check_production(self.svc, row)])
             self.next_catch_up = now + self.catch_up
+            accounts += self._guarded(self._production) or []
         hour = self.svc.settings.obligations.notify_hour
-        if self.looked_on != now.date() and now.hour >= hour:
-            accounts += tell_due(self.svc, today=now.date())
-            self.looked_on = now.date()
+        if self.looked_on != now.date() and now.hour >= hour and (self.next_look is None or now >= self.next_look):
+            self.next_look = now + self.catch_up
+            told = self._guarded(lambda: tell_due(self.svc, today=now.date()))
+            if told is not None:
+                self.looked_on = now.date()
+                self.svc.register_dirty = True  # penalties grew by a day: the register shows today's
+                accounts += told
         return accounts
+
+    def _production(self) -> list[str]:
+        accounts = []
+        for row in production_pending(self.svc):
+            account = self._guarded(lambda row=row: check_production(self.svc, row))  # one deal never blocks others
+            if account:
+                accounts.append(account)
+        return accounts
+
+    def _guarded(self, look):
+        try:
+            return look()
+        except Exception:  # a broken mail template, a locked store: logged, tried again later
+            self.svc.log.exception("сроки обязательств: проверка не удалась, повтор позже")
+            return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
+from docgen.calendar import WorkCalendar
 from docgen.errors import Fault, StatementInvalid, WorkflowError
 from docgen.files import sha256_file
 from docgen.obligations import bank
@@ -108,7 +109,9 @@ class Workflow:
     def flush_register(self) -> None:
         if self.svc.register_dirty:
             self.svc.register_dirty = False
-            if write_register(self.svc.store, self.svc.ws.registers, log=self.svc.log) is None:
+            calendar = WorkCalendar.from_settings(self.svc.settings.calendar)
+            if write_register(self.svc.store, self.svc.ws.registers, log=self.svc.log, today=self.svc.now().date(),
+                              calendar=calendar) is None:
                 self.svc.register_dirty = True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from decimal import Decimal
@@ -11,33 +12,50 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from docgen.calendar import WorkCalendar
 from docgen.files import write_atomic
+from docgen.obligations import ledger
+from docgen.obligations.position import Position
+from docgen.obligations.summary import overdue_note, waiting_note
 from docgen.store import Store
 from docgen.workflow.stages import STAGE_TITLES
 from docgen.workspace import Role, Stage
 
 REGISTER_NAME = "Предварительные заказы.xlsx"
 HEADINGS = ("Сделка", "Версия", "Принята", "Дата договора", "Клиент", "ИНН", "Предмет", "Сумма с НДС, руб.",
-            "Менеджер", "Этап", "Юрист", "Финансовый департамент", "Директор", "Подписана")
-WIDTHS = (11, 8, 17, 13, 36, 13, 48, 16, 28, 30, 17, 17, 17, 17)
+            "Менеджер", "Этап", "Юрист", "Финансовый департамент", "Директор", "Подписана",
+            "Ближайший срок", "Что в срок", "Оплачено, руб.", "Просрочено, руб.", "Пеня Покупателя, руб.",
+            "Пеня Продавца, руб.")
+WIDTHS = (11, 8, 17, 13, 36, 13, 48, 16, 28, 30, 17, 17, 17, 17, 14, 34, 16, 16, 16, 16)
+_MONEY_COLUMNS = (8, 17, 18, 19, 20)
+_DUE_COLUMN = 15
 
 
-def write_register(store: Store, folder: Path, *, log: logging.Logger) -> Path | None:
-    """Rewrite the register; a file held open by Excel on a share is retried on the next change."""
+def write_register(store: Store, folder: Path, *, log: logging.Logger, today: dt.date | None = None,
+                   calendar: WorkCalendar | None = None) -> Path | None:
+    """Rewrite the register; a file held open by Excel on a share is retried on the next change.
+
+    The obligations of signed deals (next due date, paid, overdue, penalties) are counted through
+    `today` on `calendar`.
+    """
     decided = _decision_dates(store)
+    deals = store.deals()
+    positions = ledger.positions(store, deals, calendar=calendar or WorkCalendar(), today=today or dt.date.today())
     wb = Workbook()
     sheet = wb.active
     sheet.title = "Предварительные заказы"
     sheet.append(HEADINGS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for deal in store.deals():
+    for deal in deals:
         dates = decided.get(deal.number, {})
         sheet.append([deal.number, deal.version, deal.created_at.replace("T", " ")[:16], deal.contract_date,
                       deal.buyer_name, deal.buyer_inn, deal.subject, float(Decimal(deal.total)), deal.manager,
                       STAGE_TITLES[Stage(deal.stage)], dates.get(Role.LAWYER, ""), dates.get(Role.FINANCE, ""),
-                      dates.get(Role.DIRECTOR, ""), dates.get("signed", "")])
-        sheet.cell(sheet.max_row, 8).number_format = "#,##0.00"
+                      dates.get(Role.DIRECTOR, ""), dates.get("signed", ""), *_obligations(positions.get(deal.number))])
+        for column in _MONEY_COLUMNS:
+            sheet.cell(sheet.max_row, column).number_format = "#,##0.00"
+        sheet.cell(sheet.max_row, _DUE_COLUMN).number_format = "DD.MM.YYYY"
     for n, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(n)].width = width
     sheet.freeze_panes = "A2"
@@ -51,6 +69,19 @@ def write_register(store: Store, folder: Path, *, log: logging.Logger) -> Path |
         log.warning("реестр %s занят (открыт в Excel?): будет перезаписан при следующем изменении", target)
         return None
     return target
+
+
+def _obligations(p: Position | None) -> list:
+    """The next due date (an Excel date), what it is for, paid, overdue and the penalties; blanks before signing."""
+    if p is None:
+        return ["", "", "", "", "", ""]
+    upcoming = p.next_due()
+    what = upcoming.term.title if upcoming else waiting_note(p)
+    if p.overdue:
+        what = f"ПРОСРОЧКА: {overdue_note(p)}"
+    return [upcoming.due if upcoming else "", what, float(p.paid),
+            float(sum(s.overdue_amount for s in p.payments)), float(sum(s.penalty.total for s in p.payments)),
+            float(p.delivery.penalty.total)]
 
 
 def _decision_dates(store: Store) -> dict[str, dict[str, str]]:
