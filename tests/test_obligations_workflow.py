@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from decimal import Decimal
 
@@ -124,3 +125,88 @@ def test_the_director_is_warned_before_the_sellers_delivery_penalty(env):
     assert mail.subject.startswith("Напоминание: срок поставки 22.03.2027")
     assert wf.svc.settings.divisions["metal"].director in mail.to
     assert "С 23.03.2027 Компания будет должна Покупателю пеню" in mail.body
+
+
+class CrashingOutbox:
+    """The mail outbox, failing as a kill -9 would inside the transaction that queues the first letter."""
+
+    def __init__(self, outbox):
+        self.outbox = outbox
+        self.crashed = False
+
+    def enqueue(self, notice) -> None:
+        self.outbox.enqueue(notice)
+        if not self.crashed:
+            self.crashed = True
+            raise KeyboardInterrupt("killed")
+
+
+def test_a_reminder_is_sent_once_across_a_crash_and_a_restart(env, tmp_path):
+    wf, clock = env
+    number = signed_deal(wf, clock, D(2026, 12, 29))
+    clock.set(D(2027, 1, 15))
+    real = wf.svc.outbox
+    wf.svc.outbox = CrashingOutbox(real)
+    with pytest.raises(KeyboardInterrupt):
+        notify.tell_due(wf.svc, today=D(2027, 1, 15))
+    wf.svc.outbox = real
+    assert letters(wf, "obligation") == [] and not ledger.told(wf.svc.store, f"{number}/payment-1/missed/2027-01-14")
+    # Two fresh schedules, as after two restarts on the same day: one letter, one record of it.
+    for _ in range(2):
+        schedule = notify.ObligationSchedule(wf.svc)
+        schedule.run_due()
+    assert len(letters(wf, "obligation")) == 1
+    assert ledger.told(wf.svc.store, f"{number}/payment-1/missed/2027-01-14")
+
+
+def test_the_schedule_waits_for_the_reminders_hour_and_looks_once_a_day(env):
+    wf, clock = env
+    signed_deal(wf, clock, D(2026, 12, 29))
+    schedule = notify.ObligationSchedule(wf.svc)
+    clock.set(D(2027, 1, 15), 8)
+    assert schedule.run_due() == []  # before 9 o'clock: only the production catch-up looked
+    assert schedule.next_due() == clock.at + dt.timedelta(seconds=30)  # its next look
+    clock.set(D(2027, 1, 15), 9)
+    assert len(schedule.run_due()) == 1
+    assert schedule.looked_on == D(2027, 1, 15)
+    clock.set(D(2027, 1, 15), 12)
+    assert schedule.run_due() == []
+
+
+def test_a_payment_recorded_by_hand_and_then_seen_in_a_statement_counts_once(env):
+    from bank_kit import payment, statement
+    from docgen.obligations.bank import take_statement
+
+    wf, clock = env
+    number = signed_deal(wf, clock, D(2026, 12, 29))
+    clock.set(D(2027, 1, 21))
+    pay(wf, number, D(2027, 1, 20), "607194.00")
+    data = statement([payment("412", D(2027, 1, 20), "607194.00", purpose=f"по договору {number}")],
+                     first=D(2027, 1, 20), last=D(2027, 1, 20))
+    path = wf.svc.ws.bank_inbox / "day.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    assert "разнесено 1" in take_statement(wf.svc, path)
+    assert len(ledger.recorded(wf.svc.store, number)) == 1
+    assert "payment_matched" in [e["action"] for e in wf.svc.store.journal(number)]
+
+
+def test_the_register_shows_the_next_due_date_paid_overdue_and_the_penalty(env):
+    from openpyxl import load_workbook
+    from docgen.workflow.register import HEADINGS, write_register
+
+    wf, clock = env
+    number = signed_deal(wf, clock, D(2026, 12, 29))
+    clock.set(D(2027, 1, 20))
+    pay(wf, number, D(2027, 1, 18), "300000.00")
+    path = write_register(wf.svc.store, wf.svc.ws.registers, log=LOG, today=D(2027, 1, 20),
+                          calendar=notify.calendar_of(wf.svc))
+    sheet = load_workbook(path).active
+    row = {h: c.value for h, c in zip(HEADINGS, sheet[2])}
+    assert row["Сделка"] == number
+    assert row["Ближайший срок"].date() == D(2027, 1, 14)
+    assert sheet.cell(2, HEADINGS.index("Ближайший срок") + 1).number_format == "DD.MM.YYYY"
+    assert row["Что в срок"] == "ПРОСРОЧКА: платёж 1: просрочка 6 дн., пеня 3\u00a0043,17"
+    assert row["Оплачено, руб."] == 300000 and row["Просрочено, руб."] == 307194
+    # 15-18 January on 607 194,00 (2 428,78) + 19-20 January on 307 194,00 (614,39) = 3 043,17
+    assert row["Пеня Покупателя, руб."] == pytest.approx(3043.17) and row["Пеня Продавца, руб."] == 0
