@@ -89,6 +89,7 @@ _V2_OBLIGATIONS = (
         recorded_at TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS obligation_events_deal ON obligation_events(deal)",
+    "CREATE INDEX IF NOT EXISTS obligation_events_reverses ON obligation_events(reverses)",
     """CREATE TABLE IF NOT EXISTS bank_statements (
         id          INTEGER PRIMARY KEY AUTOINCREMENT,
         sha256      TEXT NOT NULL,
@@ -115,6 +116,7 @@ _V2_OBLIGATIONS = (
         reason      TEXT NOT NULL               -- how it matched, or why it did not
     )""",
     "CREATE INDEX IF NOT EXISTS bank_payments_deal ON bank_payments(deal)",
+    "CREATE INDEX IF NOT EXISTS bank_payments_event ON bank_payments(event)",
     """CREATE TABLE IF NOT EXISTS obligation_notices (
         key         TEXT PRIMARY KEY,           -- deal/obligation/stage/due: each told once
         deal        TEXT NOT NULL REFERENCES deals(number),

@@ -517,6 +517,10 @@ def handover_payments(b: Builder) -> None:
     b.para("— {{ p.kind_label }} {{ p.share | percent }} % — {{ p.amount | money }} руб., {{ p.term }};",
            indent=False)
     b.tag("{%p endfor %}")
+    b.para("**Оплата до запуска в производство: {% if prepayment_date %}поступила полностью "
+           "{{ prepayment_date | date_ru }} — производство может быть запущено{% else %}ещё не поступила; "
+           "о её поступлении Экономический отдел и менеджер по сопровождению будут извещены письмом{% endif %}.**",
+           indent=False)
     b.tag("{%p else %}")
     b.para("**Предоплата не предусмотрена: производство запускается после подписания договора.**", indent=False)
     b.tag("{%p endif %}")

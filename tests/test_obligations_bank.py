@@ -82,7 +82,9 @@ def test_a_cp1251_statement_dropped_twice_and_an_overlapping_one_record_each_pay
         ("kl_to_1c.txt", 2, 2), ("kl_to_1c.txt", 2, 0), ("week.txt", 2, 1)]
     # Kept as received, byte for byte, and in the dossier of the deal it touched.
     assert (ws.bank_processed / "kl_to_1c.txt").read_bytes() == first
-    assert (dossier / STATEMENTS_IN_DOSSIER / "kl_to_1c.txt").read_bytes() == first
+    # The dossier keeps the statement with this deal's payment only: the bank's lines, unchanged.
+    assert (dossier / STATEMENTS_IN_DOSSIER / "kl_to_1c.txt").read_bytes() == statement(
+        [prepayment], first=D(2027, 1, 20), last=D(2027, 1, 20))
     assert not files(ws.bank_inbox, "*.txt")
     # The stranger's payment went to finance once, with the reason; the repeat added no letter.
     (letter,) = notices(ws, "statement")

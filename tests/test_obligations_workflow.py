@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from decimal import Decimal
 
+import docx
 import pytest
 
 from obligations_kit import D, Clock, signed_deal
@@ -57,6 +58,11 @@ def test_a_late_prepayment_tells_economics_once_and_dates_the_handover(env):
     row = wf.svc.store.deal(number)
     p = ledger.position_of(wf.svc.store, row, calendar=notify.calendar_of(wf.svc), today=D(2027, 1, 20))
     assert p.payments[0].penalty.total == Decimal("3643.16")
+    # «Ввод в Производство» records the date: written again, in outbox/economics/ and the dossier.
+    (handover,) = wf.svc.ws.economics.glob("*.docx")
+    text = plain("\n".join(p.text for p in docx.Document(str(handover)).paragraphs))
+    assert "Оплата до запуска в производство: поступила полностью «20» января 2027 г." in text
+    assert [a.name for a in mail.attachments] == [handover.name]
     actions = [e["action"] for e in wf.svc.store.journal(number)]
     assert actions[-2:] == ["payment_recorded", "production_may_start"]
     entry = wf.svc.store.journal(number)[-2]

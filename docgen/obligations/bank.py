@@ -4,13 +4,16 @@ The statement is read whole first (a malformed one goes to inbox/rejected/ with 
 naming the line, and finance is told). Then, in one transaction, the statement, each new payment
 (matched or not: a payment seen in an earlier statement is skipped by its identity) and the events
 of the matched ones are recorded with the planned step; the files follow — the statement kept as
-received in inbox/bank/processed/ and in the dossier of each deal it touched — and the step
-finishes with the letter listing to finance what could not be matched, and why.
+received in inbox/bank/processed/, and in the dossier of each deal it touched the same statement
+with that deal's payments only (the bank's lines unchanged: a statement of thousands of payments is
+not copied thousands of times) — and the step finishes with the letter listing to finance what
+could not be matched, and why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +24,7 @@ from docgen.mail.notice import NoticeKind, build_notice
 from docgen.obligations import ledger
 from docgen.obligations.events import EventKind, effective
 from docgen.obligations.matching import Candidate, DealIndex, Match, incoming, match
-from docgen.obligations.statement import Document, Statement, parse
+from docgen.obligations.statement import Document, Excerpts, Statement, parse
 from docgen.store import Step
 from docgen.workflow.services import Services
 from docgen.workspace import Stage
@@ -52,7 +55,8 @@ def _record(svc: Services, path: Path, *, statement: Statement, content: bytes) 
     now = svc.now()
     with svc.store.transaction():
         new = _unseen(svc, documents)
-        index = DealIndex(_candidates(svc), pattern=svc.settings.numbering.pattern)
+        candidates, deals = _candidates(svc)
+        index = DealIndex(candidates, pattern=svc.settings.numbering.pattern)
         kept = free_name(svc.ws.bank_processed, path.name)
         cur = svc.store.conn.execute(
             "INSERT INTO bank_statements(sha256, name, received_at, kept_as, documents, incoming, recorded) "
@@ -60,12 +64,13 @@ def _record(svc: Services, path: Path, *, statement: Statement, content: bytes) 
                                              svc.rel(kept), len(statement.documents), len(documents), len(new)))
         statement_id = int(cur.lastrowid)
         matches = [match(doc, index) for doc in new]
+        typed = _typed_by_hand(svc)
         for m in matches:
-            _store_payment(svc, m, statement_id=statement_id, name=path.name, at=now)
+            _store_payment(svc, m, statement_id=statement_id, name=path.name, at=now, deals=deals, typed=typed)
         key = f"bank:{statement_id}"
         svc.store.plan(key=key, kind="bank", at=now, source=path.name, sha256=sha256_bytes(content), content=content,
                        payload=_payload(svc, path, kept=kept, statement=statement, documents=documents,
-                                        matches=matches, statement_id=statement_id))
+                                        matches=matches, statement_id=statement_id, deals=deals))
         return svc.store.step(key)
 
 
@@ -86,22 +91,30 @@ def _unseen(svc: Services, documents: list[Document]) -> list[Document]:
     return out
 
 
-def _candidates(svc: Services) -> list[Candidate]:
-    """Every deal with what it still owes (its total less the payments that stand)."""
+@dataclass(frozen=True)
+class _Deal:
+    version: int
+    dossier: str
+
+
+def _candidates(svc: Services) -> tuple[list[Candidate], dict[str, _Deal]]:
+    """Every deal with what it still owes (its total less the payments that stand), and its version and dossier."""
     paid: dict[str, Decimal] = {}
     for deal, events in ledger.events_by_deal(svc.store).items():
         paid[deal] = sum((e.amount or Decimal(0) for e in effective(events) if e.kind is EventKind.PAYMENT),
                          Decimal(0))
-    rows = svc.store.conn.execute("SELECT number, buyer_inn, stage, total FROM deals")
-    return [Candidate(number, inn, stage == Stage.SIGNED, Decimal(total) - paid.get(number, Decimal(0)))
-            for number, inn, stage, total in rows]
+    rows = svc.store.conn.execute("SELECT number, buyer_inn, stage, total, version, dossier FROM deals").fetchall()
+    candidates = [Candidate(number, inn, stage == Stage.SIGNED, Decimal(total) - paid.get(number, Decimal(0)))
+                  for number, inn, stage, total, _, _ in rows]
+    return candidates, {r[0]: _Deal(r[4], r[5]) for r in rows}
 
 
-def _store_payment(svc: Services, m: Match, *, statement_id: int, name: str, at: dt.datetime) -> None:
+def _store_payment(svc: Services, m: Match, *, statement_id: int, name: str, at: dt.datetime,
+                   deals: dict[str, _Deal], typed: set[str]) -> None:
     doc = m.document
     event = None
     if m.deal is not None:
-        event = _event_for(svc, m, name=name, at=at)
+        event = _event_for(svc, m, name=name, at=at, version=deals[m.deal].version, typed=m.deal in typed)
     svc.store.conn.execute(
         "INSERT INTO bank_payments(identity, statement, line, number, day, amount, payer_inn, payer, purpose, deal, "
         "event, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -109,41 +122,53 @@ def _store_payment(svc: Services, m: Match, *, statement_id: int, name: str, at:
          doc.payer, doc.purpose, m.deal, event, m.how))
 
 
-def _event_for(svc: Services, m: Match, *, name: str, at: dt.datetime) -> int:
+def _event_for(svc: Services, m: Match, *, name: str, at: dt.datetime, version: int, typed: bool) -> int:
     """The payment's event: one recorded by hand for the same day and sum is this payment; else a new one."""
     doc, deal = m.document, m.deal
-    row = svc.store.deal(deal)
     paper = f"п/п № {doc.number} от {doc.date:%d.%m.%Y}"
     where = f"{SOURCE} «{name}», строка {doc.line}"
-    manual = _manual_twin(svc, deal, day=doc.day, amount=doc.amount)
+    manual = _manual_twin(svc, deal, day=doc.day, amount=doc.amount) if typed else None
     if manual is not None:
-        svc.store.journal_add(at=at, deal=deal, version=row.version, actor="docgen", role="bank",
+        svc.store.journal_add(at=at, deal=deal, version=version, actor="docgen", role="bank",
                               action="payment_matched", detail={"event": manual, "doc": paper, "via": where})
         return manual
     event = ledger.add_event(svc.store, deal=deal, kind=EventKind.PAYMENT, day=doc.day, amount=doc.amount, doc=paper,
                              comment=m.how, actor="docgen", source=where, at=at)
-    svc.store.journal_add(at=at, deal=deal, version=row.version, actor="docgen", role="bank",
+    svc.store.journal_add(at=at, deal=deal, version=version, actor="docgen", role="bank",
                           action="payment_recorded", detail={"event": event, "day": doc.day.isoformat(),
                                                              "amount": f"{doc.amount:f}", "doc": paper, "via": where,
                                                              "payer": doc.payer, "purpose": doc.purpose})
     return event
 
 
+def _typed_by_hand(svc: Services) -> set[str]:
+    """The deals that have payments recorded by hand and not yet met in a statement."""
+    rows = svc.store.conn.execute(
+        "SELECT DISTINCT e.deal FROM obligation_events e WHERE e.kind = 'payment' "
+        "AND NOT EXISTS (SELECT 1 FROM bank_payments b WHERE b.event = e.id)")
+    return {r[0] for r in rows}
+
+
 def _manual_twin(svc: Services, deal: str, *, day: dt.date, amount: Decimal) -> int | None:
     rows = svc.store.conn.execute(
         "SELECT e.id FROM obligation_events e WHERE e.deal = ? AND e.kind = 'payment' AND e.day = ? AND e.amount = ? "
-        "AND e.id NOT IN (SELECT event FROM bank_payments WHERE event IS NOT NULL) "
-        "AND e.id NOT IN (SELECT reverses FROM obligation_events WHERE reverses IS NOT NULL) ORDER BY e.id LIMIT 1",
+        "AND NOT EXISTS (SELECT 1 FROM bank_payments b WHERE b.event = e.id) "
+        "AND NOT EXISTS (SELECT 1 FROM obligation_events c WHERE c.reverses = e.id) ORDER BY e.id LIMIT 1",
         (deal, day.isoformat(), f"{amount:f}")).fetchone()
     return rows[0] if rows else None
 
 
 def _payload(svc: Services, path: Path, *, kept: Path, statement: Statement, documents: list[Document],
-             matches: list[Match], statement_id: int) -> dict:
-    touched = sorted({m.deal for m in matches if m.deal is not None})
-    dossiers = {n: svc.rel(svc.dossier(svc.store.deal(n)).root / STATEMENTS_IN_DOSSIER / path.name) for n in touched}
+             matches: list[Match], statement_id: int, deals: dict[str, _Deal]) -> dict:
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for m in matches:
+        if m.deal is not None:
+            spans.setdefault(m.deal, []).append((m.document.line, m.document.end))
+    dossiers = {n: {"file": f"{deals[n].dossier}/{STATEMENTS_IN_DOSSIER}/{path.name}", "spans": lines}
+                for n, lines in sorted(spans.items())}
     return {
         "id": statement_id, "inbox": svc.rel(path), "kept_as": svc.rel(kept), "dossiers": dossiers,
+        "head_lines": statement.head_lines,
         "documents": len(statement.documents), "incoming": len(documents), "new": len(matches),
         "matched": [_line(m) for m in matches if m.matched],
         "unmatched": [_line(m) for m in matches if not m.matched],
@@ -163,9 +188,11 @@ def finish_statement(svc: Services, step: Step) -> str:
     p = step.payload
     kept = svc.at_root(p["kept_as"])
     move_into(svc.at_root(p["inbox"]), kept, content=step.content, copy=True)
-    for target in p["dossiers"].values():
-        if not svc.at_root(target).exists():
-            write_atomic(svc.at_root(target), kept.read_bytes())
+    excerpts = Excerpts(kept.read_bytes(), head_lines=p["head_lines"])
+    for entry in p["dossiers"].values():  # each dossier: the statement with this deal's payments only
+        target = svc.at_root(entry["file"])
+        if not target.exists():
+            write_atomic(target, excerpts.of([tuple(s) for s in entry["spans"]]))
     report = _report(step)
     write_atomic(kept.with_name(kept.name + ".итоги.txt"), report.encode("utf-8"))
     now = svc.now()
@@ -187,13 +214,16 @@ def finish_statement(svc: Services, step: Step) -> str:
 
 
 def _after_payments(svc: Services, deals: list[str]) -> None:
-    from docgen.obligations.notify import check_production
+    """Production may start for the deals whose prepayment this statement completed."""
+    from docgen.obligations.notify import calendar_of, check_production
 
-    for number in deals:
+    rows = [svc.store.deal(n) for n in deals]
+    found = ledger.positions(svc.store, rows, calendar=calendar_of(svc), today=svc.now().date())
+    for row in rows:
         try:
-            check_production(svc, svc.store.deal(number))
+            check_production(svc, row, found.get(row.number))
         except Exception:  # the payment is recorded; the schedule's catch-up tries the notice again
-            svc.log.exception("сделка %s: извещение о запуске производства не подготовлено", number)
+            svc.log.exception("сделка %s: извещение о запуске производства не подготовлено", row.number)
 
 
 def _report(step: Step) -> str:

@@ -6,6 +6,7 @@ Works inside the caller's transaction (the store's connection), like the rest of
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +15,7 @@ from docgen.calendar import WorkCalendar
 from docgen.form.deal import thaw
 from docgen.obligations.events import Event, EventKind
 from docgen.obligations.position import Position, position
-from docgen.obligations.terms import contract_of
+from docgen.obligations.terms import Contract, contract_of
 from docgen.store import DealRow, Store
 from docgen.workspace import Stage
 
@@ -70,11 +71,14 @@ def _event(row) -> Event:
 
 def signing_days(store: Store, deals: Iterable[str] | None = None) -> dict[str, dt.date]:
     """The day of the director's decision that signed each deal (the latest approval by the director)."""
-    rows = store.conn.execute("SELECT deal, at FROM journal WHERE role = 'director' AND action = 'approved' "
-                              "ORDER BY id").fetchall()
-    wanted = set(deals) if deals is not None else None
-    return {deal: dt.datetime.fromisoformat(at).date() for deal, at in rows
-            if wanted is None or deal in wanted}
+    query = "SELECT deal, at FROM journal WHERE role = 'director' AND action = 'approved'"
+    if deals is None:
+        rows = store.conn.execute(query + " ORDER BY id").fetchall()
+    else:
+        wanted = list(deals)
+        rows = store.conn.execute(f"{query} AND deal IN ({', '.join('?' * len(wanted))}) ORDER BY id",
+                                  wanted).fetchall() if wanted else []
+    return {deal: dt.datetime.fromisoformat(at).date() for deal, at in rows}
 
 
 def position_of(store: Store, row: DealRow, *, calendar: WorkCalendar, today: dt.date) -> Position | None:
@@ -94,10 +98,16 @@ def positions(store: Store, rows: Iterable[DealRow], *, calendar: WorkCalendar,
     out = {}
     for row in signed:
         signed_on = days.get(row.number) or dt.date.fromisoformat(row.contract_date)
-        contract = contract_of(thaw(row.form_json), number=row.number)
+        contract = _contract(row.number, row.form_json)
         out[row.number] = position(contract, signed_on=signed_on, events=events.get(row.number, []),
                                    calendar=calendar, today=today)
     return out
+
+
+@functools.lru_cache(maxsize=20_000)
+def _contract(number: str, form_json: str) -> Contract:
+    """A signed deal's terms: its stored form never changes once signed, so each is read (and checked) once."""
+    return contract_of(thaw(form_json), number=number)
 
 
 def told(store: Store, key: str) -> bool:

@@ -43,18 +43,20 @@ def check_production(svc: Services, row: DealRow, p: Position | None = None) -> 
     p = p or ledger.position_of(svc.store, row, calendar=calendar_of(svc), today=svc.now().date())
     if p is None:
         return None
+    needed = any(t.before_production for t in p.contract.payments)
+    if needed and p.prepaid_on is None:
+        return None  # not yet: nothing to write
     key = f"{PRODUCTION}:{row.number}"
     now = svc.now()
     with svc.store.transaction():
         if svc.store.step(key) is not None or ledger.told(svc.store, f"{row.number}/{PRODUCTION}"):
             return None
-        if not any(t.before_production for t in p.contract.payments):
+        if not needed:
             # Nothing is due before production: «Ввод в Производство» at signing said so already.
             ledger.mark_told(svc.store, key=f"{row.number}/{PRODUCTION}", deal=row.number, obligation=PRODUCTION,
                              stage="not_needed", due=None, at=now)
             return None
-        if p.prepaid_on is None:
-            return None
+        assert p.prepaid_on is not None
         prepaid = sum((s.term.amount for s in p.payments if s.term.before_production), Decimal("0.00"))
         svc.store.plan(key=key, kind=PRODUCTION, at=now, source="obligations", deal=row.number, version=row.version,
                        payload={"prepaid_on": p.prepaid_on.isoformat(), "prepaid": f"{prepaid:f}",

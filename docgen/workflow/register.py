@@ -47,15 +47,15 @@ def write_register(store: Store, folder: Path, *, log: logging.Logger, today: dt
     sheet.append(HEADINGS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for deal in deals:
+    for row_number, deal in enumerate(deals, start=2):  # not sheet.max_row: it counts every row, every time
         dates = decided.get(deal.number, {})
         sheet.append([deal.number, deal.version, deal.created_at.replace("T", " ")[:16], deal.contract_date,
                       deal.buyer_name, deal.buyer_inn, deal.subject, float(Decimal(deal.total)), deal.manager,
                       STAGE_TITLES[Stage(deal.stage)], dates.get(Role.LAWYER, ""), dates.get(Role.FINANCE, ""),
                       dates.get(Role.DIRECTOR, ""), dates.get("signed", ""), *_obligations(positions.get(deal.number))])
         for column in _MONEY_COLUMNS:
-            sheet.cell(sheet.max_row, column).number_format = "#,##0.00"
-        sheet.cell(sheet.max_row, _DUE_COLUMN).number_format = "DD.MM.YYYY"
+            sheet.cell(row_number, column).number_format = "#,##0.00"
+        sheet.cell(row_number, _DUE_COLUMN).number_format = "DD.MM.YYYY"
     for n, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(n)].width = width
     sheet.freeze_panes = "A2"
