@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 
 
@@ -32,7 +32,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     and its name starts with «~$» and a dot-free suffix, which the watcher and Word both ignore.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"~${path.stem}.", suffix=".part", dir=path.parent)
+    fd, tmp = create_temp(path.parent, prefix=f"~${path.stem}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -43,6 +43,23 @@ def write_atomic(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
+
+
+def create_temp(folder: Path, *, prefix: str, suffix: str) -> tuple[int, Path]:
+    """A new empty file `folder/<prefix><random><suffix>`, open for writing: (descriptor, path).
+
+    Unlike tempfile.mkstemp, which always makes 0600, the file gets 0666 less the process umask,
+    like any file the process creates: under umask 002 or 022 colleagues on a shared drive can
+    open the drafts docgen writes, and the service's umask (systemd UMask=) decides.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        path = folder / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        try:
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {folder}")
 
 
 def _sync_folder(folder: Path) -> None:
@@ -128,3 +145,42 @@ def sweep_partials(folders: list[Path]) -> list[Path]:
                     path.unlink(missing_ok=True)
                     removed.append(path)
     return removed
+
+
+# Filesystems whose locking SQLite cannot trust: a store on one of them can be corrupted.
+NETWORK_FILESYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre", "gpfs", "davfs",
+    "fuse.sshfs", "fuse.glusterfs", "fuse.rclone", "fuse.s3fs", "fuse.davfs2", "fuse.gcsfuse", "fuse.cephfs",
+})
+
+
+def filesystem_type(path: Path, *, mounts: Path = Path("/proc/mounts")) -> str | None:
+    """The type of the filesystem holding `path` (its nearest existing folder), from a /proc/mounts
+    table; None where there is no such table (not Linux)."""
+    try:
+        table = mounts.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    target = nearest_existing(path.resolve())
+    best, kind = "", None
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = _unescape_mount(fields[1])
+        inside = target == Path(point) or Path(point) in target.parents
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def nearest_existing(path: Path) -> Path:
+    """`path` itself when it exists, else its nearest existing parent folder."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _unescape_mount(text: str) -> str:
+    # /proc/mounts writes a space in a mount point as \040 (tab \011, newline \012, backslash \134).
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), text)

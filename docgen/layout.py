@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel
 from docgen.settings import SETTINGS_FILE, Settings, load_settings
 from docgen.workspace import Role, Workspace
 
-# The repository's own templates/ folder, shipped inside the package through the symlink docgen/defaults.
+# The templates, mail texts and forms shipped inside the package (the repository's templates/ links here).
 DEFAULT_TEMPLATES = Path(__file__).parent / "defaults"
 
 
@@ -51,47 +52,52 @@ def _copy_missing(source: Path, target: Path, root: Path) -> list[str]:
 
 
 def commented_toml(model: type[BaseModel] = Settings) -> str:
-    """docgen.toml with every setting commented out at its default, each with its description."""
+    """docgen.toml with every setting commented out at its default, each with its description:
+    every section and nested table ([company.bank], [divisions.<код>], [[vat.rates]]) with an example."""
     lines = ["# Настройки docgen. Каждый ключ необязателен: раскомментируйте и измените нужные.",
              "# Любой ключ можно переопределить переменной окружения DOCGEN_<РАЗДЕЛ>__<КЛЮЧ>,",
-             "# например DOCGEN_SMTP__PORT=2525.", ""]
-    defaults = Settings.model_construct()
+             "# например DOCGEN_SMTP__PORT=2525.",
+             "#",
+             "# ОБЯЗАТЕЛЬНО заполните [company], [company.signatory] и [company.bank] — реквизиты Продавца:",
+             "# пока они не заданы, в договорах печатается образец «реквизиты Продавца не заданы».",
+             "# Проверить настройки и всё рабочее пространство: docgen doctor.", ""]
+    defaults = model.model_construct()
     for section, field in model.model_fields.items():
-        value = getattr(defaults, section)
         lines.append(f"# {field.description}")
-        lines += _section_lines(section, value)
+        lines += _table_lines(section, getattr(defaults, section))
         lines.append("")
     return "\n".join(lines)
 
 
-def _section_lines(section: str, value: object) -> list[str]:
+def _table_lines(header: str, value: object) -> list[str]:
+    """`# [header]` and its keys, then its nested tables; a dict of models is one table per key."""
     if isinstance(value, dict):
-        out = []
+        scalars = {k: v for k, v in value.items() if not isinstance(v, BaseModel)}
+        out = [f"# [{header}]", *(f"# {k} = {_toml(v)}" for k, v in scalars.items())] if scalars else []
         for key, item in value.items():
             if isinstance(item, BaseModel):
-                out.append(f"# [{section}.{key}]")
-                out += _fields(item)
-            else:
-                if not out:
-                    out.append(f"# [{section}]")
-                out.append(f"# {key} = {_toml(item)}")
+                out += _table_lines(f"{header}.{key}", item)
         return out
     assert isinstance(value, BaseModel)
-    out = [f"# [{section}]"]
-    out += _fields(value)
-    return out
-
-
-def _fields(model: BaseModel) -> list[str]:
-    out = []
-    for name, field in type(model).model_fields.items():
+    out, nested = [f"# [{header}]"], []
+    for name, field in type(value).model_fields.items():
+        item = getattr(value, name)
         if field.exclude:
             continue
-        item = getattr(model, name)
-        if isinstance(item, BaseModel) or (isinstance(item, list) and item and isinstance(item[0], BaseModel)):
-            continue  # nested tables are documented in the README; defaults apply
-        out.append(f"# {name} = {_toml(item)}    # {field.description}")
-    return out
+        if isinstance(item, BaseModel):
+            nested += [f"# {field.description}", *_table_lines(f"{header}.{name}", item)]
+        elif isinstance(item, list) and item and isinstance(item[0], BaseModel):
+            nested.append(f"# {field.description}")
+            for row in item:
+                nested += [f"# [[{header}.{name}]]", *_keys(row)]
+        else:
+            out.append(f"# {name} = {_toml(item)}    # {field.description}")
+    return out + nested
+
+
+def _keys(model: BaseModel) -> list[str]:
+    return [f"# {name} = {_toml(getattr(model, name))}    # {field.description}"
+            for name, field in type(model).model_fields.items() if not field.exclude]
 
 
 def _toml(value: object) -> str:
@@ -99,6 +105,8 @@ def _toml(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()  # a TOML date, unquoted
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')

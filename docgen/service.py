@@ -14,7 +14,8 @@ from docgen.mail.outbox import MailOutbox, connect
 from docgen.mail.sender import MailSender
 from docgen.mail.transport import Transport, transport_for
 from docgen.obligations.notify import ObligationSchedule
-from docgen.store import DB_NAME
+from docgen.settings import SETTINGS_FILE
+from docgen.store import DB_NAME, Store
 from docgen.watch import Watcher
 from docgen.workflow.engine import Workflow, close_workflow, open_workflow
 from docgen.workspace import Workspace
@@ -44,6 +45,24 @@ def service_log(ws: Workspace, *, verbose: bool = False, stderr: bool = True) ->
     return log
 
 
+def log_upgrade(store: Store, log: logging.Logger) -> None:
+    """Name the schema upgrade this start made, and the copy of the store taken before it."""
+    done = ", ".join(f"{m.version} ({m.title})" for m in store.migrated)
+    if store.upgrade_backup is not None:
+        log.warning("схема базы обновлена: %s; прежняя база сохранена: %s", done, store.upgrade_backup)
+    elif store.migrated:
+        log.info("создана новая база (%s)", done)
+
+
+def warn_example_seller(ws: Workspace, log: logging.Logger) -> None:
+    """Say loudly, at every start, that contracts carry the example Seller until [company] is set."""
+    keys = ws.settings.company.example_keys()
+    if keys:
+        log.warning("РЕКВИЗИТЫ ПРОДАВЦА НЕ ЗАДАНЫ: в договорах печатается образец «%s». Заполните в %s "
+                    "разделы [company], [company.signatory], [company.bank] (не заданы: %s); проверка — docgen doctor",
+                    ws.settings.company.name, ws.root / SETTINGS_FILE, ", ".join(keys))
+
+
 def open_service(ws: Workspace, log: logging.Logger, *, clock: Callable[[], dt.datetime] = local_now) -> Workflow:
     """The workflow with PDF renditions when LibreOffice is installed and `documents.pdf` allows."""
     converter = None
@@ -66,6 +85,7 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
     for path in sweep_partials([ws.inbox, ws.outbox, ws.clients, ws.registers]):
         log.info("убран недописанный файл прерванной работы: %s", path.relative_to(ws.root))
     workflow = open_service(ws, log, clock=clock)
+    log_upgrade(workflow.svc.store, log)
     sender = MailSender(MailOutbox(connect(ws.state / DB_NAME)), transport or transport_for(ws), ws=ws,
                         clock=lambda: dt.datetime.now(dt.UTC), log=log)
 
@@ -84,6 +104,7 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
                       rescan_seconds=watch.rescan_seconds, log=log, stop=stop)
     mode = "опрос папок" if watcher.polling else "события файловой системы"
     log.info("docgen следит за %s (%s)%s", ws.root, mode, "; разовый проход" if once else "")
+    warn_example_seller(ws, log)
     try:
         watcher.run(once=once)
         idle()

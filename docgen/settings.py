@@ -1,7 +1,7 @@
 """The one settings object: docgen.toml at the workspace root, overridden by DOCGEN_<SECTION>__<KEY>.
 
 Built once at start-up by `load_settings` and passed down; nothing else reads the environment.
-Every field carries a description: the README's settings table is held to them by a test.
+Every field carries a Russian description: the settings table of docs/admin.md is held to them by a test.
 """
 
 from __future__ import annotations
@@ -11,14 +11,19 @@ import datetime as dt
 import os
 import tomllib
 import typing
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+import pydantic_settings
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from docgen.errors import SettingsError
+from docgen.form import requisites
+from docgen.settings_errors import explain, explain_source, model_inside, toml_error
 
 SETTINGS_FILE = "docgen.toml"
 
@@ -70,11 +75,51 @@ class DivisionSettings(Section):
     support: str = Field(description="менеджер по сопровождению: ведёт клиента после подписания")
 
 
+def _fault(message: str) -> PydanticCustomError:
+    return PydanticCustomError("requisite", "{fault}", {"fault": message})
+
+
+def _requisite(value: str, check: Callable[[str], str | None]) -> str:
+    """`value` when it is digits only and passes `check` (the same checks as the buyer's requisites)."""
+    if not value.isdigit():
+        raise _fault(f"ожидаются только цифры, а указано «{value}»")
+    fault = check(value)
+    if fault:
+        raise _fault(fault)
+    return value
+
+
+def _checked(check: Callable[[str], str | None]) -> AfterValidator:
+    return AfterValidator(lambda value: _requisite(value, check))
+
+
 class BankSettings(Section):
-    name: str = Field("ПАО Сбербанк", description="банк Продавца")
-    bik: str = Field("044525225", description="БИК банка Продавца")
-    account: str = Field("40702810938000000001", description="расчётный счёт Продавца")
-    corr_account: str = Field("30101810400000000225", description="корреспондентский счёт банка Продавца")
+    model_config = ConfigDict(extra="forbid", validate_default=True)  # the example too must fit what is set
+
+    name: str = Field("АО «Банк-образец» (реквизиты банка не заданы)", description="банк Продавца")
+    bik: Annotated[str, _checked(requisites.bik_fault)] = Field("041234567", description="БИК банка Продавца")
+    account: str = Field("40702810500000000001", description="расчётный счёт Продавца")
+    corr_account: str = Field("30101810500000000567", description="корреспондентский счёт банка Продавца")
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str, info: ValidationInfo) -> str:
+        _requisite(value, requisites.account_fault)
+        bik = info.data.get("bik")
+        if bik and not requisites.account_key_ok(bik, value):
+            raise _fault("расчётный счёт не сходится с БИК по контрольному ключу — проверьте счёт и БИК")
+        return value
+
+    @field_validator("corr_account")
+    @classmethod
+    def _corr_account(cls, value: str, info: ValidationInfo) -> str:
+        _requisite(value, requisites.account_fault)
+        bik = info.data.get("bik")
+        if not value.startswith("301"):
+            raise _fault("корреспондентский счёт банка начинается с 301")
+        if bik and not requisites.account_key_ok(bik, value, correspondent=True):
+            raise _fault("корреспондентский счёт не сходится с БИК по контрольному ключу — проверьте счёт и БИК")
+        return value
 
 
 class SignatorySettings(Section):
@@ -84,19 +129,61 @@ class SignatorySettings(Section):
 
 
 class CompanySettings(Section):
-    name: str = Field("ООО «АМС»", description="Продавец: наименование в договоре")
+    """The Seller. The defaults are an obvious example (its name says the requisites are not set;
+    the numbers pass their checksums but belong to no one), so an unconfigured workspace never
+    prints a real organisation; `example_keys` lists what is still at the example."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)  # an ИП's ОГРНИП must replace the example ОГРН
+
+    name: str = Field("ООО «Образец» (реквизиты Продавца не заданы)", description="Продавец: наименование в договоре")
     full_name: str = Field(
-        "Общество с ограниченной ответственностью «АМС»", description="Продавец: полное наименование"
+        "Общество с ограниченной ответственностью «Образец» (реквизиты Продавца не заданы в docgen.toml)",
+        description="Продавец: полное наименование",
     )
-    inn: str = Field("7707083893", description="ИНН Продавца")
-    kpp: str = Field("770701001", description="КПП Продавца")
-    ogrn: str = Field("1027700132195", description="ОГРН Продавца")
-    address: str = Field("117997, г. Москва, ул. Вавилова, д. 19", description="адрес Продавца")
+    inn: Annotated[str, _checked(requisites.inn_fault)] = Field(
+        "1234567894", description="ИНН Продавца: 10 цифр (организация) или 12 (ИП)")
+    kpp: str = Field("123401001", description="КПП Продавца; у ИП — пусто")
+    ogrn: str = Field("1234567890127", description="ОГРН Продавца (у ИП — ОГРНИП из 15 цифр)")
+    address: str = Field("000000, г. Москва, ул. Примерная, д. 1", description="адрес Продавца")
     city: str = Field("г. Москва", description="город заключения договора")
-    email: str = Field("info@ams.example", description="e-mail Продавца")
-    phone: str = Field("+7 495 000-00-01", description="телефон Продавца")
+    email: str = Field("seller@company.example", description="e-mail Продавца")
+    phone: str = Field("+7 000 000-00-00", description="телефон Продавца")
     signatory: SignatorySettings = Field(default_factory=SignatorySettings, description="подписант Продавца")
     bank: BankSettings = Field(default_factory=BankSettings, description="банковские реквизиты Продавца")
+
+    @field_validator("kpp")
+    @classmethod
+    def _kpp(cls, value: str, info: ValidationInfo) -> str:
+        if not value and len(info.data.get("inn") or "") == 12:
+            return value  # an entrepreneur has no КПП
+        return _requisite(value, requisites.kpp_fault)
+
+    @field_validator("ogrn")
+    @classmethod
+    def _ogrn(cls, value: str, info: ValidationInfo) -> str:
+        _requisite(value, requisites.ogrn_fault)
+        inn = info.data.get("inn") or ""
+        if len(inn) == 12 and len(value) != 15:
+            raise _fault("у ИП (ИНН из 12 цифр) указывается ОГРНИП из 15 цифр")
+        if len(inn) == 10 and len(value) != 13:
+            raise _fault("у организации (ИНН из 10 цифр) указывается ОГРН из 13 цифр")
+        return value
+
+    def example_keys(self) -> list[str]:
+        """The requisites still at the built-in example, as `company.…` keys: what the administrator must set."""
+        example = CompanySettings()
+        found = []
+        for key in _REQUISITE_KEYS:
+            mine, theirs = self, example
+            for part in key.split("."):
+                mine, theirs = getattr(mine, part), getattr(theirs, part)
+            if mine == theirs:
+                found.append(f"company.{key}")
+        return found
+
+
+_REQUISITE_KEYS = ("name", "full_name", "inn", "kpp", "ogrn", "address", "email", "phone", "signatory.name",
+                   "bank.name", "bank.bik", "bank.account", "bank.corr_account")
 
 
 class VatRate(Section):
@@ -247,7 +334,9 @@ def load_settings(root: Path, environ: dict[str, str] | None = None) -> Settings
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        raise SettingsError(_explain(exc)) from None
+        raise SettingsError(explain(exc, model=Settings)) from None
+    except pydantic_settings.SettingsError as exc:  # an environment value that is not valid JSON
+        raise SettingsError(explain_source(exc)) from None
     finally:
         _ENVIRON.reset(token)
     settings.smtp.password = environ.get(settings.smtp.password_env, "")
@@ -259,24 +348,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return {}
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"{path.name}: файл настроек не читается: {exc}") from None
-
-
-def _explain(exc: ValidationError) -> str:
-    lines = ["Ошибка в настройках (docgen.toml или переменные DOCGEN_*):"]
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        lines.append(f"  {where}: {err['msg']}")
-    return "\n".join(lines)
+    except UnicodeDecodeError:
+        raise SettingsError(f"{path.name}: файл настроек не читается: сохраните его в кодировке UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path.name}: файл настроек не читается: {toml_error(exc)}") from None
 
 
 def settings_table(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, str, str]]:
-    """Every leaf setting as (dotted key, default, description): the source of the README's table."""
+    """Every leaf setting as (dotted key, default, description): the source of the table in docs/admin.md."""
     rows: list[tuple[str, str, str]] = []
     for name, field in model.model_fields.items():
         key = f"{prefix}{name}"
-        inner = _model_inside(field.annotation)
+        inner = model_inside(field.annotation)
         if field.exclude:
             continue
         if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
@@ -292,12 +375,6 @@ def settings_table(model: type[BaseModel] = Settings, prefix: str = "") -> list[
     return rows
 
 
-def _model_inside(annotation: Any) -> type[BaseModel] | None:
-    args = typing.get_args(annotation)
-    last = args[-1] if args else None
-    return last if isinstance(last, type) and issubclass(last, BaseModel) else None
-
-
 def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -309,7 +386,7 @@ def _shown(value: Any) -> str:
 
 
 def settings_markdown() -> str:
-    """The README's settings table."""
+    """The settings table of docs/admin.md (between its settings-table markers)."""
     lines = ["| ключ | по умолчанию | что задаёт |", "|---|---|---|"]
     for key, default, description in settings_table():
         lines.append(f"| `{key}` | {default.replace('|', '/')} | {description} |")

@@ -66,11 +66,13 @@ class Store:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
         self.conn.execute("PRAGMA foreign_keys=ON")
+        self.upgrade_backup: Path | None = None  # the copy made before this opening upgraded the schema
         self.migrated = migrate(self.conn, backup=self._backup_before_upgrade)
 
     def _backup_before_upgrade(self, version: int) -> Path:
         now = dt.datetime.now().astimezone()
-        return backup_copy(self.conn, self.path.parent / BACKUPS / backup_name(version, now=now))
+        self.upgrade_backup = backup_copy(self.conn, self.path.parent / BACKUPS / backup_name(version, now=now))
+        return self.upgrade_backup
 
     def close(self) -> None:
         self.conn.close()

@@ -101,4 +101,4 @@ def test_a_broken_settings_file_is_a_russian_message(tmp_path):
     (tmp_path / "docgen.toml").write_text("[smtp]\nport = 'many'\n", encoding="utf-8")
     run = docgen("validate", str(EXAMPLE), root=tmp_path)
     assert run.returncode == 1
-    assert "Ошибка в настройках" in run.stderr and "smtp.port" in run.stderr
+    assert "в docgen.toml или переменных окружения DOCGEN_* есть ошибки" in run.stderr and "smtp.port" in run.stderr

@@ -34,19 +34,78 @@ def test_the_toml_then_the_environment(tmp_path):
     assert "секрет" not in s.model_dump_json()
 
 
-def test_unknown_keys_and_bad_values_are_settings_errors(tmp_path):
-    (tmp_path / "docgen.toml").write_text("[smtp]\nprot = 1\n", encoding="utf-8")
-    with pytest.raises(SettingsError, match="smtp.prot"):
-        load_settings(tmp_path, {})
-    (tmp_path / "docgen.toml").write_text("[smtp\n", encoding="utf-8")
-    with pytest.raises(SettingsError, match="не читается"):
-        load_settings(tmp_path, {})
+def _error(tmp_path, toml: str, environ: dict[str, str] | None = None) -> str:
+    (tmp_path / "docgen.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(tmp_path, environ or {})
+    return str(caught.value)
 
 
-def test_the_commented_toml_is_valid_when_uncommented(tmp_path):
-    text = commented_toml()
-    uncommented = "\n".join(line[2:].split("    # ")[0] for line in text.splitlines()
-                            if line.startswith("# [") or (line.startswith("# ") and " = " in line))
-    (tmp_path / "docgen.toml").write_text(uncommented, encoding="utf-8")
+@pytest.mark.parametrize(("toml", "expected"), [
+    ("[smpt]\nhost = \"x\"\n", "smpt: неизвестный ключ «smpt» — возможно, имелось в виду «smtp»"),
+    ("[smtp]\nprot = 1\n", "smtp.prot: неизвестный ключ «prot» — возможно, имелось в виду «port»"),
+    ("[divisions.beton]\ntitle = \"Бетон\"\ndirectr = \"Д <d@x.ru>\"\nsupport = \"С <s@x.ru>\"\n",
+     "divisions.beton.directr: неизвестный ключ «directr» — возможно, имелось в виду «director»"),
+    ("[[vat.rates]]\nsince = 2026-01-01\nrait = 22\n", "vat.rates[0].rait: неизвестный ключ «rait» — возможно, имелось в виду «rate»"),
+    ("[smtp]\nport = \"abc\"\n", "smtp.port: ожидается целое число; указано: 'abc'"),
+    ("[watch]\npolling = \"да\"\n", "watch.polling: ожидается true или false"),
+    ("[smtp]\nretry_delays = 5\n", "smtp.retry_delays: ожидается список в квадратных скобках"),
+    ("[calendar]\nextra_holidays = [\"2026-13-01\"]\n", "calendar.extra_holidays[0]: ожидается дата ГГГГ-ММ-ДД"),
+    ("[divisions.beton]\ntitle = \"Бетон\"\n", "divisions.beton.director: обязательный ключ не задан"),
+    ("[smtp\n", "docgen.toml: файл настроек не читается: ошибка синтаксиса TOML в строке 1, столбец 6"),
+])
+def test_settings_errors_name_the_key_and_what_is_expected_in_russian(tmp_path, toml, expected):
+    message = _error(tmp_path, toml)
+    assert expected in message
+    assert not any(english in message for english in ("Input should", "Extra inputs", "Field required"))
+
+
+def test_an_unparsable_environment_value_is_a_settings_error(tmp_path):
+    message = _error(tmp_path, "", {"DOCGEN_SMTP__RETRY_DELAYS": "[10,"})
+    assert "переменной окружения раздела «smtp» не разбирается" in message
+
+
+@pytest.mark.parametrize(("toml", "expected"), [
+    ('[company]\ninn = "123"\n', "company.inn: ИНН должен состоять из 10 цифр"),
+    ('[company]\ninn = "7707083894"\n', "company.inn: неверное контрольное число ИНН"),
+    ('[company]\nkpp = "77070100A"\n', "company.kpp: ожидаются только цифры"),
+    ('[company]\nogrn = "1027700132194"\n', "company.ogrn: неверное контрольное число ОГРН"),
+    ('[company]\ninn = "500100732259"\nkpp = ""\n', "company.ogrn: у ИП (ИНН из 12 цифр) указывается ОГРНИП"),
+    ('[company.bank]\nbik = "04452522"\n', "company.bank.bik: БИК должен состоять из 9 цифр"),
+    ('[company.bank]\naccount = "40702810500000000002"\n', "company.bank.account: расчётный счёт не сходится с БИК"),
+    ('[company.bank]\ncorr_account = "40101810500000000567"\n', "company.bank.corr_account: корреспондентский счёт"),
+])
+def test_the_sellers_requisites_are_checked_like_the_buyers(tmp_path, toml, expected):
+    assert expected in _error(tmp_path, toml)
+
+
+def test_an_entrepreneur_seller_needs_no_kpp(tmp_path):
+    (tmp_path / "docgen.toml").write_text('[company]\ninn = "500100732259"\nkpp = ""\nogrn = "304500116000157"\n',
+                                          encoding="utf-8")
+    assert load_settings(tmp_path, {}).company.kpp == ""
+
+
+def test_the_default_seller_is_an_obvious_example_and_says_so(tmp_path):
+    company = load_settings(tmp_path, {}).company
+    assert "реквизиты Продавца не заданы" in company.name and "реквизиты Продавца не заданы" in company.full_name
+    assert "company.inn" in company.example_keys() and "company.bank.account" in company.example_keys()
+    (tmp_path / "docgen.toml").write_text(
+        '[company]\nname = "ООО «Вектор»"\ninn = "5027012348"\nkpp = "502701001"\nogrn = "1025001234565"\n',
+        encoding="utf-8")
+    left = load_settings(tmp_path, {}).company.example_keys()
+    assert "company.inn" not in left and "company.name" not in left and "company.address" in left
+
+
+def _uncommented(text: str) -> str:
+    return "\n".join(line[2:].split("    # ")[0] for line in text.splitlines()
+                     if line.startswith("# [") or (line.startswith("# ") and " = " in line))
+
+
+def test_the_commented_toml_documents_every_table_and_holds_the_defaults(tmp_path):
+    uncommented = _uncommented(commented_toml())
     tomllib.loads(uncommented)
-    assert load_settings(tmp_path, {}).smtp.port == 587
+    for table in ("[company]", "[company.signatory]", "[company.bank]", "[[vat.rates]]", "[divisions.metal]",
+                  "[lead_days]", "[calendar]"):
+        assert f"\n{table}\n" in f"\n{uncommented}\n", table
+    (tmp_path / "docgen.toml").write_text(uncommented, encoding="utf-8")
+    assert load_settings(tmp_path, {}) == load_settings(tmp_path / "empty", {})

@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from docgen.archive.manifest import JOURNAL_JSON, JOURNAL_TEXT, MANIFEST_NAME, D
 from docgen.archive.selection import Selector, select
 from docgen.archive.snapshot import read_snapshot
 from docgen.errors import ArchiveError, ConversionError
-from docgen.files import safe_name
+from docgen.files import create_temp, safe_name
 from docgen.render import pdfmarks
 from docgen.store import DealRow, Store
 from docgen.workflow.dossier import approval_sheet_stem, final_contract_stem, handover_stem
@@ -90,9 +89,8 @@ def deal_folder(row: DealRow) -> str:
 def _aside(target: Path) -> Iterator[Path]:
     """A temporary file beside `target` (same filesystem, so the final rename is atomic)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f"~${target.stem}.", suffix=".part", dir=target.parent)
+    fd, tmp = create_temp(target.parent, prefix=f"~${target.stem}.", suffix=".part")  # mode by the umask
     os.close(fd)
-    tmp = Path(name)
     try:
         yield tmp
         with tmp.open("rb+") as handle:

@@ -15,6 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from docgen import __version__
+from docgen.cli import russian
 from docgen.errors import DocgenError
 from docgen.settings import Settings, load_settings
 from docgen.workspace import Workspace
@@ -49,6 +51,12 @@ class Env:
         return Workspace(self.root, self.settings)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"docgen {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -56,12 +64,16 @@ def _root(
         Path,
         typer.Option("--root", envvar="DOCGEN_ROOT", help="рабочее пространство (по умолчанию текущая папка)"),
     ] = Path("."),
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="версия docgen и выход"),
+    ] = False,
 ) -> None:
     ctx.obj = Env(root=root.resolve())
 
 
 _COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates", "docgen.cli.archive",
-                    "docgen.cli.obligations")
+                    "docgen.cli.doctor", "docgen.cli.backup", "docgen.cli.obligations")
 
 
 def _register() -> None:
@@ -72,11 +84,14 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a DocgenError becomes its message on stderr and exit code 1, never a traceback.
 
-    Usage errors are click's own: a message and exit code 2.
+    Usage errors are click's own, in Russian (docgen.cli.russian): a message and exit code 2.
     """
     _register()
+    russian.install()
+    command = typer.main.get_command(app)
+    russian.name_placeholders(command)
     try:
-        app(args=argv, prog_name="docgen")
+        command.main(args=argv, prog_name="docgen")
     except DocgenError as exc:
         err.print(f"Ошибка: {exc}", markup=False, highlight=False)
         sys.exit(exc.exit_code)

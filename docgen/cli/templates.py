@@ -21,7 +21,8 @@ def _say(text: str, *, error: bool = False) -> None:
 
 @templates_app.command("check")
 def check(ctx: typer.Context) -> None:
-    """Проверить все шаблоны рабочего пространства: синтаксис тегов и имена, которых у сделки нет."""
+    """Проверить все шаблоны рабочего пространства: синтаксис тегов и имена, которых у сделки нет; письма — тоже."""
+    from docgen.mail.check import check_mail_templates
     from docgen.render.check import check_workspace
 
     env: Env = ctx.obj
@@ -30,15 +31,24 @@ def check(ctx: typer.Context) -> None:
         _say(f"Шаблонов нет: {env.workspace.contract_templates} и {env.workspace.handover_templates} пусты.",
              error=True)
         raise typer.Exit(1)
+    documents_ok = _report("шаблонов", [p.name for p in checked], problems)
+    letters_ok = _report("шаблонов писем", *check_mail_templates(env.workspace))
+    if not (documents_ok and letters_ok):
+        raise typer.Exit(1)
+
+
+def _report(what: str, checked: list[str], problems: list) -> bool:
+    """Print the problems and a summary line; whether none was fatal."""
     for problem in problems:
         _say(("— " if problem.fatal else "  замечание: ") + problem.message)
     fatal = [p for p in problems if p.fatal]
     broken = sorted({p.template for p in fatal})
     if fatal:
-        _say(f"Проверено шаблонов: {len(checked)}; с ошибками: {len(broken)} ({', '.join(broken)}), "
+        _say(f"Проверено {what}: {len(checked)}; с ошибками: {len(broken)} ({', '.join(broken)}), "
              f"ошибок: {len(fatal)}.")
-        raise typer.Exit(1)
-    _say(f"Проверено шаблонов: {len(checked)}; все в порядке: {', '.join(p.name for p in checked)}.")
+        return False
+    _say(f"Проверено {what}: {len(checked)}; все в порядке: {', '.join(checked)}.")
+    return True
 
 
 @app.command("transfer-client")

@@ -7,7 +7,6 @@ import hashlib
 import mimetypes
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
@@ -17,6 +16,7 @@ from email.parser import BytesHeaderParser
 from email.utils import format_datetime
 from pathlib import Path
 
+from docgen.files import create_temp
 from docgen.mail.addresses import header_text
 from docgen.mail.notice import Notice
 
@@ -95,7 +95,7 @@ def write_eml(folder: Path, message: EmailMessage) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     data = message.as_bytes(policy=policy.SMTP)
     target = _free_name(folder, _eml_stem(message), str(message["Message-ID"] or ""))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".eml.tmp")
+    fd, tmp = create_temp(folder, prefix=".", suffix=".eml.tmp")  # mode by the umask, unlike mkstemp
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

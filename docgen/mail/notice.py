@@ -13,6 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from docgen.errors import TemplateError
 from docgen.layout import DEFAULT_TEMPLATES
 from docgen.mail.addresses import header_text
+from docgen.render import tags
 from docgen.settings import Settings
 from docgen.workspace import Role, Workspace
 
@@ -49,6 +50,25 @@ KIND_TITLES = {
     NoticeKind.STATEMENT: "банковская выписка",
     NoticeKind.STATEMENT_REJECTED: "выписка не принята",
     NoticeKind.CLAIM: "претензия готова",
+}
+
+
+# The names each kind of notice gets in its template (docgen.workflow.notices builds them and holds
+# itself to this table; `docgen templates check` renders each mail template with exactly these).
+DEAL_NAMES = frozenset({"deal", "version", "client", "inn", "total", "manager", "folder"})
+CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
+    NoticeKind.REJECTED: frozenset({"form", "faults", "folder", "manager"}),
+    NoticeKind.REVIEW: DEAL_NAMES | {"role_title"},
+    NoticeKind.RETURNED: DEAL_NAMES | {"returned_by", "comments"},
+    NoticeKind.SIGNATURE: DEAL_NAMES,
+    NoticeKind.SIGNED: DEAL_NAMES,
+    NoticeKind.HANDOVER: DEAL_NAMES | {"support"},
+    NoticeKind.ORIGINALS: DEAL_NAMES | {"originals"},
+    NoticeKind.TECHNICAL: DEAL_NAMES | {"files"},
+}
+# Names a kind may get when they are known (a rejected correction of a deal names the deal).
+OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
+    NoticeKind.REJECTED: frozenset({"deal", "version", "client", "inn", "total"}),
 }
 
 
@@ -102,12 +122,16 @@ def render(kind: NoticeKind, *, templates: Sequence[Path], context: Mapping[str,
     """(subject, body) of the template `<kind>.txt`: its first line is "Тема: …", the rest the body."""
     name = f"{NoticeKind(kind)}.txt"
     try:
-        text = _environment(tuple(templates)).get_template(name).render(dict(context))
+        text = environment(tuple(templates)).get_template(name).render(dict(context))
     except jinja2.UndefinedError as exc:
-        raise TemplateError(f"Шаблон письма {name}: {exc.message}", template=name,
-                            variable=_undefined_name(exc)) from None
+        variable = tags.undefined_name(exc)
+        raise TemplateError(f"Шаблон письма {name}: неизвестное имя «{variable}» — такого значения у письма нет",
+                            template=name, variable=variable) from None
     except jinja2.TemplateNotFound:
         raise TemplateError(f"Нет шаблона письма {name} в templates/mail/", template=name) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"Шаблон письма {name}, строка {exc.lineno}: {tags.syntax_message(exc.message or '')}",
+                            template=name) from None
     except (jinja2.TemplateError, jinja2.sandbox.SecurityError) as exc:
         raise TemplateError(f"Шаблон письма {name} не разбирается: {exc}", template=name) from None
     return _split(text, name)
@@ -133,16 +157,10 @@ def _hold_newlines(value: object) -> object:
     return value
 
 
-def _undefined_name(exc: jinja2.UndefinedError) -> str:
-    # Jinja words it "'faults' is undefined"; the name is what the workflow must pass.
-    message = exc.message or ""
-    return message.split("'")[1] if message.count("'") >= 2 else ""
-
-
 _ENVIRONMENTS: dict[tuple[Path, ...], SandboxedEnvironment] = {}
 
 
-def _environment(templates: tuple[Path, ...]) -> SandboxedEnvironment:
+def environment(templates: tuple[Path, ...]) -> SandboxedEnvironment:
     # Plain text: no autoescape; StrictUndefined so a name the workflow forgot is an error, not a blank.
     env = _ENVIRONMENTS.get(templates)
     if env is None:

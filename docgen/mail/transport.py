@@ -92,6 +92,22 @@ class SmtpTransport:
                 self._runner.close()
                 self._runner = None
 
+    def probe(self) -> None:
+        """Connect, start TLS and log in exactly as for sending, then say QUIT: nothing is sent.
+        Raises TransientMailError or PermanentMailError with the Russian reason (`docgen doctor`)."""
+        with self.batch():
+            assert self._runner is not None
+            self._runner.run(self._probe())
+
+    async def _probe(self) -> None:
+        try:
+            await self._connected()
+        except aiosmtplib.SMTPException as exc:
+            raise self._translate(exc) from None
+        except (OSError, asyncio.TimeoutError) as exc:  # as in _send: the network, not the server
+            raise TransientMailError(self._where(f"нет соединения ({type(exc).__name__}: {exc})"),
+                                     whole_server=True) from None
+
     async def _send(self, message: EmailMessage) -> Refusals:
         try:
             reused = self._client is not None and self._client.is_connected
@@ -150,6 +166,8 @@ class SmtpTransport:
         if isinstance(exc, aiosmtplib.SMTPTimeoutError):
             return TransientMailError(self._where(f"сервер не ответил за {self.settings.timeout:g} с"),
                                       whole_server=True)
+        if isinstance(exc, aiosmtplib.SMTPConnectError):
+            return TransientMailError(self._where(f"нет соединения ({exc})"), whole_server=True)
         return TransientMailError(self._where(f"{type(exc).__name__}: {exc}"), whole_server=True)
 
     def _where(self, text: str) -> str:

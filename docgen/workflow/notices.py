@@ -8,7 +8,7 @@ from pathlib import Path
 
 from docgen.form.money import format_money
 from docgen.mail.addresses import mailbox
-from docgen.mail.notice import Notice, NoticeKind, build_notice
+from docgen.mail.notice import CONTEXT_NAMES, Notice, NoticeKind, build_notice
 from docgen.settings import Settings
 from docgen.store import DealRow
 from docgen.workspace import Role, Workspace
@@ -45,6 +45,9 @@ def deal_context(ws: Workspace, row: DealRow, *, folder: Path) -> dict[str, obje
 def notice(kind: NoticeKind, *, ws: Workspace, row: DealRow, event: str, to: list[str], folder: Path,
            dossier: Path | None, attachments: list[Path] = (), **extra: object) -> Notice:
     context = deal_context(ws, row, folder=folder) | extra
+    expected = CONTEXT_NAMES.get(kind)
+    if expected is not None and set(context) != expected:
+        raise ValueError(f"notice {kind}: context {sorted(context)} differs from CONTEXT_NAMES {sorted(expected)}")
     return build_notice(kind, ws=ws, event_id=f"{row.number}/v{row.version}/{event}", to=to, context=context,
                         attachments=[a for a in attachments if a is not None], deal=row.number, dossier=dossier)
 

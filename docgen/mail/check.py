@@ -1,0 +1,69 @@
+"""The mail templates under `docgen templates check` and `docgen doctor`: each text against the names
+its kind of notice really gets, so a typo such as {{ clientt }} shows before a letter is due."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta
+
+from docgen.errors import TemplateError
+from docgen.mail.notice import CONTEXT_NAMES, KIND_TITLES, OPTIONAL_NAMES, NoticeKind, environment, render
+from docgen.mail.notice import template_dirs
+from docgen.render import tags
+from docgen.render.check import Problem
+from docgen.workspace import Workspace
+
+# A value for every name a notice may get, as the workflow would give it.
+SAMPLE: dict[str, object] = {
+    "deal": "2026-0001", "version": 2, "client": "ООО «Ромашка & Ко»", "inn": "5027012348",
+    "total": "2\u00a0023\u00a0980,00", "manager": "Петров Пётр Сергеевич", "folder": "outbox/lawyer/",
+    "role_title": "Юрист", "returned_by": "Юрист", "comments": ["п. 4.2: уточнить срок"],
+    "support": "Менеджер по сопровождению <support@company.example>",
+    "originals": ["Договор 2026-0001 — 2 экз., подписанные сторонами"], "files": ["КМ.pdf"],
+    "form": "сделка.yaml", "faults": ["Покупатель, ИНН (buyer.inn): неверное контрольное число ИНН"],
+}
+
+
+def check_mail_templates(ws: Workspace) -> tuple[list[str], list[Problem]]:
+    """The mail templates checked (names of the files used) and the problems found in them."""
+    dirs = template_dirs(ws)
+    checked, problems = [], []
+    for kind in NoticeKind:
+        name = f"{kind}.txt"
+        checked.append(name)
+        problems += _check_kind(kind, dirs)
+    own = sorted(p.name for p in ws.mail_templates.glob("*.txt")) if ws.mail_templates.is_dir() else []
+    for stray in (n for n in own if n.removesuffix(".txt") not in set(NoticeKind)):
+        problems.append(Problem(stray, f"Шаблон письма {stray}: такого письма docgen не отправляет, файл не "
+                                       f"используется (письма: {', '.join(sorted(k + '.txt' for k in NoticeKind))})",
+                                fatal=False))
+    return checked, problems
+
+
+def _check_kind(kind: NoticeKind, dirs: tuple[Path, ...]) -> list[Problem]:
+    name = f"{kind}.txt"
+    names = CONTEXT_NAMES.get(kind)
+    try:
+        env = environment(dirs)
+        source, _, _ = env.loader.get_source(env, name)
+        ast = env.parse(source)
+    except jinja2.TemplateNotFound:
+        return [Problem(name, f"Нет шаблона письма {name} в templates/mail/")]
+    except jinja2.TemplateSyntaxError as exc:
+        return [Problem(name, f"Шаблон письма {name}, строка {exc.lineno}: {tags.syntax_message(exc.message or '')}")]
+    if names is None:
+        return []  # a kind without its table of names: only the syntax can be checked
+    known = names | OPTIONAL_NAMES.get(kind, frozenset())
+    problems = [Problem(name, f"Шаблон письма {name}: неизвестное имя «{unknown}»; письмо «{KIND_TITLES[kind]}» "
+                              f"получает: {', '.join(sorted(known))}", variable=unknown)
+                for unknown in sorted(meta.find_undeclared_variables(ast) - known)]
+    if problems:
+        return problems
+    for context in ({n: SAMPLE[n] for n in known}, {n: SAMPLE[n] for n in names}):
+        try:
+            render(kind, templates=dirs, context=context)
+        except TemplateError as exc:
+            return [Problem(name, str(exc), variable=exc.variable)]
+    return []
