@@ -18,6 +18,7 @@ from docgen.obligations.letters import CLAIMS_IN_DOSSIER, draft_claim
 from docgen.obligations.record import record
 from docgen.render.docx import read_identity
 from docgen.render.pdf import open_converter
+from docgen.settings import BankSettings
 from docgen.workflow.engine import close_workflow, open_workflow
 
 LOG = logging.getLogger("docgen.tests.claim")
@@ -67,7 +68,7 @@ def test_the_claim_says_what_is_owed_and_the_penalty_period_by_period(claim):
                    "Итого пеня | 4 579,14", "Итого задолженность | 307 194,00",
                    "всего 311 773,14 руб. (триста одиннадцать тысяч семьсот семьдесят три рубля 14 копеек)",
                    "в течение 10 рабочих дней с даты получения настоящей претензии",
-                   "пунктом 7.1 Договора", "«Поставщик»", "«Покупатель»", "р/с 40702810938000000001",
+                   "пунктом 7.1 Договора", "«Поставщик»", "«Покупатель»", f"р/с {BankSettings().account}",
                    "Кому:", "ООО «Ромашка & Ко»", "А. Н. Сидоров", "Исполнитель: Петров Пётр Сергеевич"):
         assert needle in text, needle
     assert "{{" not in text and "{%" not in text

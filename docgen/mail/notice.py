@@ -65,6 +65,12 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.HANDOVER: DEAL_NAMES | {"support"},
     NoticeKind.ORIGINALS: DEAL_NAMES | {"originals"},
     NoticeKind.TECHNICAL: DEAL_NAMES | {"files"},
+    NoticeKind.PRODUCTION: DEAL_NAMES | {"support", "prepaid_on", "prepaid", "delivery_due", "delivery_term"},
+    NoticeKind.OBLIGATION: DEAL_NAMES | {"stage", "obligation", "title", "amount", "outstanding", "due", "days_left",
+                                         "overdue_days", "penalty", "rate", "cap", "penalty_from"},
+    NoticeKind.STATEMENT: frozenset({"statement", "folder", "documents", "incoming", "new", "matched", "unmatched"}),
+    NoticeKind.STATEMENT_REJECTED: frozenset({"statement", "why", "folder"}),
+    NoticeKind.CLAIM: DEAL_NAMES | {"on", "debt", "penalty", "claim_total", "answer_days"},
 }
 # Names a kind may get when they are known (a rejected correction of a deal names the deal).
 OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {

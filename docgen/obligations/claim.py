@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from docgen.calendar import WorkCalendar
@@ -44,3 +45,19 @@ def _item(s: Standing) -> Record:
         overdue_days=penalty.overdue_days, rate=s.term.penalty_rate, cap_percent=s.term.penalty_cap,
         accrued=penalty.accrued, cap=penalty.cap, penalty=penalty.total, capped=penalty.capped, periods=periods)
 
+
+
+def sample_context(deal: Deal, *, settings: Settings, number: str) -> dict[str, Any]:
+    """A claim as `docgen templates check` renders it: signed on 29.12.2026, half the first payment paid
+    late, the penalty counted to 25.01.2027 (a late, a partial and an unpaid payment all show)."""
+    from docgen.obligations.events import Event, EventKind
+    from docgen.obligations.position import position
+    from docgen.obligations.terms import contract_of
+
+    calendar = WorkCalendar.from_settings(settings.calendar)
+    contract = contract_of(deal, number=number)
+    half = (contract.payments[0].amount / 2).quantize(ZERO)
+    events = [Event(1, EventKind.PAYMENT, dt.date(2027, 1, 18), half)]
+    p = position(contract, signed_on=dt.date(2026, 12, 29), events=events, calendar=calendar,
+                 today=dt.date(2027, 1, 25))
+    return claim_context(deal, p, settings=settings, number=number, version=1, calendar=calendar)

@@ -77,6 +77,9 @@ class Samples:
         for path in sorted(self.ws.handover_templates.glob("*.docx")):
             if not path.name.startswith("~$"):
                 yield path, [self._handover(d) for d in self.deals]
+        for path in sorted(self.ws.letter_templates.glob("*.docx")):
+            if not path.name.startswith("~$"):
+                yield path, [self._claim(d) for d in self.deals]
 
     def _form_path(self, name: str) -> Path:
         own = self.ws.form_templates / name
@@ -107,6 +110,11 @@ class Samples:
     def _handover(self, deal: Deal) -> dict[str, Any]:
         return handover_context(deal, settings=self.ws.settings, number=SAMPLE_NUMBER, version=1,
                                 approvals=sample_approvals())
+
+    def _claim(self, deal: Deal) -> dict[str, Any]:
+        from docgen.obligations.claim import sample_context
+
+        return sample_context(deal, settings=self.ws.settings, number=SAMPLE_NUMBER)
 
     def _transfer(self) -> dict[str, Any]:
         form = read_transfer_form(self._form_path("client-transfer.yaml"),
