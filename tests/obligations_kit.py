@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
+import logging
 from decimal import Decimal
 
 import yaml
@@ -82,3 +84,18 @@ def signed_deal(wf, clock: Clock, day: dt.date, data: dict | None = None) -> str
     clock.set(day, 15)
     sign(wf, number)
     return number
+
+
+@contextlib.contextmanager
+def signed_workflow(root, day: dt.date, *, pdf: bool = False, converter=None):
+    """A fresh workspace's workflow on a clock the test sets, and a deal signed on `day`: (wf, clock, number)."""
+    from service_kit import make_workspace
+    from docgen.workflow.engine import close_workflow, open_workflow
+
+    clock = Clock(day)
+    wf = open_workflow(make_workspace(root, pdf=pdf), clock=clock, log=logging.getLogger("docgen.tests.obligations"),
+                       converter=converter)
+    try:
+        yield wf, clock, signed_deal(wf, clock, day)
+    finally:
+        close_workflow(wf)

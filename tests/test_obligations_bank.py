@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 
 import pytest
 
 from bank_kit import payment, statement
-from obligations_kit import D, Clock, signed_deal
-from service_kit import files, make_workspace, service, wait_for
+from obligations_kit import D, signed_workflow
+from service_kit import files, service, wait_for
 from docgen.mail.outbox import MailOutbox
 from docgen.obligations.bank import STATEMENTS_IN_DOSSIER
 from docgen.store import DB_NAME
-from docgen.workflow.engine import close_workflow, open_workflow
-
-LOG = logging.getLogger("docgen.tests.bank")
 STRANGER = "7736207543"
 
 
@@ -45,14 +41,8 @@ def notices(ws, kind: str) -> list:
 
 @pytest.fixture
 def signed(tmp_path):
-    ws = make_workspace(tmp_path / "ws")
-    clock = Clock(D(2026, 12, 29))
-    wf = open_workflow(ws, clock=clock, log=LOG)
-    try:
-        number = signed_deal(wf, clock, D(2026, 12, 29))
-        dossier = wf.svc.dossier(wf.svc.store.deal(number)).root
-    finally:
-        close_workflow(wf)
+    with signed_workflow(tmp_path / "ws", D(2026, 12, 29)) as (wf, clock, number):
+        ws, dossier = wf.svc.ws, wf.svc.dossier(wf.svc.store.deal(number)).root
     clock.set(D(2027, 1, 21), 8)  # before the reminders' hour: this test is about the statements
     return ws, clock, number, dossier
 

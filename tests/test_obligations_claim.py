@@ -9,8 +9,7 @@ from decimal import Decimal
 import docx
 import pytest
 
-from obligations_kit import D, Clock, signed_deal
-from service_kit import make_workspace
+from obligations_kit import D, signed_workflow
 from docgen.errors import ObligationError
 from docgen.mail.outbox import MailOutbox
 from docgen.obligations.events import EventKind
@@ -19,7 +18,6 @@ from docgen.obligations.record import record
 from docgen.render.docx import read_identity
 from docgen.render.pdf import open_converter
 from docgen.settings import BankSettings
-from docgen.workflow.engine import close_workflow, open_workflow
 
 LOG = logging.getLogger("docgen.tests.claim")
 
@@ -38,11 +36,8 @@ def text_of(path) -> str:
 def claim(tmp_path_factory):
     """A deal signed 29.12.2026: the prepayment came late and in two parts, nothing else was paid."""
     tmp = tmp_path_factory.mktemp("claim")
-    ws = make_workspace(tmp / "ws", pdf=True)
-    clock = Clock(D(2026, 12, 29))
-    wf = open_workflow(ws, clock=clock, log=LOG, converter=open_converter(profile_dir=tmp / "lo", log=LOG))
-    try:
-        number = signed_deal(wf, clock, D(2026, 12, 29))
+    converter = open_converter(profile_dir=tmp / "lo", log=LOG)
+    with signed_workflow(tmp / "ws", D(2026, 12, 29), pdf=True, converter=converter) as (wf, clock, number):
         clock.set(D(2027, 1, 18))
         record(wf.svc, number, kind=EventKind.PAYMENT, day=D(2027, 1, 18), amount=Decimal("300000.00"),
                actor="Бухгалтер", source="command")
@@ -50,8 +45,6 @@ def claim(tmp_path_factory):
         account = draft_claim(wf.svc, number)
         folder = wf.svc.dossier(wf.svc.store.deal(number)).root / CLAIMS_IN_DOSSIER
         mails = [q.notice for q in MailOutbox(wf.svc.store.conn).listing() if q.notice.kind == "claim"]
-    finally:
-        close_workflow(wf)
     return number, account, folder, mails
 
 
@@ -90,13 +83,7 @@ def test_the_claim_pdf_reads_the_same_and_the_manager_is_told(claim):
 
 
 def test_nothing_to_claim_is_said_so(tmp_path):
-    ws = make_workspace(tmp_path / "ws")
-    clock = Clock(D(2026, 12, 29))
-    wf = open_workflow(ws, clock=clock, log=LOG)
-    try:
-        number = signed_deal(wf, clock, D(2026, 12, 29))
+    with signed_workflow(tmp_path / "ws", D(2026, 12, 29)) as (wf, clock, number):
         clock.set(D(2027, 1, 14))  # the prepayment's last day: not late yet
         with pytest.raises(ObligationError, match="претензию предъявлять не за что"):
             draft_claim(wf.svc, number)
-    finally:
-        close_workflow(wf)

@@ -113,3 +113,16 @@ def test_the_calendar_is_valid_icalendar_with_every_known_due_date(deal, tmp_pat
         [str(e["uid"]) for e in events]
     wrong = docgen(ws, "calendar", "-o", str(tmp_path / "x.txt"))
     assert wrong.returncode == 2
+
+
+def test_a_stage_deadline_joins_the_calendar_when_status_gives_one():
+    from docgen.obligations.ical import calendar_ics, stage_entries
+
+    item = {"deal": "2026-0007", "stage": "lawyer", "stage_title": "у юриста", "version": 2,
+            "buyer": "ООО «Ромашка & Ко»", "due": "2026-12-01"}
+    (entry,) = stage_entries(item)
+    assert entry.uid == "2026-0007-stage-lawyer-v2@docgen" and entry.day == dt.date(2026, 12, 1)
+    assert stage_entries({**item, "due": None}) == []
+    cal = icalendar.Calendar.from_ical(calendar_ics([entry], now=dt.datetime(2026, 11, 27, tzinfo=dt.UTC)))
+    (event,) = cal.walk("VEVENT")
+    assert str(event["summary"]) == "Срок этапа «у юриста»: договор 2026-0007, ООО «Ромашка & Ко»"

@@ -15,7 +15,6 @@ from docgen.errors import ObligationError
 from docgen.mail.outbox import MailOutbox
 from docgen.obligations import ledger, notify
 from docgen.obligations.events import EventKind
-from docgen.obligations.letters import draft_claim
 from docgen.obligations.record import record
 from docgen.workflow.engine import close_workflow, open_workflow
 

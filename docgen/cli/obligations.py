@@ -59,22 +59,7 @@ def record(
     who: Annotated[str | None, typer.Option("--who", help="кто записывает (по умолчанию — пользователь)")] = None,
 ) -> None:
     """Записать оплату, готовность, поставку — или отменить ошибочную запись исправлением."""
-    values: dict = {}
-    if kind is EventKind.CORRECTION:
-        if event is None:
-            raise typer.BadParameter("укажите номер отменяемой записи (docgen status СДЕЛКА)", param_hint="--event")
-        if not comment.strip():
-            raise typer.BadParameter("напишите, почему запись отменяется", param_hint="--comment")
-        values["reverses"] = event
-    else:
-        values["day"] = _date(date, "--date")
-    if kind is EventKind.PAYMENT:
-        values["amount"] = _money(amount, "AMOUNT")
-        if values["amount"] is None:
-            raise typer.BadParameter("укажите сумму оплаты: docgen record СДЕЛКА payment 150000.00 --date …",
-                                     param_hint="AMOUNT")
-    elif kind is EventKind.DELIVERY:
-        values["amount"] = _money(delivered, "--amount")
+    values = _event_values(kind, amount=amount, date=date, delivered=delivered, event=event, comment=comment)
     env: Env = ctx.obj
     from docgen.obligations.notify import check_production
     from docgen.obligations.record import record as record_event
@@ -90,6 +75,26 @@ def record(
     out.print(account, markup=False, highlight=False)
     if told:
         out.print(told, markup=False, highlight=False)
+
+
+def _event_values(kind: EventKind, *, amount: str | None, date: str | None, delivered: str | None,
+                  event: int | None, comment: str) -> dict:
+    """The checked values of one event from the command's arguments; a usage error names the one at fault."""
+    if kind is EventKind.CORRECTION:
+        if event is None:
+            raise typer.BadParameter("укажите номер отменяемой записи (docgen status СДЕЛКА)", param_hint="--event")
+        if not comment.strip():
+            raise typer.BadParameter("напишите, почему запись отменяется", param_hint="--comment")
+        return {"reverses": event}
+    values: dict = {"day": _date(date, "--date")}
+    if kind is EventKind.PAYMENT:
+        values["amount"] = _money(amount, "AMOUNT")
+        if values["amount"] is None:
+            raise typer.BadParameter("укажите сумму оплаты: docgen record СДЕЛКА payment 150000.00 --date …",
+                                     param_hint="AMOUNT")
+    elif kind is EventKind.DELIVERY:
+        values["amount"] = _money(delivered, "--amount")
+    return values
 
 
 @app.command()

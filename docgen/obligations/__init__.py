@@ -1,6 +1,6 @@
 """The contract's life after signing: due dates, payments and deliveries, penalties, claims, bank statements.
 
-A pure core (no IO, the day passed in) over which thin steps run:
+A pure core (no IO, the day passed in):
 
     terms       what the contract promises: each payment of the schedule and the delivery
     events      what happened: payments, readiness, deliveries, and corrections that reverse them
@@ -11,7 +11,15 @@ A pure core (no IO, the day passed in) over which thin steps run:
     reminders   which notices an obligation is due on a day (soon, due, missed)
     claim       what the claim letter (претензия) says
     ical        the iCalendar export of due dates
+    summary     what status, the register and the web board show; show: the same in the terminal
 
-The steps that record and act (ledger: the store's tables; record, bank, notices, claims) use the
-workflow's Services: every side effect is recorded before it acts, as everywhere in docgen.
+Over it, the store and the steps, which use the workflow's Services and record every side effect
+before it acts (store.plan → files → store.finish with its letters), as everywhere in docgen:
+
+    ledger      the store's tables of this room, and positions built from them
+    record      `docgen record`: an event typed by hand, or a correction
+    bank        a statement dropped into inbox/bank/
+    notify      production may start; reminders; ObligationSchedule, the service's "due at time T"
+    letters     `docgen claim`: the claim rendered into the dossier
+    steps       the finishers the workflow engine calls after a crash
 """
