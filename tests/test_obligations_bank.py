@@ -101,3 +101,19 @@ def test_a_malformed_statement_goes_to_rejected_with_a_report_naming_the_line(si
     assert query(ws, "SELECT count(*) FROM obligation_events") == [(0,)]
     (letter,) = notices(ws, "statement_rejected")
     assert f"строка {line}" in letter.body
+
+
+def test_watch_once_sends_the_reminders_due_at_that_moment(signed):
+    import threading
+
+    from docgen.service import run_service, service_log
+
+    ws, clock, number, _ = signed
+    clock.set(D(2027, 1, 15), 10)  # the prepayment was due yesterday
+    run_service(ws, log=service_log(ws, stderr=False), stop=threading.Event(), once=True, clock=clock)
+    (letter,) = notices(ws, "obligation")
+    assert letter.subject == f"Просрочка оплаты — договор {number}, ООО «Ромашка & Ко»"
+    spooled = files(ws.mail_spool, "*.eml")
+    assert any("obligation" in p.name for p in spooled)
+    run_service(ws, log=service_log(ws, stderr=False), stop=threading.Event(), once=True, clock=clock)
+    assert len(notices(ws, "obligation")) == 1  # a restart the same day sends nothing again
