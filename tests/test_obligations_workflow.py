@@ -215,3 +215,21 @@ def test_the_register_shows_the_next_due_date_paid_overdue_and_the_penalty(env):
     assert row["Оплачено, руб."] == 300000 and row["Просрочено, руб."] == 307194
     # 15-18 January on 607 194,00 (2 428,78) + 19-20 January on 307 194,00 (614,39) = 3 043,17
     assert row["Пеня Покупателя, руб."] == pytest.approx(3043.17) and row["Пеня Продавца, руб."] == 0
+
+
+def test_a_statement_whose_files_a_crash_interrupted_is_finished_not_taken_twice(env):
+    from bank_kit import payment, statement
+    from docgen.obligations import bank
+
+    wf, clock = env
+    number = signed_deal(wf, clock, D(2026, 12, 29))
+    clock.set(D(2027, 1, 21))
+    path = wf.svc.ws.bank_inbox / "day.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(statement([payment("412", D(2027, 1, 20), "607194.00", purpose=number)],
+                               first=D(2027, 1, 20), last=D(2027, 1, 20)))
+    bank._record(wf.svc, path, statement=bank.parse(path.read_bytes()), content=path.read_bytes())  # then killed
+    assert path.exists() and len(ledger.recorded(wf.svc.store, number)) == 1
+    assert "разнесено 1" in bank.take_statement(wf.svc, path)  # the same file seen again: the step finishes
+    assert not path.exists() and (wf.svc.ws.bank_processed / "day.txt").exists()
+    assert wf.svc.store.conn.execute("SELECT count(*) FROM bank_statements").fetchone()[0] == 1

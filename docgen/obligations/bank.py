@@ -41,12 +41,21 @@ def take_statement(svc: Services, path: Path) -> str:
         return reject(svc, path, content=b"", why=StatementInvalid(
             f"файл слишком большой: {size:,} байт при пределе {MAX_STATEMENT_BYTES:,}".replace(",", " ")))
     content = path.read_bytes()
+    unfinished = _planned_with(svc, sha256_bytes(content))
+    if unfinished is not None:  # a crash came between the record and the files
+        return finish_statement(svc, unfinished)
     try:
         statement = parse(content)
     except StatementInvalid as exc:
         return reject(svc, path, content=content, why=exc)
     step = _record(svc, path, statement=statement, content=content)
     return finish_statement(svc, step)
+
+
+def _planned_with(svc: Services, sha: str) -> Step | None:
+    row = svc.store.conn.execute("SELECT key FROM steps WHERE kind = 'bank' AND state = 'planned' AND sha256 = ? "
+                                 "ORDER BY created_at LIMIT 1", (sha,)).fetchone()
+    return svc.store.step(row[0]) if row else None
 
 
 def _record(svc: Services, path: Path, *, statement: Statement, content: bytes) -> Step:
