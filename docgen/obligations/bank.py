@@ -74,8 +74,11 @@ def _record(svc: Services, path: Path, *, statement: Statement, content: bytes) 
         statement_id = int(cur.lastrowid)
         matches = [match(doc, index) for doc in new]
         typed = _typed_by_hand(svc)
-        for m in matches:
-            _store_payment(svc, m, statement_id=statement_id, name=path.name, at=now, deals=deals, typed=typed)
+        svc.store.conn.executemany(
+            "INSERT INTO bank_payments(identity, statement, line, number, day, amount, payer_inn, payer, purpose, "
+            "deal, event, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_payment_row(svc, m, statement_id=statement_id, name=path.name, at=now, deals=deals, typed=typed)
+             for m in matches])
         key = f"bank:{statement_id}"
         svc.store.plan(key=key, kind="bank", at=now, source=path.name, sha256=sha256_bytes(content), content=content,
                        payload=_payload(svc, path, kept=kept, statement=statement, documents=documents,
@@ -118,17 +121,15 @@ def _candidates(svc: Services) -> tuple[list[Candidate], dict[str, _Deal]]:
     return candidates, {r[0]: _Deal(r[4], r[5]) for r in rows}
 
 
-def _store_payment(svc: Services, m: Match, *, statement_id: int, name: str, at: dt.datetime,
-                   deals: dict[str, _Deal], typed: set[str]) -> None:
+def _payment_row(svc: Services, m: Match, *, statement_id: int, name: str, at: dt.datetime,
+                 deals: dict[str, _Deal], typed: set[str]) -> tuple:
+    """The bank_payments row of one payment, its event recorded first when it matched a deal."""
     doc = m.document
     event = None
     if m.deal is not None:
         event = _event_for(svc, m, name=name, at=at, version=deals[m.deal].version, typed=m.deal in typed)
-    svc.store.conn.execute(
-        "INSERT INTO bank_payments(identity, statement, line, number, day, amount, payer_inn, payer, purpose, deal, "
-        "event, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (doc.identity, statement_id, doc.line, doc.number, doc.day.isoformat(), f"{doc.amount:f}", doc.payer_inn,
-         doc.payer, doc.purpose, m.deal, event, m.how))
+    return (doc.identity, statement_id, doc.line, doc.number, doc.day.isoformat(), f"{doc.amount:f}", doc.payer_inn,
+            doc.payer, doc.purpose, m.deal, event, m.how)
 
 
 def _event_for(svc: Services, m: Match, *, name: str, at: dt.datetime, version: int, typed: bool) -> int:
