@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import typing
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from docgen.settings import SETTINGS_FILE, Settings, load_settings
-from docgen.workspace import Role, Workspace
+from docgen.workspace import Workspace
 
 # The templates, mail texts and forms shipped inside the package (the repository's templates/ links here).
 DEFAULT_TEMPLATES = Path(__file__).parent / "defaults"
@@ -33,7 +34,7 @@ def lay_out(root: Path) -> list[str]:
 
 
 def folders(ws: Workspace) -> list[Path]:
-    reviews = [ws.review(r) / sub for r in Role for sub in ("", "approved", "returned")]
+    reviews = [ws.review(r) / sub for r in ws.roles for sub in ("", "approved", "returned")]
     return [ws.inbox, ws.rejected, ws.bank_inbox, *reviews, ws.economics, ws.technical, ws.mail_spool,
             ws.clients, ws.registers, ws.archive]
 
@@ -64,7 +65,11 @@ def commented_toml(model: type[BaseModel] = Settings) -> str:
     defaults = model.model_construct()
     for section, field in model.model_fields.items():
         lines.append(f"# {field.description}")
-        lines += _table_lines(section, getattr(defaults, section))
+        value = getattr(defaults, section)
+        if isinstance(value, list):  # a top-level array of tables, such as [[absences]]: an example of one
+            lines += _example_lines(section, field.annotation)
+        else:
+            lines += _table_lines(section, value)
         lines.append("")
     return "\n".join(lines)
 
@@ -95,6 +100,13 @@ def _table_lines(header: str, value: object) -> list[str]:
     return out + nested
 
 
+def _example_lines(section: str, annotation: object) -> list[str]:
+    """An example row, marked `## ` so that uncommenting the defaults (`# `) leaves the list empty."""
+    example = getattr(typing.get_args(annotation)[0], "EXAMPLE", {})
+    return (["# по умолчанию пусто; пример — уберите «## »:", f"## [[{section}]]"]
+            + [f"## {key} = {_toml(value)}" for key, value in example.items()])
+
+
 def _keys(model: BaseModel) -> list[str]:
     return [f"# {name} = {_toml(getattr(model, name))}    # {field.description}"
             for name, field in type(model).model_fields.items() if not field.exclude]
@@ -105,8 +117,8 @@ def _toml(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()  # a TOML date, unquoted
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()  # a TOML date or time, unquoted
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')

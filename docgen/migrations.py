@@ -72,9 +72,19 @@ _V1 = (
     "CREATE INDEX IF NOT EXISTS mail_notices_deal ON mail_notices (deal)",
 )
 
+_V2 = (
+    "ALTER TABLE deals ADD COLUMN stage_since TEXT NOT NULL DEFAULT ''",
+    # A deal's current stage began with its latest acceptance or decision (its creation at the latest).
+    """UPDATE deals SET stage_since = coalesce(
+        (SELECT max(at) FROM journal WHERE journal.deal = deals.number AND action IN ('accepted', 'approved',
+                                                                                         'returned')),
+        created_at)""",
+    "ALTER TABLE versions ADD COLUMN route TEXT",
+)
+
 # The contract's life after signing (docgen.obligations): what happened, the bank statements taken and
 # each payment in them (matched or not), and the notices sent about obligations.
-_V2_OBLIGATIONS = (
+_V3_OBLIGATIONS = (
     """CREATE TABLE IF NOT EXISTS obligation_events (
         id          INTEGER PRIMARY KEY AUTOINCREMENT,
         deal        TEXT NOT NULL REFERENCES deals(number),
@@ -130,7 +140,8 @@ _V2_OBLIGATIONS = (
 # Append only. A store made before versions were kept (deals but no meta table) is version 1.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "сделки, версии, журнал, шаги, письма", _V1),
-    Migration(2, "оплаты, поставки, банковские выписки, напоминания о сроках", _V2_OBLIGATIONS),
+    Migration(2, "сроки этапов (deals.stage_since) и маршрут версии (versions.route)", _V2),
+    Migration(3, "оплаты, поставки, банковские выписки, напоминания о сроках", _V3_OBLIGATIONS),
 )
 LATEST = MIGRATIONS[-1].version
 

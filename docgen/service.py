@@ -13,7 +13,6 @@ from docgen.layout import folders
 from docgen.mail.outbox import MailOutbox, connect
 from docgen.mail.sender import MailSender
 from docgen.mail.transport import Transport, transport_for
-from docgen.obligations.notify import ObligationSchedule
 from docgen.settings import SETTINGS_FILE
 from docgen.store import DB_NAME, Store
 from docgen.watch import Watcher
@@ -79,7 +78,7 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
                 clock: Callable[[], dt.datetime] = local_now) -> None:
     """Watch until `stop` is set (or, with `once`, until nothing is pending); always closes cleanly.
 
-    `clock` is the workflow's (what day it is for deadlines and penalties); mail retries keep real time."""
+    Between files it sleeps until the next moment a reminder may come due (`clock` tells the time)."""
     for folder in folders(ws):
         folder.mkdir(parents=True, exist_ok=True)
     for path in sweep_partials([ws.inbox, ws.outbox, ws.clients, ws.registers]):
@@ -89,11 +88,8 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
     sender = MailSender(MailOutbox(connect(ws.state / DB_NAME)), transport or transport_for(ws), ws=ws,
                         clock=lambda: dt.datetime.now(dt.UTC), log=log)
 
-    schedule = ObligationSchedule(workflow.svc, catch_up=dt.timedelta(seconds=ws.settings.watch.rescan_seconds))
-
     def idle() -> None:
-        for account in schedule.run_due():
-            log.info("%s", account)
+        workflow.tick()
         sender.deliver_due()
         workflow.flush_register()
 
@@ -101,7 +97,7 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
     watcher = Watcher(folders=workflow.watched_folders(), take=workflow.take, idle=idle,
                       rescan_hook=workflow.recover, polling=watch.polling if polling is None else polling,
                       settle=watch.settle_seconds, poll_seconds=watch.poll_seconds,
-                      rescan_seconds=watch.rescan_seconds, log=log, stop=stop)
+                      rescan_seconds=watch.rescan_seconds, log=log, stop=stop, timer=workflow.seconds_to_next)
     mode = "опрос папок" if watcher.polling else "события файловой системы"
     log.info("docgen следит за %s (%s)%s", ws.root, mode, "; разовый проход" if once else "")
     warn_example_seller(ws, log)

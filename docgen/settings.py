@@ -7,18 +7,21 @@ Every field carries a Russian description: the settings table of docs/admin.md i
 from __future__ import annotations
 
 import contextvars
+import difflib
 import datetime as dt
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
 import pydantic_settings
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from docgen.errors import SettingsError
@@ -60,6 +63,11 @@ class SmtpSettings(Section):
 
 
 class PeopleSettings(Section):
+    """The fixed addresses, plus one `<role> = "Имя <addr>"` per role of a route rule ([[route.rules]])."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, str] = Field(init=False)
+
     lawyer: str = Field("Юрист Компании <lawyer@localhost>", description="юрист: получает проекты договоров")
     finance: str = Field(
         "Руководитель Финансового департамента <finance@localhost>",
@@ -67,6 +75,9 @@ class PeopleSettings(Section):
     )
     economics: str = Field("Экономический отдел <economics@localhost>", description="получает «Ввод в Производство»")
     technical: str = Field("Технический отдел <tech@localhost>", description="получает техническую документацию")
+    escalation: str = Field(
+        "", description="кому сообщать о просрочке на этапе директора направления; пусто — никому"
+    )
 
 
 class DivisionSettings(Section):
@@ -256,13 +267,73 @@ class CalendarSettings(Section):
     )
 
 
+class DeadlinesSettings(Section):
+    """Working days per stage; a route rule's stage by its role (`ceo = 3`), 1 day when not given."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Annotated[int, Field(ge=0, le=60)]] = Field(init=False)
+
+    lawyer: int = Field(2, ge=0, le=60, description="рабочих дней у юриста, считая со дня после поступления проекта")
+    finance: int = Field(1, ge=0, le=60, description="рабочих дней у руководителя Финансового департамента")
+    director: int = Field(1, ge=0, le=60, description="рабочих дней у директора направления")
+    escalate_after: int = Field(
+        1, ge=0, le=60, description="сколько рабочих дней просрочки до письма директору направления (эскалации)"
+    )
+    remind_at: dt.time = Field(
+        dt.time(9, 0), description="в котором часу рабочего дня рассылаются напоминания о просрочке (ЧЧ:ММ)"
+    )
+
+    def days(self, role: str) -> int:
+        """The working days a stage of `role` may take."""
+        extra = self.__pydantic_extra__ or {}
+        return int(getattr(self, role)) if role in BUILT_IN_ROLES else int(extra.get(role, EXTRA_STAGE_DAYS))
+
+
+EXTRA_STAGE_DAYS = 1  # a route rule's stage without its own [deadlines] key
+
+
+class AbsenceSettings(Section):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    EXAMPLE: typing.ClassVar[dict[str, object]] = {
+        "who": "lawyer", "from": dt.date(2026, 12, 1), "to": dt.date(2026, 12, 14),
+        "deputy": "Заместитель юриста <deputy@localhost>"}
+
+    who: str = Field(description="кто отсутствует: роль (lawyer, finance, director, роль правила) или e-mail")
+    start: dt.date = Field(alias="from", description="первый день отсутствия")
+    end: dt.date = Field(alias="to", description="последний день отсутствия (включительно)")
+    deputy: str = Field(description="заместитель: «Имя <e-mail>»; получает письма и решает за отсутствующего")
+
+
+BUILT_IN_ROLES = ("lawyer", "finance", "director")  # docgen.workspace.Role
+# Names a route rule's role cannot take: they are stages, folders of outbox/ or other [people] keys.
+RESERVED_ROLES = frozenset({*BUILT_IN_ROLES, "returned", "signed", "cancelled", "manager", "system", "mail",
+                            "economics", "technical", "escalation", "unrecognized", "approved"})
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+class RouteRule(Section):
+    role: str = Field(description="роль добавляемого этапа: папки outbox/<роль>/, адрес [people].<роль>")
+    title: str = Field(description="название этапа, как его видят люди («Генеральный директор»)")
+    before: str = Field("director", description="перед каким этапом встаёт: lawyer, finance, director или роль "
+                                               "правила выше")
+    when_total_above: Decimal | None = Field(None, description="условие: сумма договора с НДС больше, руб.")
+    when_procedure: list[Literal["fixed", "price_list", "calculation"]] = Field([], description="условие: порядок определения цены из списка "
+                                                      "(fixed, price_list, calculation)")
+    when_prepayment_below: Decimal | None = Field(
+        None, description="условие: доля цены до запуска в производство меньше, %"
+    )
+
+
+class RouteSettings(Section):
+    rules: list[RouteRule] = Field(
+        [], description="правила маршрута: этап добавляется, если выполнено любое из условий when_*"
+    )
 class ObligationsSettings(Section):
+    """After signing; the reminders go out with the stage reminders, at `[deadlines] remind_at`."""
+
     remind_days_before: int = Field(
         3, ge=0, le=60, description="за сколько рабочих дней до срока оплаты или поставки напомнить менеджеру "
                                     "и менеджеру по сопровождению (0 — только в день срока и после него)")
-    notify_hour: int = Field(
-        9, ge=0, le=23, description="с какого часа (местного времени) рабочего дня рассылаются напоминания "
-                                    "о сроках оплаты и поставки")
     claim_answer_days: int = Field(
         10, ge=1, le=60, description="срок ответа на претензию, рабочих дней (претензионная оговорка "
                                      "договоров: п. 7.1 поставки, п. 8.1 подряда)")
@@ -304,6 +375,24 @@ class Settings(BaseSettings):
         default_factory=ObligationsSettings,
         description="после подписания: напоминания о сроках оплаты и поставки, претензии",
     )
+    deadlines: DeadlinesSettings = Field(
+        default_factory=DeadlinesSettings, description="сроки этапов согласования и напоминания"
+    )
+    absences: list[AbsenceSettings] = Field(
+        [], description="отсутствия: [[absences]] — на это время письма и решения переходят к заместителю"
+    )
+    route: RouteSettings = Field(default_factory=RouteSettings, description="маршрут согласования")
+
+    @model_validator(mode="after")
+    def _route_and_absences_fit(self) -> Settings:
+        faults = _route_faults(self) + _absence_faults(self)
+        if faults:  # one line each, every line naming its key
+            raise PydanticCustomError("route_absences", "{faults}", {"faults": "\n".join(faults)})
+        return self
+
+    def route_roles(self) -> list[str]:
+        """The roles of the route rules, in their order."""
+        return [rule.role for rule in self.route.rules]
 
     @classmethod
     def settings_customise_sources(
@@ -324,6 +413,48 @@ class Settings(BaseSettings):
             if row.since <= day:
                 rate = row.rate
         return rate
+
+
+def _route_faults(settings: Settings) -> list[str]:
+    """Each rule's role is a free, well-formed name with a person; `before` names a stage already known."""
+    faults, known = [], list(BUILT_IN_ROLES)
+    people = settings.people.model_extra or {}
+    for n, rule in enumerate(settings.route.rules, start=1):
+        where = f"route.rules[{n}]"
+        if rule.before not in known:
+            faults.append(f"{where}.before: «{rule.before}» — не этап маршрута; допустимы {', '.join(known)}")
+        if not ROLE_NAME.match(rule.role):
+            faults.append(f"{where}.role: «{rule.role}» — латинские строчные буквы, цифры и _, с буквы")
+            continue
+        if rule.role in RESERVED_ROLES or rule.role in known:
+            faults.append(f"{where}.role: имя «{rule.role}» уже занято")
+            continue
+        if rule.role not in people:
+            faults.append(f"{where}: нет адреса [people].{rule.role} — кому приходит этап «{rule.title}»")
+        known.append(rule.role)
+    for key in people:
+        if key not in known:
+            close = difflib.get_close_matches(key, [*PeopleSettings.model_fields, *known], n=1)
+            hint = f"возможно, имелось в виду «{close[0]}»" if close else "такого получателя нет"
+            faults.append(f"people.{key}: {hint}; свои адреса в [people] — только у ролей правил маршрута "
+                          f"({', '.join(known[3:]) or 'правил нет'})")
+    for key in settings.deadlines.model_extra or {}:
+        if key not in known:
+            faults.append(f"deadlines.{key}: такого этапа нет; этапы: {', '.join(known)}")
+    return faults
+
+
+def _absence_faults(settings: Settings) -> list[str]:
+    faults, roles = [], {*BUILT_IN_ROLES, *settings.route_roles()}
+    for n, absence in enumerate(settings.absences, start=1):
+        where = f"absences[{n}]"
+        if absence.who not in roles and "@" not in absence.who:
+            faults.append(f"{where}.who: «{absence.who}» — не роль ({', '.join(sorted(roles))}) и не e-mail")
+        if absence.end < absence.start:
+            faults.append(f"{where}: to ({absence.end}) раньше from ({absence.start})")
+        if "@" not in absence.deputy:
+            faults.append(f"{where}.deputy: нужен адрес заместителя, «Имя <e-mail>»")
+    return faults
 
 
 def load_settings(root: Path, environ: dict[str, str] | None = None) -> Settings:
@@ -358,7 +489,7 @@ def settings_table(model: type[BaseModel] = Settings, prefix: str = "") -> list[
     """Every leaf setting as (dotted key, default, description): the source of the table in docs/admin.md."""
     rows: list[tuple[str, str, str]] = []
     for name, field in model.model_fields.items():
-        key = f"{prefix}{name}"
+        key = f"{prefix}{field.alias or name}"
         inner = model_inside(field.annotation)
         if field.exclude:
             continue

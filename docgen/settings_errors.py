@@ -46,6 +46,9 @@ def explain(exc: ValidationError, *, model: type[BaseModel]) -> str:
     lines = [HEADING]
     for err in exc.errors(include_url=False):
         key = _dotted(err["loc"])
+        if not key and err["type"] == "route_absences":  # checks across sections: each line names its key
+            lines += [f"  {line}" for line in err["msg"].splitlines()]
+            continue
         lines.append(f"  {key or '(весь файл)'}: {_message(err, model)}")
     return "\n".join(lines)
 

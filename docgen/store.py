@@ -40,6 +40,7 @@ class DealRow:
     manager_email: str
     dossier: str
     form_json: str
+    stage_since: str = ""  # when the deal entered its stage (ISO 8601 with the zone)
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,22 @@ class Store:
 
     # versions
 
-    def add_version(self, deal: str, version: int, *, origin: str, at: dt.datetime, form_sha256: str | None = None) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO versions(deal, version, origin, created_at, form_sha256) "
-                          "VALUES (?, ?, ?, ?, ?)", (deal, version, origin, at.isoformat(), form_sha256))
+    def add_version(self, deal: str, version: int, *, origin: str, at: dt.datetime, form_sha256: str | None = None,
+                    route: str | None = None) -> None:
+        """A new version; `route` (docgen.workflow.route, as JSON) is the stages it is to pass."""
+        self.conn.execute("INSERT OR IGNORE INTO versions(deal, version, origin, created_at, form_sha256, route) "
+                          "VALUES (?, ?, ?, ?, ?, ?)", (deal, version, origin, at.isoformat(), form_sha256, route))
+
+    def current_routes(self) -> dict[str, str | None]:
+        """The route of each deal's current version, by deal number, in one query."""
+        rows = self.conn.execute("SELECT d.number, v.route FROM deals d LEFT JOIN versions v "
+                                 "ON v.deal = d.number AND v.version = d.version").fetchall()
+        return {number: route for number, route in rows}
+
+    def route(self, deal: str, version: int) -> str | None:
+        """The route recorded with a version (None for a version recorded before routes were kept)."""
+        row = self.conn.execute("SELECT route FROM versions WHERE deal = ? AND version = ?", (deal, version)).fetchone()
+        return row["route"] if row else None
 
     def set_version_file(self, deal: str, version: int, *, sha256: str, file: str) -> None:
         self.conn.execute("UPDATE versions SET sha256 = ?, file = ? WHERE deal = ? AND version = ?",

@@ -106,7 +106,8 @@ class Watcher:
 
     def __init__(self, *, folders: list[Path], take: Callable[[Path], str], idle: Callable[[], None],
                  rescan_hook: Callable[[], object], polling: bool, settle: float, poll_seconds: float, rescan_seconds: float,
-                 log: logging.Logger, stop: threading.Event | None = None):
+                 log: logging.Logger, stop: threading.Event | None = None,
+                 timer: Callable[[], float | None] = lambda: None):
         self.folders = folders
         self.take = take
         self.idle = idle
@@ -116,6 +117,7 @@ class Watcher:
         self.tracker = StabilityTracker(settle=max(settle, 2 * poll_seconds) if polling else settle)
         self.poll_seconds = poll_seconds
         self.rescan_seconds = rescan_seconds
+        self.timer = timer  # seconds until something else is due (a reminder), None when nothing is
         self.log = log
         self.stop = stop or threading.Event()
         self.events: queue.Queue[Path] = queue.Queue()
@@ -158,9 +160,11 @@ class Watcher:
             self._sleep(until_rescan=next_rescan - time.monotonic())
 
     def _sleep(self, *, until_rescan: float) -> None:
-        """Until an event, the next candidate's settle time, the rescan or a stop, whichever is first."""
+        """Until an event, the next candidate's settle time, the timer, the rescan or a stop, whichever is first."""
         due = self.tracker.next_due()
+        timer = self.timer()
         timeout = min(until_rescan, 0.25 if due is None else due + 0.01)  # 0.25: how soon a stop is seen
+        timeout = timeout if timer is None else min(timeout, timer)
         self.wake.wait(max(timeout, 0.0))
         self.wake.clear()
 

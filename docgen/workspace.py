@@ -10,17 +10,27 @@ from docgen.settings import Settings
 
 
 class Role(StrEnum):
+    """The built-in roles, on every route. A role in general is a `str`: one of these, or the role of a
+    route rule (`[[route.rules]] role`), whose stage, folders and person come from the settings."""
+
     LAWYER = "lawyer"
     FINANCE = "finance"
     DIRECTOR = "director"
 
 
 class Stage(StrEnum):
+    """Stages with a fixed name. A deal's stage is a role of its route while someone holds it (a route
+    rule's stage is named by its role), then `returned` or `signed`."""
+
     LAWYER = "lawyer"
     FINANCE = "finance"
     DIRECTOR = "director"
     RETURNED = "returned"
     SIGNED = "signed"
+
+
+# Stages in which nobody holds the deal: no deadline, no folder, no reminder.
+RESTING_STAGES = frozenset({Stage.RETURNED, Stage.SIGNED, "cancelled"})
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,13 @@ class Workspace:
     def technical(self) -> Path:
         return self.outbox / "technical"
 
-    def review(self, role: Role) -> Path:
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Every role the settings know: the built-in ones, then the route rules' roles."""
+        return (*Role, *self.settings.route_roles())
+
+    def review(self, role: str) -> Path:
+        """The folder of a role's stage: outbox/<role>/ with approved/ and returned/ inside."""
         return self.outbox / str(role)
 
     def contract_types(self) -> set[str]:

@@ -529,7 +529,8 @@ def handover_payments(b: Builder) -> None:
 def approvals_table(b: Builder) -> None:
     b.table(["№", "Роль", "ФИО", "Решение", "Дата и время", "Комментарий"],
             widths=[0.8, 3.6, 3.4, 2.6, 2.9, 3.7],
-            loop=("a in approvals", ["{{ loop.index }}", "{{ a.role_label }}", "{{ a.person }}",
+            loop=("a in approvals", ["{{ loop.index }}", "{{ a.role_label }}",
+                                     "{{ a.person }}{% if a.on_behalf_of %} за {{ a.on_behalf_of }}{% endif %}",
                                      "{{ a.decision_label }}", "{{ a.at | datetime_ru }}",
                                      "{{ a.comment or '—' }}"]))
 

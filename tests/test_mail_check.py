@@ -68,6 +68,6 @@ def test_an_optional_name_of_the_rejection_letter_is_allowed_but_must_be_guarded
 
 
 def test_a_letter_docgen_never_sends_is_a_remark(ws):
-    (ws.mail_templates / "reminder.txt").write_text("Тема: x\n", encoding="utf-8")
+    (ws.mail_templates / "greeting.txt").write_text("Тема: x\n", encoding="utf-8")  # reminder.txt is sent now
     [problem] = check_mail_templates(ws)[1]
     assert not problem.fatal and "не используется" in problem.message

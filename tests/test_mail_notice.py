@@ -23,6 +23,8 @@ COMMON = {
     "deal": "2026-0001", "version": 2, "client": "ООО «Ромашка & Ко»", "inn": "5027012348",
     "total": "2\u00a0023\u00a0980,00", "manager": "Петров Пётр Сергеевич",
 }
+WAITS = {"draft": "2026-0001 v2 Договор.docx", "role_title": "Юрист", "since": "26.11.2026 10:15",
+         "due": "30.11.2026", "days_overdue": 2}
 SPECIFIC = {
     NoticeKind.REJECTED: {"form": "ромашка.yaml", "faults": ["4. Поставка: адрес не указан"],
                           "folder": "inbox/rejected/"},
@@ -45,6 +47,9 @@ SPECIFIC = {
     NoticeKind.CLAIM: {"folder": "clients/5027012348/2026-0001/Претензии/", "on": "25.01.2027",
                        "debt": "307\u00a0194,00", "penalty": "4\u00a0579,14", "claim_total": "311\u00a0773,14",
                        "answer_days": 10},
+    NoticeKind.REMINDER: {"folder": "outbox/lawyer/", **WAITS},
+    NoticeKind.ESCALATION: {"folder": "outbox/lawyer/", "holder": "Юрист Компании", **WAITS},
+    NoticeKind.ABSENCE: {"folder": "outbox/lawyer/", "stood_in_for": "Юрист Компании", "before": "", **WAITS},
 }
 # Letters about a bank statement, not about one deal.
 STATEMENT_KINDS = {

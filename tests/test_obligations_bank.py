@@ -1,4 +1,4 @@
-"""Bank statements through the real watcher: cp1251 dropped twice, overlapping, unmatched reported, malformed refused."""
+"""Bank statements through the real watcher: cp1251 twice, overlapping, unmatched reported, malformed refused."""
 
 from __future__ import annotations
 

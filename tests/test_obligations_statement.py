@@ -48,7 +48,8 @@ def _broken(text: str) -> str:
 
 def test_a_malformed_statement_is_refused_naming_the_line():
     good = one_day(payment("1", D(2027, 1, 20), "10.00", purpose="x")).decode("cp1251").replace("\r\n", "\n")
-    assert _broken("Выписка по счёту\n" + good).startswith("строка 1: файл должен начинаться строкой «1CClientBankExchange»")
+    assert _broken("Выписка по счёту\n" + good).startswith(
+        "строка 1: файл должен начинаться строкой «1CClientBankExchange»")
     lines = good.splitlines()
     assert "нет завершающей строки «КонецФайла»" in _broken("\n".join(lines[:-1]))
     assert _broken("\n".join(lines[:-3])) == (  # cut inside the last document

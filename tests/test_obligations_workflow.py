@@ -107,7 +107,7 @@ def test_reminders_before_on_and_after_the_due_date_go_once_each(env):
     for day in (D(2027, 1, 8), D(2027, 1, 11), D(2027, 1, 11), D(2027, 1, 13), D(2027, 1, 14), D(2027, 1, 15),
                 D(2027, 1, 18)):
         clock.set(day)
-        sent.append(len(notify.tell_due(wf.svc, today=day)))
+        sent.append(len(notify.tell_due(wf.svc, now=clock.at)))
     # 8 January is a holiday; 11 January is 3 working days before; then the due date and the day after.
     assert sent == [0, 1, 0, 0, 1, 1, 0]
     subjects = [m.subject for m in letters(wf, "obligation")]
@@ -125,7 +125,7 @@ def test_the_director_is_warned_before_the_sellers_delivery_penalty(env):
     clock.set(D(2027, 1, 14))
     pay(wf, number, D(2027, 1, 14), "607194.00")     # delivery due 22 March 2027
     clock.set(D(2027, 3, 17))
-    notify.tell_due(wf.svc, today=D(2027, 3, 17))
+    notify.tell_due(wf.svc, now=clock.at)
     (mail,) = [m for m in letters(wf, "obligation") if "поставки" in m.subject]
     assert mail.subject.startswith("Напоминание: срок поставки 22.03.2027")
     assert wf.svc.settings.divisions["metal"].director in mail.to
@@ -153,7 +153,7 @@ def test_a_reminder_is_sent_once_across_a_crash_and_a_restart(env, tmp_path):
     real = wf.svc.outbox
     wf.svc.outbox = CrashingOutbox(real)
     with pytest.raises(KeyboardInterrupt):
-        notify.tell_due(wf.svc, today=D(2027, 1, 15))
+        notify.tell_due(wf.svc, now=clock.at)
     wf.svc.outbox = real
     assert letters(wf, "obligation") == [] and not ledger.told(wf.svc.store, f"{number}/payment-1/missed/2027-01-14")
     # Two fresh schedules, as after two restarts on the same day: one letter, one record of it.
@@ -169,11 +169,13 @@ def test_the_schedule_waits_for_the_reminders_hour_and_looks_once_a_day(env):
     signed_deal(wf, clock, D(2026, 12, 29))
     schedule = notify.ObligationSchedule(wf.svc)
     clock.set(D(2027, 1, 15), 8)
-    assert schedule.run_due() == []  # before 9 o'clock: only the production catch-up looked
-    assert schedule.next_due() == clock.at + dt.timedelta(seconds=30)  # its next look
+    assert schedule.seconds_left() == 0  # the first tick always looks
+    assert schedule.run_due() == []  # before [deadlines] remind_at (9:00): nothing yet
+    assert schedule.next_look == clock.at + dt.timedelta(hours=1)
+    assert schedule.seconds_left() == 30  # the production catch-up comes first
     clock.set(D(2027, 1, 15), 9)
     assert len(schedule.run_due()) == 1
-    assert schedule.looked_on == D(2027, 1, 15)
+    assert schedule.next_look == dt.datetime.combine(D(2027, 1, 18), dt.time(9), tzinfo=clock.at.tzinfo)  # Monday
     clock.set(D(2027, 1, 15), 12)
     assert schedule.run_due() == []
 
@@ -198,19 +200,19 @@ def test_a_payment_recorded_by_hand_and_then_seen_in_a_statement_counts_once(env
 
 def test_the_register_shows_the_next_due_date_paid_overdue_and_the_penalty(env):
     from openpyxl import load_workbook
-    from docgen.workflow.register import HEADINGS, write_register
+    from docgen.workflow.register import write_register
 
     wf, clock = env
     number = signed_deal(wf, clock, D(2026, 12, 29))
     clock.set(D(2027, 1, 20))
     pay(wf, number, D(2027, 1, 18), "300000.00")
-    path = write_register(wf.svc.store, wf.svc.ws.registers, log=LOG, today=D(2027, 1, 20),
-                          calendar=notify.calendar_of(wf.svc))
+    path = write_register(wf.svc.store, wf.svc.ws, roles=wf.roles(), deadlines=wf.svc.deadlines, now=clock.at, log=LOG)
     sheet = load_workbook(path).active
-    row = {h: c.value for h, c in zip(HEADINGS, sheet[2])}
+    headings = [c.value for c in sheet[1]]
+    row = {h: c.value for h, c in zip(headings, sheet[2])}
     assert row["Сделка"] == number
-    assert row["Ближайший срок"].date() == D(2027, 1, 14)
-    assert sheet.cell(2, HEADINGS.index("Ближайший срок") + 1).number_format == "DD.MM.YYYY"
+    assert row["Ближайший срок оплаты или поставки"].date() == D(2027, 1, 14)
+    assert sheet.cell(2, headings.index("Ближайший срок оплаты или поставки") + 1).number_format == "DD.MM.YYYY"
     assert row["Что в срок"] == "ПРОСРОЧКА: платёж 1: просрочка 6 дн., пеня 3\u00a0043,17"
     assert row["Оплачено, руб."] == 300000 and row["Просрочено, руб."] == 307194
     # 15-18 January on 607 194,00 (2 428,78) + 19-20 January on 307 194,00 (614,39) = 3 043,17

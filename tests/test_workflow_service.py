@@ -64,8 +64,10 @@ def test_a_deal_from_the_inbox_to_production(tmp_path, polling, example_data):
     assert "petrov@ams.example" in to["Договор 2026-0001 подписан"]
     assert len(files(dossier / "Письма", "*.eml")) == len(_mails(ws))
     sheet = load_workbook(ws.registers / REGISTER_NAME).active
-    row = [c.value for c in sheet[2]]
-    assert row[0] == "2026-0001" and row[5] == "5027012348" and row[7] == 2023980.0 and row[9] == "подписана"
+    row = dict(zip((c.value for c in sheet[1]), (c.value for c in sheet[2])))
+    assert (row["Сделка"], row["ИНН"], row["Сумма с НДС, руб."], row["Этап"]) == (
+        "2026-0001", "5027012348", 2023980.0, "подписана")
+    assert row["Подписана"] == row["Директор"] and row["Подписана"] >= row["Принята"]  # Excel dates
 
 
 def test_a_return_with_comments_and_a_corrected_resubmission(tmp_path, example_data):

@@ -10,8 +10,8 @@ from typing import Any
 
 from docgen.form.money import format_money
 from docgen.store import DealRow
-from docgen.workflow.stages import ACTION_TITLES, DECISION_TITLES, ROLE_TITLES, STAGE_TITLES, Decision
-from docgen.workspace import Role, Stage
+from docgen.workflow.stages import ACTION_TITLES, ROLE_TITLES, Decision, decision_title, stage_title
+from docgen.workspace import Stage
 
 OTHER_ROLES = {"manager": "менеджер", "system": "служба"}
 
@@ -73,8 +73,9 @@ def _version_line(v: sqlite3.Row) -> str:
 
 def _entry_lines(entry: dict[str, Any]) -> list[str]:
     detail = entry.get("detail") or {}
-    role = _role(entry["role"])
-    who = entry["actor"] if entry["actor"] == role else f"{entry['actor']} ({role})"
+    role = detail.get("role_title") or _role(entry["role"])
+    deputy = f", за {detail['on_behalf_of']}" if detail.get("on_behalf_of") else ""
+    who = entry["actor"] if entry["actor"] == role else f"{entry['actor']} ({role}{deputy})"
     head = (f"{_when(entry['at'])}  {who} — {_action(entry)}"
             + (f"; версия {entry['version']}" if entry.get("version") is not None else ""))
     lines = [head]
@@ -88,6 +89,8 @@ def _entry_lines(entry: dict[str, Any]) -> list[str]:
         lines.append(f"    ошибка формы: {fault}")
     if detail.get("edited"):
         lines.append(f"    внесены правки: новая версия v{detail.get('new_version')}")
+    if isinstance(detail.get("to"), list):  # a reminder, an escalation: who got it
+        lines.append(f"    кому: {', '.join(detail['to'])}")
     if detail.get("via"):
         lines.append(f"    как: {_via(str(detail['via']))}")
     return lines
@@ -95,17 +98,17 @@ def _entry_lines(entry: dict[str, Any]) -> list[str]:
 
 def _action(entry: dict[str, Any]) -> str:
     role, action = entry["role"], entry["action"]
-    if role in set(Role) and action in set(Decision):
-        return DECISION_TITLES[(Role(role), Decision(action))]
+    if action in set(Decision) and role not in OTHER_ROLES:
+        return decision_title(role, Decision(action))
     return ACTION_TITLES.get(action, action)
 
 
 def _role(role: str) -> str:
-    return ROLE_TITLES[Role(role)] if role in set(Role) else OTHER_ROLES.get(role, role)
+    return ROLE_TITLES.get(role) or OTHER_ROLES.get(role, role)  # type: ignore[call-overload]
 
 
 def _stage(stage: str) -> str:
-    return STAGE_TITLES[Stage(stage)] if stage in set(Stage) else stage
+    return stage_title(stage)
 
 
 def _via(via: str) -> str:

@@ -72,8 +72,8 @@ def _root(
     ctx.obj = Env(root=root.resolve())
 
 
-_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates", "docgen.cli.archive",
-                    "docgen.cli.doctor", "docgen.cli.backup", "docgen.cli.obligations")
+_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates",
+                    "docgen.cli.archive", "docgen.cli.doctor", "docgen.cli.backup", "docgen.cli.obligations")
 
 
 def _register() -> None:

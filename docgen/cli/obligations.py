@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 
-from docgen.calendar import WorkCalendar
 from docgen.cli import Env, app, out
 from docgen.files import write_atomic
 from docgen.form.numbers import parse_date, parse_decimal
@@ -19,6 +18,7 @@ from docgen.obligations import ledger
 from docgen.obligations.events import EventKind
 from docgen.obligations.ical import calendar_ics, obligation_entries, stage_entries
 from docgen.service import local_now, open_service
+from docgen.workflow.deadlines import Deadlines
 from docgen.workflow.engine import close_workflow
 from docgen.workflow.status import status_items
 
@@ -127,12 +127,12 @@ def calendar_(
         raise typer.BadParameter("календарь пишется в файл .ics", param_hint="-o")
     env: Env = ctx.obj
     now = local_now()
-    calendar = WorkCalendar.from_settings(env.settings.calendar)
+    deadlines = Deadlines.from_settings(env.settings)
     store = open_store(env.workspace.state)
     try:
         rows = [store.deal(deal)] if deal else store.deals()
-        positions = ledger.positions(store, rows, calendar=calendar, today=now.date())
-        items = status_items(store, rows, today=now.date(), calendar=calendar)
+        positions = ledger.positions(store, rows, calendar=deadlines.calendar, today=now.date())
+        items = status_items(store, rows, deadlines=deadlines, now=now)
     finally:
         store.close()
     entries = [e for row in rows if row.number in positions

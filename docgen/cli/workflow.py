@@ -16,10 +16,32 @@ from docgen.cli import Env, app, out
 from docgen.form.money import format_money
 from docgen.obligations.show import deal_lines, obligations_cell
 from docgen.service import local_now, open_service, run_service, service_log
+from docgen.workflow.deadlines import Deadlines
 from docgen.workflow.engine import close_workflow
 from docgen.workflow.stages import Decision
 from docgen.workflow.status import status_items
-from docgen.workspace import Role
+
+ROLE_HELP = "lawyer, finance, director или роль правила маршрута ([[route.rules]])"
+
+
+def _role(ctx: typer.Context, role: str | None) -> str | None:
+    """--role: a role of the settings, or the stage a deal still waits in after its rule was removed."""
+    env: Env = ctx.obj
+    if role is None or role in env.workspace.roles or _waits_in(env, role):
+        return role
+    raise typer.BadParameter(f"«{role}» не из списка: {', '.join(repr(str(r)) for r in env.workspace.roles)}.")
+
+
+def _waits_in(env: Env, stage: str) -> bool:
+    from docgen.store import DB_NAME, open_store
+
+    if not (env.workspace.state / DB_NAME).exists():
+        return False
+    store = open_store(env.workspace.state)
+    try:
+        return bool(store.deals(where="stage = ?", params=(stage,)))
+    finally:
+        store.close()
 
 
 @app.command()
@@ -48,15 +70,14 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="ответ в JSON")] = False,
 ) -> None:
     """Сделки и где каждая сейчас."""
-    from docgen.calendar import WorkCalendar
     from docgen.store import open_store
 
     env: Env = ctx.obj
     store = open_store(env.workspace.state)
+    deadlines, now = Deadlines.from_settings(env.settings), local_now()
     try:
         rows = [store.deal(deal)] if deal else store.deals()
-        items = status_items(store, rows, today=local_now().date(),
-                             calendar=WorkCalendar.from_settings(env.settings.calendar))
+        items = status_items(store, rows, deadlines=deadlines, now=now)
     finally:
         store.close()
     if as_json:
@@ -73,28 +94,56 @@ def _print_table(items: list[dict]) -> None:
         return
     table = Table()
     for heading, no_wrap in (("Сделка", True), ("Версия", True), ("Клиент", False), ("ИНН", True),
-                             ("Сумма с НДС", True), ("Этап", False), ("Менеджер", False), ("Оплата и поставка", False)):
+                             ("Сумма с НДС", True), ("Этап", False), ("С", True), ("Срок", True), ("Менеджер", False),
+                             ("Оплата и поставка", False)):
         table.add_column(heading, no_wrap=no_wrap, justify="right" if heading == "Сумма с НДС" else "left")
     for it in items:
         table.add_row(it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
-                      format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"], it["manager"],
-                      obligations_cell(it))
+                      format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"],
+                      _day(it["stage_since"]), _due(it), it["manager"], obligations_cell(it))
     out.print(table)
+
+
+def _day(stamp: str | None) -> str:
+    return f"{stamp[8:10]}.{stamp[5:7]}.{stamp[:4]}" if stamp else ""
+
+
+def _due(it: dict) -> str:
+    """«30.11.2026», «30.11.2026 — просрочено (2 раб. дн.)»."""
+    if not it["due"]:
+        return ""
+    late = f" — просрочено ({it['days_overdue']} раб. дн.)" if it["overdue"] else ""
+    return _day(it["due"]) + late
 
 
 def _print_deal(it: dict) -> None:
     out.print(f"Сделка {it['deal']}, версия {it['version']}: {it['stage_title']}\n"
               f"Клиент: {it['buyer']}, ИНН {it['buyer_inn']}; сумма с НДС {format_money(Decimal(it['total']))}\n"
               f"Менеджер: {it['manager']}; досье: {it['dossier']}", markup=False, highlight=False)
+    if it["holder"]:
+        deputy = f" (заместитель за {it['deputy_for']})" if it["deputy_for"] else ""
+        out.print(f"У кого: {it['holder']}{deputy}; с {_day(it['stage_since'])} {it['stage_since'][11:16]}; "
+                  f"срок — до конца дня {_due(it)}", markup=False, highlight=False)
+    out.print("Маршрут: " + " → ".join(_stage(s) for s in it["route"]), markup=False, highlight=False)
     for e in it["journal"]:
         comments = f" — {'; '.join(e['comments'])}" if e["comments"] else ""
-        out.print(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}: {e['action_title']} (версия {e['version']})"
-                  f"{comments}", markup=False, highlight=False)
+        deputy = f" за {e['on_behalf_of']}" if e["on_behalf_of"] else ""
+        out.print(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}{deputy}: {e['action_title']} "
+                  f"(версия {e['version']}){comments}", markup=False, highlight=False)
     for line in deal_lines(it):
         out.print(line, markup=False, highlight=False)
 
 
-def _decide(ctx: typer.Context, deal: str, role: Role, decision: Decision, comment: str) -> None:
+def _stage(stage: dict) -> str:
+    """«Юрист ✓», «[Руководитель Финансового департамента — сейчас]», «Директор направления (1 раб. дн.)»."""
+    if stage["state"] == "passed":
+        return f"{stage['title']} ✓"
+    if stage["state"] == "current":
+        return f"[{stage['title']} — сейчас]"
+    return f"{stage['title']} ({stage['days']} раб. дн.)"
+
+
+def _decide(ctx: typer.Context, deal: str, role: str, decision: Decision, comment: str) -> None:
     env: Env = ctx.obj
     ws = env.workspace
     log = logging.getLogger("docgen.cli")
@@ -110,7 +159,7 @@ def _decide(ctx: typer.Context, deal: str, role: Role, decision: Decision, comme
 def approve(
     ctx: typer.Context,
     deal: Annotated[str, typer.Argument(help="номер сделки")],
-    role: Annotated[Role, typer.Option("--role", help="lawyer, finance или director")],
+    role: Annotated[str, typer.Option("--role", help=ROLE_HELP, callback=_role)],
     comment: Annotated[str, typer.Option("--comment", help="примечание к решению")] = "",
 ) -> None:
     """Согласовать (подписать — для director) текущую версию договора."""
@@ -121,7 +170,7 @@ def approve(
 def return_(
     ctx: typer.Context,
     deal: Annotated[str, typer.Argument(help="номер сделки")],
-    role: Annotated[Role, typer.Option("--role", help="lawyer, finance или director")],
+    role: Annotated[str, typer.Option("--role", help=ROLE_HELP, callback=_role)],
     comment: Annotated[str, typer.Option("--comment", help="замечания менеджеру")],
 ) -> None:
     """Вернуть договор менеджеру на доработку с замечаниями."""

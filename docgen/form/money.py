@@ -58,6 +58,11 @@ class Installment:
     after: str
     amount: Decimal
 
+    @property
+    def before_production(self) -> bool:
+        """Due before production starts: a prepayment, or any payment counted from signing."""
+        return self.kind == "prepayment" or self.after == "signing"
+
 
 @dataclass(frozen=True)
 class Totals:

@@ -26,12 +26,15 @@ SAMPLE: dict[str, object] = {
     "prepaid_on": "20.01.2027", "prepaid": "607\u00a0194,00", "delivery_due": "26.03.2027",
     "delivery_term": "45\u00a0рабочих дней с даты поступления предоплаты", "stage": "soon", "obligation": "payment",
     "title": "Платёж 1: предоплата 30\u00a0%", "amount": "607\u00a0194,00", "outstanding": "607\u00a0194,00",
-    "due": "14.01.2027", "days_left": 3, "overdue_days": 0, "penalty": "0,00", "rate": "0,1", "cap": "10",
+    "days_left": 3, "overdue_days": 0, "penalty": "0,00", "rate": "0,1", "cap": "10",
     "penalty_from": "15.01.2027", "statement": "kl_to_1c.txt", "documents": 3, "incoming": 2, "new": 2,
     "matched": ["строка 20: п/п № 412 … → сделка 2026-0001"],
     "unmatched": ["строка 45: п/п № 77 … — нет сделок с покупателем ИНН 7736207543"],
     "why": "строка 12: «Сумма=десять»: сумма должна быть положительным числом", "on": "25.01.2027",
     "debt": "307\u00a0194,00", "claim_total": "311\u00a0773,14", "answer_days": 10,
+    "deputy_for": "Юрист Компании", "approved_by": "Юрист, Руководитель Финансового департамента",
+    "draft": "2026-0001 v2 Договор — ООО «Ромашка & Ко».docx", "since": "26.11.2026 10:15", "due": "30.11.2026",
+    "days_overdue": 2, "holder": "Юрист Компании", "stood_in_for": "Юрист Компании", "before": "Заместитель юриста",
 }
 
 

@@ -34,6 +34,9 @@ class NoticeKind(StrEnum):
     STATEMENT = "statement"
     STATEMENT_REJECTED = "statement_rejected"
     CLAIM = "claim"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    ABSENCE = "absence"
 
 
 KIND_TITLES = {
@@ -50,12 +53,17 @@ KIND_TITLES = {
     NoticeKind.STATEMENT: "банковская выписка",
     NoticeKind.STATEMENT_REJECTED: "выписка не принята",
     NoticeKind.CLAIM: "претензия готова",
+    NoticeKind.REMINDER: "напоминание о сроке",
+    NoticeKind.ESCALATION: "просрочено согласование",
+    NoticeKind.ABSENCE: "сделка на время отсутствия",
 }
 
 
 # The names each kind of notice gets in its template (docgen.workflow.notices builds them and holds
 # itself to this table; `docgen templates check` renders each mail template with exactly these).
 DEAL_NAMES = frozenset({"deal", "version", "client", "inn", "total", "manager", "folder"})
+# A letter about a deal waiting at a stage: where its draft is, since when, until when.
+WAITING_NAMES = DEAL_NAMES | {"draft", "role_title", "since", "due", "days_overdue"}
 CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.REJECTED: frozenset({"form", "faults", "folder", "manager"}),
     NoticeKind.REVIEW: DEAL_NAMES | {"role_title"},
@@ -71,10 +79,17 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.STATEMENT: frozenset({"statement", "folder", "documents", "incoming", "new", "matched", "unmatched"}),
     NoticeKind.STATEMENT_REJECTED: frozenset({"statement", "why", "folder"}),
     NoticeKind.CLAIM: DEAL_NAMES | {"on", "debt", "penalty", "claim_total", "answer_days"},
+    NoticeKind.REMINDER: WAITING_NAMES,
+    NoticeKind.ESCALATION: WAITING_NAMES | {"holder"},
+    NoticeKind.ABSENCE: WAITING_NAMES | {"stood_in_for", "before"},
 }
 # Names a kind may get when they are known (a rejected correction of a deal names the deal).
+# A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
+# the signature letter, who approved before (the route's stages): `approved_by`.
 OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.REJECTED: frozenset({"deal", "version", "client", "inn", "total"}),
+    **{kind: frozenset({"deputy_for"}) for kind in NoticeKind if kind is not NoticeKind.REJECTED},
+    NoticeKind.SIGNATURE: frozenset({"deputy_for", "approved_by"}),
 }
 
 
@@ -195,8 +210,10 @@ def recipients_for(
             found: tuple[str | None, ...] = (manager,)
         case NoticeKind.REVIEW:
             found = (people.finance if role == Role.FINANCE else people.lawyer,)
-        case NoticeKind.SIGNATURE:
+        case NoticeKind.SIGNATURE | NoticeKind.ESCALATION:
             found = (div.director if div else None,)
+        case NoticeKind.REMINDER | NoticeKind.ABSENCE:
+            found = (div.director if role == Role.DIRECTOR and div else getattr(people, str(role or "lawyer"), None),)
         case NoticeKind.HANDOVER:
             found = (people.economics, div.support if div else None)
         case NoticeKind.ORIGINALS:

@@ -94,10 +94,12 @@ class MailOutbox:
             for statement in _SCHEMA:
                 self.conn.execute(statement)
 
-    def enqueue(self, notice: Notice) -> None:
-        """Record `notice` inside the caller's transaction (no commit); the same event_id twice is ignored."""
+    def enqueue(self, notice: Notice) -> bool:
+        """Record `notice` inside the caller's transaction (no commit); the same event_id twice is ignored.
+
+        True when it was recorded now, False when its event was recorded before."""
         now = _stamp(self.clock())
-        self.conn.execute(
+        cur = self.conn.execute(
             """INSERT OR IGNORE INTO mail_notices
                (event_id, kind, deal, recipients, subject, body, attachments, dossier, created_at, next_try)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -105,6 +107,17 @@ class MailOutbox:
              notice.subject, notice.body, json.dumps([str(p) for p in notice.attachments], ensure_ascii=False),
              str(notice.dossier) if notice.dossier else None, now, now),
         )
+        return cur.rowcount == 1
+
+    def known(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of `event_ids` the outbox already holds (in any state)."""
+        found: set[str] = set()
+        for start in range(0, len(event_ids), 500):  # SQLite's limit on bound parameters
+            chunk = event_ids[start:start + 500]
+            rows = self.conn.execute(f"SELECT event_id FROM mail_notices WHERE event_id IN "
+                                     f"({', '.join('?' * len(chunk))})", chunk)
+            found |= {row[0] for row in rows}
+        return found
 
     def due(self, now: dt.datetime, *, force: bool = False) -> list[QueuedNotice]:
         """Queued notices whose next try has come; `force`: every queued and failed one, now."""

@@ -70,7 +70,8 @@ def finish_claim(svc: Services, step: Step) -> str:
     total = Decimal(step.payload["debt"]) + Decimal(step.payload["penalty"])
     mail = notices.notice(NoticeKind.CLAIM, ws=svc.ws, row=row, event=f"claim/{docx_path.stem}",
                           to=[notices.manager_address(row)], folder=docx_path.parent, dossier=dossier.letters,
-                          attachments=files, on=f"{on:%d.%m.%Y}", debt=format_money(Decimal(step.payload["debt"])),
+                          today=svc.now().date(), attachments=files, on=f"{on:%d.%m.%Y}",
+                          debt=format_money(Decimal(step.payload["debt"])),
                           penalty=format_money(Decimal(step.payload["penalty"])), claim_total=format_money(total),
                           answer_days=svc.settings.obligations.claim_answer_days)
     with svc.store.transaction():

@@ -30,7 +30,8 @@ PRODUCTION = "production"
 
 
 def calendar_of(svc: Services) -> WorkCalendar:
-    return WorkCalendar.from_settings(svc.settings.calendar)
+    """The production calendar the stage deadlines count on too."""
+    return svc.deadlines.calendar
 
 
 # production may start
@@ -90,7 +91,8 @@ def _production_notice(svc: Services, row: DealRow, *, step: Step, files: list) 
     delivery = svc.deal_of(row).form.delivery
     return notices.notice(
         NoticeKind.PRODUCTION, ws=svc.ws, row=row, event=PRODUCTION, to=[svc.settings.people.economics, support],
-        folder=svc.ws.economics, dossier=svc.dossier(row).letters, attachments=files, support=support,
+        folder=svc.ws.economics, dossier=svc.dossier(row).letters, today=svc.now().date(), attachments=files,
+        support=support,
         prepaid_on=f"{dt.date.fromisoformat(step.payload['prepaid_on']):%d.%m.%Y}",
         prepaid=format_money(Decimal(step.payload["prepaid"])),
         delivery_due=f"{dt.date.fromisoformat(due):%d.%m.%Y}" if due else "",
@@ -109,10 +111,11 @@ def production_pending(svc: Services) -> list[DealRow]:
 # reminders
 
 
-def tell_due(svc: Services, *, today: dt.date) -> list[str]:
-    """Queue every reminder due on `today` that was not sent yet; one transaction per deal."""
-    calendar = calendar_of(svc)
-    if not calendar.is_workday(today):
+def tell_due(svc: Services, *, now: dt.datetime) -> list[str]:
+    """Queue every reminder due at `now` that was not sent yet (none on a day off, none before the day's
+    `[deadlines] remind_at`); one transaction per deal."""
+    calendar, today = calendar_of(svc), now.date()
+    if not calendar.is_workday(today) or now < svc.deadlines.slot(today, now=now):
         return []
     rows = svc.store.deals(where="stage = 'signed'")
     accounts = []
@@ -147,7 +150,8 @@ def _reminder_notice(svc: Services, row: DealRow, reminder: Reminder, *, calenda
     dossier = svc.dossier(row)
     return notices.notice(
         NoticeKind.OBLIGATION, ws=svc.ws, row=row, event=f"obligation/{reminder.key.split('/', 1)[1]}", to=to,
-        folder=dossier.root, dossier=dossier.letters, stage=str(reminder.stage), obligation=str(s.term.kind),
+        folder=dossier.root, dossier=dossier.letters, today=today, stage=str(reminder.stage),
+        obligation=str(s.term.kind),
         title=s.term.title, amount=format_money(s.term.amount), outstanding=format_money(s.outstanding),
         due=f"{reminder.due:%d.%m.%Y}", days_left=calendar.workdays_between(today, reminder.due),
         overdue_days=s.penalty.overdue_days, penalty=format_money(s.penalty.total),
@@ -160,26 +164,25 @@ def _percent(value: Decimal) -> str:
 
 
 class ObligationSchedule:
-    """When the obligations need a look — the seam "something is due at time T" of the service.
+    """The obligations' part of the service's clock, beside the stage reminders (`workflow.reminders`).
 
-    Reminders once a working day from `[obligations] notify_hour`; production notices for deals whose
-    prepayment is in, every `catch_up` (they are also checked the moment a payment is recorded).
-    A look that fails is logged and tried again after `catch_up`; it never stops the service.
+    Reminders once a working day at `[deadlines] remind_at`, the stage reminders' slot; production
+    notices for deals whose prepayment is in, every `catch_up` (they are also checked the moment a
+    payment is recorded). A look that fails is logged and tried again after `catch_up`; it never
+    stops the service.
     """
 
     def __init__(self, svc: Services, *, catch_up: dt.timedelta = dt.timedelta(seconds=30)):
         self.svc = svc
         self.catch_up = catch_up
-        self.looked_on: dt.date | None = None
+        self.next_look: dt.datetime | None = None       # None: look at the first tick
         self.next_catch_up: dt.datetime | None = None
-        self.next_look: dt.datetime | None = None
 
-    def next_due(self) -> dt.datetime:
-        """The next moment something may be due: the next reminder hour or the next production check."""
-        now = self.svc.now()
-        hour = now.replace(hour=self.svc.settings.obligations.notify_hour, minute=0, second=0, microsecond=0)
-        reminders_at = max(hour, self.next_look or hour) if self.looked_on != now.date() else hour + ONE_DAY
-        return min(reminders_at, self.next_catch_up or now)
+    def seconds_left(self) -> float:
+        """Seconds until something may be due here (0 before the first look)."""
+        if self.next_look is None or self.next_catch_up is None:
+            return 0.0
+        return max(0.0, (min(self.next_look, self.next_catch_up) - self.svc.now()).total_seconds())
 
     def run_due(self) -> list[str]:
         """Do what is due now; every account for the log."""
@@ -187,13 +190,13 @@ class ObligationSchedule:
         accounts: list[str] = []
         if self.next_catch_up is None or now >= self.next_catch_up:
             self.next_catch_up = now + self.catch_up
-            accounts += self._guarded(self._production) or []
-        hour = self.svc.settings.obligations.notify_hour
-        if self.looked_on != now.date() and now.hour >= hour and (self.next_look is None or now >= self.next_look):
-            self.next_look = now + self.catch_up
-            told = self._guarded(lambda: tell_due(self.svc, today=now.date()))
-            if told is not None:
-                self.looked_on = now.date()
+            accounts += self._production()
+        if self.next_look is None or now >= self.next_look:
+            told = self._guarded(lambda: tell_due(self.svc, now=now))
+            if told is None:
+                self.next_look = now + self.catch_up
+            else:
+                self.next_look = self.svc.deadlines.slot_after(now.date(), now=now)
                 self.svc.register_dirty = True  # penalties grew by a day: the register shows today's
                 accounts += told
         return accounts

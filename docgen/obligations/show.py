@@ -64,4 +64,5 @@ def _event_line(e: dict[str, Any], *, cancelled: bool) -> str:
         what = f"{EVENT_TITLES[kind]}{money} от {_day(e['day'])}" + (f", {e['doc']}" if e["doc"] else "")
     note = f" — {e['comment']}" if e["comment"] and kind is EventKind.CORRECTION else ""
     mark = " [отменена]" if cancelled else ""
-    return f"№ {e['id']}: {what}{mark}{note} (записал {e['who']}, {e['source']}, {e['recorded_at'][:16].replace('T', ' ')})"
+    when = e["recorded_at"][:16].replace("T", " ")
+    return f"№ {e['id']}: {what}{mark}{note} (записал {e['who']}, {e['source']}, {when})"

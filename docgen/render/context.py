@@ -53,6 +53,7 @@ class Approval:
     comment: str
     version: int
     sha256: str
+    on_behalf_of: str = ""  # a deputy's decision: whom it was taken for («за …»)
 
 
 def contract_context(deal: Deal, *, settings: Settings, number: str, version: int) -> dict[str, Any]:
@@ -188,7 +189,7 @@ def _installment(item: Installment) -> Record:
         number=item.number, share=item.share, kind=item.kind, kind_label=kind,
         due_days=item.due_days, after=item.after, after_label=after, term=term,
         amount=item.amount, amount_words=money_words(item.amount),
-        before_production=item.kind == "prepayment" or item.after == "signing",
+        before_production=item.before_production,
     )
 
 
@@ -233,4 +234,5 @@ def _approval(item: Approval) -> Record:
         person=item.person, decision=item.decision,
         decision_label=DECISION_LABELS.get(str(item.decision), str(item.decision)),
         at=item.at, comment=item.comment, version=item.version, sha256=item.sha256,
+        on_behalf_of=item.on_behalf_of,
     )

@@ -13,9 +13,11 @@ from docgen.store import DealRow, Step
 from docgen.workflow import notices
 from docgen.workflow.comments import document_text, text_comments, word_comments
 from docgen.workflow.dossier import draft_stem, identity_from_name
+from docgen.workflow.people import Holder, holder, role_address
+from docgen.workflow.route import Route
 from docgen.workflow.services import Services
 from docgen.workflow.signing import sign_files
-from docgen.workflow.stages import DECISION_TITLES, ROLE_TITLES, STAGE_OF_ROLE, STAGE_TITLES, Decision, after_decision
+from docgen.workflow.stages import Decision, after_decision, decision_title, role_title, stage_title
 from docgen.workspace import Role, Stage
 
 UNRECOGNIZED = "unrecognized"
@@ -34,20 +36,20 @@ class Submitted:
     note: Path | None  # the .txt of comments beside it
 
 
-def take_decision(svc: Services, path: Path, *, role: Role, decision: Decision) -> str:
+def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -> str:
     """Take one file from `<role>/approved/` or `<role>/returned/`."""
     if path.suffix.lower() == ".txt":
         return _take_note(svc, path, role=role)
     content = path.read_bytes()
     number, version = identify(path.name, content)
     row = svc.store.find_deal(number) if number else None
-    why = _mismatch(row, number=number, version=version, role=role)
+    why = _mismatch(row, number=number, version=version, role=role, route=svc.route_of(row) if row else None)
     if why:
         return set_aside(svc, path, role=role, why=why, content=content)
     note = path.with_suffix(".txt")
     comments = word_comments(content) + (text_comments(note.read_bytes()) if note.exists() else [])
     submitted = Submitted(path, content, path.stat().st_mtime_ns, comments, note if note.exists() else None)
-    actor = notices.role_person(svc.settings, role, division=row.division)
+    actor = holder(svc.settings, role, division=row.division, day=svc.now().date())
     try:
         step = record_decision(svc, row.number, role=role, decision=decision, submitted=submitted, actor=actor)
     except WorkflowError as exc:
@@ -55,7 +57,7 @@ def take_decision(svc: Services, path: Path, *, role: Role, decision: Decision) 
     return finish_decision(svc, step)
 
 
-def _take_note(svc: Services, path: Path, *, role: Role) -> str:
+def _take_note(svc: Services, path: Path, *, role: str) -> str:
     """A comments .txt: taken with its document; if it came late, added to the decision already made."""
     if any(path.with_suffix(s).exists() for s in (".docx", ".pdf", ".DOCX", ".PDF")):
         return "примечания: будут взяты вместе с документом"
@@ -69,19 +71,21 @@ def _take_note(svc: Services, path: Path, *, role: Role) -> str:
     return _late_note(svc, path, role=role, number=number, version=version)
 
 
-def _late_note(svc: Services, path: Path, *, role: Role, number: str, version: int) -> str:
+def _late_note(svc: Services, path: Path, *, role: str, number: str, version: int) -> str:
     row = svc.store.deal(number)
+    title = role_title(role, svc.route_of(row))
     comments = text_comments(path.read_bytes())
-    target = free_name(svc.dossier(row).returns, f"v{version} {ROLE_TITLES[role]} {path.name}")
+    target = free_name(svc.dossier(row).returns, f"v{version} {title} {path.name}")
     move_into(path, target, copy=True)
     now = svc.now()
     mail = notices.notice(NoticeKind.RETURNED, ws=svc.ws, row=row, event=f"note/{role}/{sha256_bytes(target.read_bytes())[:12]}",
                           to=[notices.manager_address(row)], folder=target.parent, dossier=svc.dossier(row).letters,
-                          returned_by=ROLE_TITLES[role], comments=comments or ["(файл примечаний пуст)"])
+                          today=now.date(), returned_by=title, comments=comments or ["(файл примечаний пуст)"])
+    actor = holder(svc.settings, role, division=row.division, day=now.date())
     with svc.store.transaction():
-        svc.store.journal_add(at=now, deal=number, version=version, actor=notices.role_person(
-            svc.settings, role, division=row.division), role=str(role), action="comments_added",
-            detail={"file": path.name, "comments": comments})
+        svc.store.journal_add(at=now, deal=number, version=version, actor=actor.person, role=str(role),
+                              action="comments_added", detail={"file": path.name, "comments": comments,
+                                                               "on_behalf_of": actor.for_person})
         svc.outbox.enqueue(mail)
     return f"примечания к решению по сделке {number} (версия {version}) добавлены в досье: {svc.rel(target)}"
 
@@ -109,50 +113,57 @@ def _pdf_identity(content: bytes) -> tuple[str, int] | None:
         return None
 
 
-def _mismatch(row: DealRow | None, *, number: str | None, version: int | None, role: Role) -> str | None:
+def _mismatch(row: DealRow | None, *, number: str | None, version: int | None, role: str,
+              route: Route | None) -> str | None:
     if number is None:
         return ("не удалось определить сделку: в свойствах документа и в имени файла нет её номера "
                 "(например «2026-0001»); верните файлу имя, которое дал docgen")
     if row is None:
         return f"сделки {number} нет в docgen"
-    if row.stage != STAGE_OF_ROLE[role]:
-        return (f"сделка {number} сейчас {STAGE_TITLES[Stage(row.stage)]}, а файл положен в папку роли "
-                f"«{ROLE_TITLES[role]}»: решение по этому этапу уже принято или ещё не нужно")
+    if row.stage != role:
+        return (f"сделка {number} сейчас {stage_title(row.stage, route)}, а файл положен в папку роли "
+                f"«{role_title(role, route)}»: решение по этому этапу уже принято или ещё не нужно")
     if version is not None and version != row.version:
         return f"это версия v{version} договора {number}, а на согласовании версия v{row.version}"
     return None
 
 
-def record_decision(svc: Services, number: str, *, role: Role, decision: Decision,
-                    submitted: Submitted, actor: str, via: str = "folder") -> Step:
-    """The decision and the planned step, checked against the deal inside one transaction."""
+def record_decision(svc: Services, number: str, *, role: str, decision: Decision,
+                    submitted: Submitted, actor: Holder, via: str = "folder") -> Step:
+    """The decision and the planned step, checked against the deal inside one transaction.
+
+    `actor` is whoever holds the role today: a deputy's decision is recorded as taken for the absent owner."""
     now = svc.now()
     with svc.store.transaction():
         row = svc.store.deal(number)
-        stage = after_decision(Stage(row.stage), role=role, decision=decision)
+        route = svc.route_of(row)
+        stage = after_decision(row.stage, role=role, decision=decision, route=route)
         key = f"decision:{number}:v{row.version}:{role}"
         if svc.store.step(key) is not None:
             raise WorkflowError(f"решение по версии v{row.version} сделки {number} уже принято")
         edited, kept_as = _edit_of(svc, row, submitted, role=role)
         version = row.version + 1 if edited else row.version
-        if edited:
-            svc.store.add_version(number, version, origin=f"edit:{role}", at=now, form_sha256=None)
-        svc.store.update_deal(number, stage=str(stage), version=version)
+        if edited:  # a reviewer's edit goes on along the same route
+            svc.store.add_version(number, version, origin=f"edit:{role}", at=now, form_sha256=None,
+                                  route=route.to_json())
+        svc.store.update_deal(number, stage=stage, version=version, stage_since=now.isoformat(timespec="seconds"))
         svc.store.journal_add(
-            at=now, deal=number, version=row.version, actor=actor, role=str(role), action=str(decision),
+            at=now, deal=number, version=row.version, actor=actor.person, role=str(role), action=str(decision),
             sha256=sha256_bytes(submitted.content),
             detail={"file": submitted.path.name, "comments": submitted.comments, "edited": edited,
-                    "new_version": version, "stage": str(stage), "via": via})
+                    "new_version": version, "stage": stage, "via": via, "role_title": route.title(role),
+                    "on_behalf_of": actor.for_person})
         svc.store.plan(key=key, kind="decision", at=now, source=submitted.path.name, deal=number, version=version,
                        sha256=sha256_bytes(submitted.content), content=submitted.content, payload={
                            "role": str(role), "decision": str(decision), "reviewed": row.version,
                            "edited": edited, "file": svc.rel(submitted.path), "kept_as": svc.rel(kept_as),
                            "note": svc.rel(submitted.note) if submitted.note else None,
-                           "comments": submitted.comments, "actor": actor})
+                           "comments": submitted.comments, "actor": actor.person,
+                           "on_behalf_of": actor.for_person})
         return svc.store.step(key)
 
 
-def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: Role) -> tuple[bool, Path]:
+def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: str) -> tuple[bool, Path]:
     """Whether the reviewer changed the text, and where their file is kept in the dossier."""
     versions = svc.dossier(row).versions
     stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
@@ -162,7 +173,7 @@ def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: Role) -
     if kept == submitted.content:
         return False, ours
     if suffix != ".docx" or (kept is not None and document_text(kept) == document_text(submitted.content)):
-        return False, free_name(versions, f"{stem} (сохранено — {ROLE_TITLES[role]}){suffix}")
+        return False, free_name(versions, f"{stem} (сохранено — {role_title(role, svc.route_of(row))}){suffix}")
     new_stem = draft_stem(number=row.number, version=row.version + 1, client=row.buyer_name)
     return True, versions / f"{new_stem}.docx"
 
@@ -170,19 +181,20 @@ def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: Role) -
 def finish_decision(svc: Services, step: Step) -> str:
     """The files of a decision, then its notices; repeated after a crash, it does the same again."""
     p = step.payload
-    role, decision = Role(p["role"]), Decision(p["decision"])
+    role, decision = str(p["role"]), Decision(p["decision"])
     row = svc.store.deal(step.deal)
+    route = svc.route_of(row)
     dossier = svc.dossier(row)
     move_into(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), content=step.content, copy=True)
     if p["note"]:
-        move_into(svc.at_root(p["note"]), dossier.returns / f"v{p['reviewed']} {ROLE_TITLES[role]} {Path(p['note']).name}",
-                  copy=True)
+        move_into(svc.at_root(p["note"]),
+                  dossier.returns / f"v{p['reviewed']} {route.title(role)} {Path(p['note']).name}", copy=True)
     _collect_drafts(svc, row, role=role, version=p["reviewed"])
     docx = svc.at_root(p["kept_as"]).read_bytes() if p["edited"] else _version_docx(svc, row, p["reviewed"])
     mails = []
     if decision is Decision.RETURNED:
-        mails = [_returned_notice(svc, row, role=role, comments=p["comments"])]
-    elif Stage(row.stage) is Stage.SIGNED:
+        mails = [_returned_notice(svc, row, role=role, comments=p["comments"], on_behalf_of=p.get("on_behalf_of"))]
+    elif row.stage == Stage.SIGNED:
         mails = sign_files(svc, row, docx=docx)
     else:
         mails = [_forward(svc, row, docx=docx, edited=p["edited"])]
@@ -194,11 +206,11 @@ def finish_decision(svc: Services, step: Step) -> str:
             svc.outbox.enqueue(mail)
         svc.store.finish(step.key, at=now)
     svc.register_dirty = True
-    what = DECISION_TITLES[(role, decision)]
-    return f"{ROLE_TITLES[role]}: {what}, сделка {row.number} → {STAGE_TITLES[Stage(row.stage)]}"
+    what = decision_title(role, decision)
+    return f"{route.title(role)}: {what}, сделка {row.number} → {stage_title(row.stage, route)}"
 
 
-def _collect_drafts(svc: Services, row: DealRow, *, role: Role, version: int) -> None:
+def _collect_drafts(svc: Services, row: DealRow, *, role: str, version: int) -> None:
     """The reviewed version's files docgen left in the reviewer's folder go to the dossier."""
     stem = draft_stem(number=row.number, version=version, client=row.buyer_name)
     versions = svc.dossier(row).versions
@@ -219,7 +231,7 @@ def _version_docx(svc: Services, row: DealRow, version: int) -> bytes:
 
 def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
     """The current version to the next reviewer's folder, with its PDF, and their notice."""
-    role = Role(row.stage)
+    role, route = row.stage, svc.route_of(row)
     stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
     deal_dossier = svc.dossier(row)
     pdf = svc.documents.pdf(docx, title=f"Проект договора {row.number}", number=row.number,
@@ -231,22 +243,26 @@ def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
     if pdf is not None:
         write_atomic(folder / f"{stem}.pdf", pdf)
     attachments = [deal_dossier.versions / f"{stem}.docx"] + ([deal_dossier.versions / f"{stem}.pdf"] if pdf else [])
-    to = [notices.role_address(svc.settings, role, division=row.division)]
-    if role is Role.DIRECTOR:
-        return notices.notice(NoticeKind.SIGNATURE, ws=svc.ws, row=row, event="signature", to=to, folder=folder,
-                              dossier=deal_dossier.letters, attachments=attachments)
-    return notices.notice(NoticeKind.REVIEW, ws=svc.ws, row=row, event=f"review/{role}", to=to, folder=folder,
-                          dossier=deal_dossier.letters, attachments=attachments, role_title=ROLE_TITLES[role])
+    common = {"ws": svc.ws, "row": row, "to": [role_address(svc.settings, role, division=row.division)],
+              "folder": folder, "dossier": deal_dossier.letters, "attachments": attachments,
+              "today": svc.now().date()}
+    if role == Role.DIRECTOR:
+        before = route.roles[:route.roles.index(role)]
+        return notices.notice(NoticeKind.SIGNATURE, event="signature", **common,
+                              approved_by=", ".join(route.title(r) for r in before))
+    return notices.notice(NoticeKind.REVIEW, event=f"review/{role}", role_title=route.title(role), **common)
 
 
-def _returned_notice(svc: Services, row: DealRow, *, role: Role, comments: list[str]):
+def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[str], on_behalf_of: str | None):
     dossier = svc.dossier(row)
+    title = role_title(role, svc.route_of(row))
+    by = f"{title} (заместитель за {on_behalf_of})" if on_behalf_of else title
     return notices.notice(NoticeKind.RETURNED, ws=svc.ws, row=row, event=f"returned/{role}",
                           to=[notices.manager_address(row)], folder=dossier.versions, dossier=dossier.letters,
-                          returned_by=ROLE_TITLES[role], comments=comments or ["(замечания не приложены)"])
+                          today=svc.now().date(), returned_by=by, comments=comments or ["(замечания не приложены)"])
 
 
-def set_aside(svc: Services, path: Path, *, role: Role, why: str, content: bytes | None = None) -> str:
+def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes | None = None) -> str:
     """A file that fits no deal or stage goes to `<role>/unrecognized/` with the reason beside it."""
     content = path.read_bytes() if content is None else content
     now = svc.now()
@@ -268,4 +284,5 @@ def finish_aside(svc: Services, step: Step) -> str:
     write_atomic(target.with_name(target.name + ".why.txt"), text.encode("utf-8"))
     with svc.store.transaction():
         svc.store.finish(step.key, at=svc.now())
+    svc.register_dirty = True  # the register lists what waits in unrecognized/
     return f"не распознан: {svc.rel(target)} ({step.payload['why']})"

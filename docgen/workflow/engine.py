@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 from pathlib import Path
 
-from docgen.calendar import WorkCalendar
 from docgen.errors import Fault, StatementInvalid, WorkflowError
 from docgen.files import sha256_file
 from docgen.obligations import bank
+from docgen.obligations.notify import ObligationSchedule
 from docgen.obligations.steps import FINISHERS as OBLIGATION_STEPS
 from docgen.store import Step
 from docgen.workflow import decisions, intake
 from docgen.workflow.decisions import Submitted
 from docgen.workflow.dossier import draft_stem
-from docgen.workflow.notices import role_person
+from docgen.workflow.people import holder
 from docgen.workflow.register import write_register
+from docgen.workflow.reminders import Reminders
 from docgen.workflow.services import Services
-from docgen.workflow.stages import STAGE_OF_ROLE, STAGE_TITLES, Decision
-from docgen.workspace import Role, Stage
+from docgen.workflow.stages import Decision, holds, stage_title
 
 _FINISHERS = {
     "intake": intake.finish_intake,
@@ -34,10 +35,18 @@ class Workflow:
 
     def __init__(self, svc: Services):
         self.svc = svc
+        self.reminders = Reminders(svc)
+        self.obligations = ObligationSchedule(svc, catch_up=dt.timedelta(seconds=svc.settings.watch.rescan_seconds))
+
+    def roles(self) -> list[str]:
+        """The roles of the settings, and any role a deal still waits in after its rule was removed."""
+        known = list(self.svc.ws.roles)
+        rows = self.svc.store.conn.execute("SELECT DISTINCT stage FROM deals ORDER BY stage").fetchall()
+        return known + [row[0] for row in rows if holds(row[0]) and row[0] not in known]
 
     def watched_folders(self) -> list[Path]:
         ws = self.svc.ws
-        return [ws.inbox, ws.bank_inbox] + [ws.review(role) / str(d) for role in Role for d in Decision]
+        return [ws.inbox, ws.bank_inbox] + [ws.review(role) / str(d) for role in self.roles() for d in Decision]
 
     def take(self, path: Path) -> str:
         """Process one settled file from a watched folder; returns the account of where it went.
@@ -46,12 +55,13 @@ class Workflow:
         retried forever; a failure after it leaves the step planned for `recover`.
         """
         ws = self.svc.ws
+        self.reminders.changed()  # a deal may enter a stage: its reminders start from the next working day
         try:
             if path.parent == ws.inbox:
                 return intake.take_form(self.svc, path)
             if path.parent == ws.bank_inbox:
                 return bank.take_statement(self.svc, path)
-            for role in Role:
+            for role in self.roles():
                 for decision in Decision:
                     if path.parent == ws.review(role) / str(decision):
                         return decisions.take_decision(self.svc, path, role=role, decision=decision)
@@ -73,8 +83,7 @@ class Workflow:
         if path.parent == self.svc.ws.inbox:
             return intake.reject(self.svc, path, content=path.read_bytes(), mtime_ns=path.stat().st_mtime_ns,
                                  faults=[Fault("", why)])
-        role = Role(path.parent.parent.name)
-        return decisions.set_aside(self.svc, path, role=role, why=why)
+        return decisions.set_aside(self.svc, path, role=path.parent.parent.name, why=why)
 
     def recover(self) -> list[str]:
         """Finish every step a crash (or a failure) left planned; a step that fails again waits for the next call."""
@@ -89,11 +98,14 @@ class Workflow:
     def finish(self, step: Step) -> str:
         return _FINISHERS[step.kind](self.svc, step)
 
-    def decide(self, number: str, *, role: Role, decision: Decision, comment: str = "") -> str:
-        """`docgen approve|return`: the decision on the draft in the reviewer's folder, as if it were moved."""
+    def decide(self, number: str, *, role: str, decision: Decision, comment: str = "") -> str:
+        """`docgen approve|return`: the decision on the draft in the reviewer's folder, as if it were moved.
+
+        Taken while the role's owner is away, it is recorded as the deputy's, for the owner."""
         row = self.svc.store.deal(number)
-        if row.stage != STAGE_OF_ROLE[role]:
-            raise WorkflowError(f"сделка {number} сейчас {STAGE_TITLES[Stage(row.stage)]}; "
+        self.reminders.changed()
+        if row.stage != role:
+            raise WorkflowError(f"сделка {number} сейчас {stage_title(row.stage, self.svc.route_of(row))}; "
                                 f"решение за эту роль сейчас не требуется")
         stem = draft_stem(number=number, version=row.version, client=row.buyer_name)
         draft = self.svc.ws.review(role) / f"{stem}.docx"
@@ -101,17 +113,27 @@ class Workflow:
             draft = self.svc.dossier(row).versions / f"{stem}.docx"
         content = draft.read_bytes()
         submitted = Submitted(draft, content, 0, [comment] if comment else [], None)
-        actor = role_person(self.svc.settings, role, division=row.division)
+        actor = holder(self.svc.settings, role, division=row.division, day=self.svc.now().date())
         step = decisions.record_decision(self.svc, number, role=role, decision=decision, submitted=submitted,
                                          actor=actor, via=f"command (пользователь {getpass.getuser()})")
         return decisions.finish_decision(self.svc, step)
 
+    def tick(self) -> None:
+        """Record the reminders due now, of stages and of obligations (cheap when none can be); the sender
+        sends them. Also tells Economics when a prepayment completed while nobody was looking."""
+        for account in self.reminders.tick() + self.obligations.run_due():
+            self.svc.log.info("%s", account)
+
+    def seconds_to_next(self) -> float | None:
+        """How long the service may sleep before a reminder may come due."""
+        left = [s for s in (self.reminders.seconds_left(), self.obligations.seconds_left()) if s is not None]
+        return min(left) if left else None
+
     def flush_register(self) -> None:
         if self.svc.register_dirty:
             self.svc.register_dirty = False
-            calendar = WorkCalendar.from_settings(self.svc.settings.calendar)
-            if write_register(self.svc.store, self.svc.ws.registers, log=self.svc.log, today=self.svc.now().date(),
-                              calendar=calendar) is None:
+            if write_register(self.svc.store, self.svc.ws, roles=self.roles(), deadlines=self.svc.deadlines,
+                              now=self.svc.now(), log=self.svc.log) is None:
                 self.svc.register_dirty = True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from docgen.errors import Fault, FormError, FormInvalid
@@ -14,9 +15,11 @@ from docgen.mail.notice import NoticeKind, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
 from docgen.workflow.dossier import client_folder, draft_stem
+from docgen.workflow.people import role_address
+from docgen.workflow.route import route_for
 from docgen.workflow.services import Services
-from docgen.workflow.stages import STAGE_TITLES
-from docgen.workspace import Role, Stage
+from docgen.workflow.stages import stage_title
+from docgen.workspace import Stage
 
 
 def take_form(svc: Services, path: Path) -> str:
@@ -49,16 +52,18 @@ def take_form(svc: Services, path: Path) -> str:
 
 
 def _record(svc: Services, path: Path, *, deal: Deal, content: bytes, sha: str) -> Step:
-    """The deal (or its next version) and the planned intake step, in one transaction."""
+    """The deal (or its next version) with its route, and the planned intake step, in one transaction."""
     now = svc.now()
+    route = route_for(deal, svc.settings.route.rules)
     with svc.store.transaction():
         if deal.form.deal:
-            row = _next_version_row(svc, deal)
+            row = _next_version_row(svc, deal, stage=route.first, now=now)
         else:
             number = svc.store.next_number(now.year, pattern=svc.settings.numbering.pattern)
-            row = _new_row(svc, deal, number=number, version=1, created=now.isoformat(timespec="seconds"))
+            row = _new_row(svc, deal, number=number, version=1, created=now.isoformat(timespec="seconds"),
+                           stage=route.first, now=now)
             svc.store.insert_deal(row)
-        svc.store.add_version(row.number, row.version, origin="form", at=now, form_sha256=sha)
+        svc.store.add_version(row.number, row.version, origin="form", at=now, form_sha256=sha, route=route.to_json())
         svc.store.journal_add(at=now, deal=row.number, version=row.version, actor=deal.form.manager.name,
                               role="manager", action="accepted", sha256=sha,
                               detail={"file": path.name, "total": str(deal.totals.total)})
@@ -68,31 +73,33 @@ def _record(svc: Services, path: Path, *, deal: Deal, content: bytes, sha: str) 
         return svc.store.step(key)
 
 
-def _new_row(svc: Services, deal: Deal, *, number: str, version: int, created: str) -> DealRow:
+def _new_row(svc: Services, deal: Deal, *, number: str, version: int, created: str, stage: str,
+             now: dt.datetime) -> DealRow:
     form = deal.form
     folder = client_folder(svc.ws, inn=form.buyer.inn, name=form.buyer.name) / number
     return DealRow(
-        number=number, created_at=created, stage=str(Stage.LAWYER), version=version,
+        number=number, created_at=created, stage=stage, version=version,
         contract_type=form.contract_type, contract_date=deal.contract_date.isoformat(), division=form.division,
         buyer_inn=form.buyer.inn, buyer_name=form.buyer.name, subject=form.subject.summary,
         total=str(deal.totals.total), manager=form.manager.name, manager_email=form.manager.email,
-        dossier=svc.rel(folder), form_json=freeze(deal),
+        dossier=svc.rel(folder), form_json=freeze(deal), stage_since=now.isoformat(timespec="seconds"),
     )
 
 
-def _next_version_row(svc: Services, deal: Deal) -> DealRow:
+def _next_version_row(svc: Services, deal: Deal, *, stage: str, now: dt.datetime) -> DealRow:
     """A corrected form of a returned deal: checked against the deal inside the transaction."""
     number = deal.form.deal
     current = svc.store.find_deal(number)
     if current is None:
         raise FormInvalid("", [Fault("deal", f"сделки {number} нет; для новой сделки оставьте поле deal пустым")])
     if current.stage != Stage.RETURNED:
-        raise FormInvalid("", [Fault("deal", f"сделка {number} сейчас {STAGE_TITLES[Stage(current.stage)]}; "
+        raise FormInvalid("", [Fault("deal", f"сделка {number} сейчас {stage_title(current.stage)}; "
                                              "исправленную форму подают после возврата проекта")])
     if current.buyer_inn != deal.form.buyer.inn:
         raise FormInvalid("", [Fault("buyer.inn", f"ИНН {deal.form.buyer.inn} не совпадает с ИНН покупателя "
                                                   f"сделки {number} ({current.buyer_inn})")])
-    row = _new_row(svc, deal, number=number, version=current.version + 1, created=current.created_at)
+    row = _new_row(svc, deal, number=number, version=current.version + 1, created=current.created_at, stage=stage,
+                   now=now)
     row = DealRow(**{**row.__dict__, "dossier": current.dossier})
     values = {k: v for k, v in row.__dict__.items() if k not in ("number", "created_at")}
     svc.store.update_deal(number, **values)
@@ -100,8 +107,9 @@ def _next_version_row(svc: Services, deal: Deal) -> DealRow:
 
 
 def finish_intake(svc: Services, step: Step) -> str:
-    """The files of an accepted form: the original and the draft in the dossier, the draft to the lawyer."""
+    """The files of an accepted form: the original and the draft in the dossier, the draft to the route's first stage."""
     row = svc.store.deal(step.deal)
+    first = svc.route_of(row).first
     assert step.content is not None and step.version is not None
     raw = parse_form(step.source, step.content, max_bytes=max(len(step.content), 1) * 2)
     deal = svc.deal_of(row, attachments=raw.attachments)
@@ -115,9 +123,9 @@ def finish_intake(svc: Services, step: Step) -> str:
     pdf = svc.documents.pdf(docx, title=f"Проект договора {row.number}", number=row.number,
                             version=step.version, draft=True)
     kept = _write_pair(dossier.versions, stem, docx, pdf)
-    _write_pair(svc.ws.review(Role.LAWYER), stem, docx, pdf)
+    _write_pair(svc.ws.review(first), stem, docx, pdf)
     _complete_intake(svc, step, row=row, docx=docx, kept=kept)
-    return f"принята: сделка {row.number}, версия {step.version} → {svc.rel(svc.ws.review(Role.LAWYER))}/"
+    return f"принята: сделка {row.number}, версия {step.version} → {svc.rel(svc.ws.review(first))}/"
 
 
 def _write_pair(folder: Path, stem: str, docx: bytes, pdf: bytes | None) -> list[Path]:
@@ -132,14 +140,15 @@ def _write_pair(folder: Path, stem: str, docx: bytes, pdf: bytes | None) -> list
 def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, kept: list[Path]) -> None:
     now = svc.now()
     row = svc.store.deal(row.number)
-    lawyer = svc.settings.people.lawyer
-    mail = notices.notice(NoticeKind.REVIEW, ws=svc.ws, row=row, event="review/lawyer", to=[lawyer],
-                          folder=svc.ws.review(Role.LAWYER), dossier=svc.dossier(row).letters,
-                          attachments=kept, role_title="Юрист")
+    route = svc.route_of(row)
+    mail = notices.notice(NoticeKind.REVIEW, ws=svc.ws, row=row, event=f"review/{route.first}",
+                          to=[role_address(svc.settings, route.first, division=row.division)],
+                          folder=svc.ws.review(route.first), dossier=svc.dossier(row).letters, today=now.date(),
+                          attachments=kept, role_title=route.title(route.first))
     with svc.store.transaction():
         svc.store.set_version_file(row.number, step.version, sha256=sha256_bytes(docx), file=svc.rel(kept[0]))
         svc.store.journal_add(at=now, deal=row.number, version=step.version, actor="docgen", role="system",
-                              action="sent_for_review", detail={"to": "lawyer", "file": kept[0].name},
+                              action="sent_for_review", detail={"to": route.first, "file": kept[0].name},
                               sha256=sha256_bytes(docx))
         svc.outbox.enqueue(mail)
         svc.store.finish(step.key, at=now)

@@ -1,33 +1,18 @@
-"""Who is told what at each step: recipients and the context of each notice."""
+"""Who is told what at each step: recipients (deputies standing in for the absent) and each notice's context."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
-from email.utils import parseaddr
 from pathlib import Path
 
 from docgen.form.money import format_money
-from docgen.mail.addresses import mailbox
-from docgen.mail.notice import CONTEXT_NAMES, Notice, NoticeKind, build_notice
-from docgen.settings import Settings
+from docgen.mail.notice import CONTEXT_NAMES, OPTIONAL_NAMES, Notice, NoticeKind, build_notice
 from docgen.store import DealRow
-from docgen.workspace import Role, Workspace
+from docgen.workflow.people import manager_address, substitute
+from docgen.workspace import Workspace
 
-
-def manager_address(row: DealRow) -> str:
-    return mailbox(row.manager, row.manager_email)
-
-
-def role_address(settings: Settings, role: Role, *, division: str) -> str:
-    if role is Role.DIRECTOR:
-        return settings.divisions[division].director
-    return getattr(settings.people, str(role))
-
-
-def role_person(settings: Settings, role: Role, *, division: str) -> str:
-    """The display name of whoever holds `role` (the address itself when there is no name)."""
-    name, addr = parseaddr(role_address(settings, role, division=division))
-    return name or addr
+__all__ = ["deal_context", "manager_address", "notice"]
 
 
 def deal_context(ws: Workspace, row: DealRow, *, folder: Path) -> dict[str, object]:
@@ -43,13 +28,17 @@ def deal_context(ws: Workspace, row: DealRow, *, folder: Path) -> dict[str, obje
 
 
 def notice(kind: NoticeKind, *, ws: Workspace, row: DealRow, event: str, to: list[str], folder: Path,
-           dossier: Path | None, attachments: list[Path] = (), **extra: object) -> Notice:
-    context = deal_context(ws, row, folder=folder) | extra
-    expected = CONTEXT_NAMES.get(kind)
-    if expected is not None and set(context) != expected:
+           dossier: Path | None, today: dt.date, attachments: list[Path] = (), **extra: object) -> Notice:
+    """A notice of the deal's current version; whoever is away on `today` is replaced by their deputy,
+    and the text is told whom the deputy stands in for (`deputy_for`)."""
+    recipients, absent = substitute(ws.settings, to, day=today)
+    context = deal_context(ws, row, folder=folder) | {"deputy_for": ", ".join(absent)} | extra
+    expected, optional = CONTEXT_NAMES.get(kind), OPTIONAL_NAMES.get(kind, frozenset())
+    if expected is not None and not expected <= set(context) <= expected | optional:
         raise ValueError(f"notice {kind}: context {sorted(context)} differs from CONTEXT_NAMES {sorted(expected)}")
-    return build_notice(kind, ws=ws, event_id=f"{row.number}/v{row.version}/{event}", to=to, context=context,
-                        attachments=[a for a in attachments if a is not None], deal=row.number, dossier=dossier)
+    return build_notice(kind, ws=ws, event_id=f"{row.number}/v{row.version}/{event}", to=recipients,
+                        context=context, attachments=[a for a in attachments if a is not None], deal=row.number,
+                        dossier=dossier)
 
 
 def _relative(ws: Workspace, folder: Path) -> str:
@@ -57,4 +46,3 @@ def _relative(ws: Workspace, folder: Path) -> str:
         return str(folder.relative_to(ws.root)) + "/"
     except ValueError:
         return str(folder)
-

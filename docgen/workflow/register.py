@@ -1,68 +1,67 @@
-"""The register «Предварительные заказы».xlsx: one row per deal, rewritten atomically from the store."""
+"""The register «Предварительные заказы».xlsx: one row per deal, rewritten atomically from the store,
+dates as Excel dates; a second sheet lists the files waiting in the `unrecognized/` folders."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
-from docgen.calendar import WorkCalendar
 from docgen.files import write_atomic
 from docgen.obligations import ledger
 from docgen.obligations.position import Position
 from docgen.obligations.summary import overdue_note, waiting_note
-from docgen.store import Store
-from docgen.workflow.stages import STAGE_TITLES
-from docgen.workspace import Role, Stage
+from docgen.store import DealRow, Store
+from docgen.workflow.deadlines import Deadlines, in_zone_of, parse_since
+from docgen.workflow.people import person_name
+from docgen.workflow.route import Route
+from docgen.workflow.stages import stage_title
+from docgen.workspace import Role, Workspace
 
 REGISTER_NAME = "Предварительные заказы.xlsx"
-HEADINGS = ("Сделка", "Версия", "Принята", "Дата договора", "Клиент", "ИНН", "Предмет", "Сумма с НДС, руб.",
-            "Менеджер", "Этап", "Юрист", "Финансовый департамент", "Директор", "Подписана",
-            "Ближайший срок", "Что в срок", "Оплачено, руб.", "Просрочено, руб.", "Пеня Покупателя, руб.",
-            "Пеня Продавца, руб.")
-WIDTHS = (11, 8, 17, 13, 36, 13, 48, 16, 28, 30, 17, 17, 17, 17, 14, 34, 16, 16, 16, 16)
-_MONEY_COLUMNS = (8, 17, 18, 19, 20)
-_DUE_COLUMN = 15
+UNRECOGNIZED_SHEET = "Нераспознанные файлы"
+DATE, MOMENT = "DD.MM.YYYY", "DD.MM.YYYY HH:MM"
+# (heading, width, number format) of the columns before the decision dates
+COLUMNS = (("Сделка", 11, None), ("Версия", 8, None), ("Принята", 17, MOMENT), ("Дата договора", 13, DATE),
+           ("Клиент", 36, None), ("ИНН", 13, None), ("Направление", 28, None), ("Предмет", 48, None),
+           ("Сумма с НДС, руб.", 16, "#,##0.00"), ("Менеджер", 28, None), ("Менеджер по сопровождению", 28, None),
+           ("Этап", 30, None), ("На этапе с", 17, MOMENT), ("Срок этапа", 12, DATE))
+DUE_COLUMN = get_column_letter(len(COLUMNS))
+MONEY = "#,##0.00"
+# After the decision dates: a signed deal's obligations (docgen.obligations), as of the day the file is written.
+OBLIGATION_COLUMNS = (("Ближайший срок оплаты или поставки", 16, DATE), ("Что в срок", 40, None),
+                      ("Оплачено, руб.", 16, MONEY), ("Просрочено, руб.", 16, MONEY),
+                      ("Пеня Покупателя, руб.", 16, MONEY), ("Пеня Продавца, руб.", 16, MONEY))
+BUILT_IN_HEADINGS = {Role.LAWYER: "Юрист", Role.FINANCE: "Финансовый департамент", Role.DIRECTOR: "Директор"}
+OVERDUE_FILL = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
 
 
-def write_register(store: Store, folder: Path, *, log: logging.Logger, today: dt.date | None = None,
-                   calendar: WorkCalendar | None = None) -> Path | None:
-    """Rewrite the register; a file held open by Excel on a share is retried on the next change.
+@dataclass(frozen=True)
+class Decided:
+    at: dt.datetime
+    returned: bool
 
-    The obligations of signed deals (next due date, paid, overdue, penalties) are counted through
-    `today` on `calendar`.
-    """
-    decided = _decision_dates(store)
-    deals = store.deals()
-    positions = ledger.positions(store, deals, calendar=calendar or WorkCalendar(), today=today or dt.date.today())
+
+def write_register(store: Store, ws: Workspace, *, roles: Sequence[str], deadlines: Deadlines, now: dt.datetime,
+                   log: logging.Logger) -> Path | None:
+    """Rewrite the register; a file held open by Excel on a share is retried on the next change."""
     wb = Workbook()
-    sheet = wb.active
-    sheet.title = "Предварительные заказы"
-    sheet.append(HEADINGS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row_number, deal in enumerate(deals, start=2):  # not sheet.max_row: it counts every row, every time
-        dates = decided.get(deal.number, {})
-        sheet.append([deal.number, deal.version, deal.created_at.replace("T", " ")[:16], deal.contract_date,
-                      deal.buyer_name, deal.buyer_inn, deal.subject, float(Decimal(deal.total)), deal.manager,
-                      STAGE_TITLES[Stage(deal.stage)], dates.get(Role.LAWYER, ""), dates.get(Role.FINANCE, ""),
-                      dates.get(Role.DIRECTOR, ""), dates.get("signed", ""), *_obligations(positions.get(deal.number))])
-        for column in _MONEY_COLUMNS:
-            sheet.cell(row_number, column).number_format = "#,##0.00"
-        sheet.cell(row_number, _DUE_COLUMN).number_format = "DD.MM.YYYY"
-    for n, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(n)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
+    _deals_sheet(wb.active, store, ws, roles=_decision_roles(roles), deadlines=deadlines, now=now)
+    _unrecognized_sheet(wb.create_sheet(UNRECOGNIZED_SHEET), ws, roles=roles, now=now)
     buffer = io.BytesIO()
     wb.save(buffer)
-    target = folder / REGISTER_NAME
+    target = ws.registers / REGISTER_NAME
     try:
         write_atomic(target, buffer.getvalue())
     except PermissionError:
@@ -71,27 +70,114 @@ def write_register(store: Store, folder: Path, *, log: logging.Logger, today: dt
     return target
 
 
-def _obligations(p: Position | None) -> list:
-    """The next due date (an Excel date), what it is for, paid, overdue and the penalties; blanks before signing."""
+def _decision_roles(roles: Sequence[str]) -> list[str]:
+    """The decision columns: the lawyer, finance, the route rules' roles, then the director who signs."""
+    extra = [r for r in roles if r not in set(Role)]
+    return [Role.LAWYER, Role.FINANCE, *extra, Role.DIRECTOR]
+
+
+def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, roles: list[str], deadlines: Deadlines,
+                 now: dt.datetime) -> None:
+    sheet.title = "Предварительные заказы"
+    titles = {rule.role: rule.title for rule in ws.settings.route.rules}
+    headings = [c[0] for c in COLUMNS] + [BUILT_IN_HEADINGS.get(r) or titles.get(r, r) for r in roles] + ["Подписана"]
+    _head(sheet, headings + [c[0] for c in OBLIGATION_COLUMNS],
+          widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1) + [c[1] for c in OBLIGATION_COLUMNS])
+    decided = _decisions(store)
+    deals = store.deals()
+    positions = ledger.positions(store, deals, calendar=deadlines.calendar, today=now.date())
+    first_obligation = len(headings) + 1
+    for row, deal in enumerate(deals, start=2):  # not sheet.max_row: it counts every row each time
+        sheet.append(_cells(store, deal, ws=ws, deadlines=deadlines, now=now))
+        for column, (_heading, _width, fmt) in enumerate(COLUMNS, start=1):
+            if fmt:
+                sheet.cell(row, column).number_format = fmt
+        _decision_cells(sheet, row, decided.get(deal.number, {}), roles=roles, now=now)
+        _obligation_cells(sheet, row, positions.get(deal.number), first=first_obligation)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    # Excel itself marks a past deadline red, so the file need not be rewritten as days pass.
+    sheet.conditional_formatting.add(f"{DUE_COLUMN}2:{DUE_COLUMN}{max(sheet.max_row, 2)}", FormulaRule(
+        formula=[f"AND(ISNUMBER({DUE_COLUMN}2),{DUE_COLUMN}2<TODAY())"], fill=OVERDUE_FILL))
+
+
+def _cells(store: Store, deal: DealRow, *, ws: Workspace, deadlines: Deadlines, now: dt.datetime) -> list[object]:
+    division = ws.settings.divisions.get(deal.division)
+    since = parse_since(deal.stage_since)
+    timing = deadlines.timing(deal.stage, since, now=now)
+    route = Route.from_json(store.route(deal.number, deal.version))
+    return [deal.number, deal.version, _moment(dt.datetime.fromisoformat(deal.created_at), now=now),
+            dt.date.fromisoformat(deal.contract_date), deal.buyer_name, deal.buyer_inn,
+            division.title if division else deal.division, deal.subject, float(Decimal(deal.total)), deal.manager,
+            person_name(division.support) if division else "", stage_title(deal.stage, route),
+            _moment(since, now=now) if since else None, timing.due]
+
+
+def _obligation_cells(sheet: Worksheet, row: int, p: Position | None, *, first: int) -> None:
+    """The next due date (an Excel date), what it is for, paid, overdue and the penalties; blank before signing."""
     if p is None:
-        return ["", "", "", "", "", ""]
+        return
     upcoming = p.next_due()
-    what = upcoming.term.title if upcoming else waiting_note(p)
-    if p.overdue:
-        what = f"ПРОСРОЧКА: {overdue_note(p)}"
-    return [upcoming.due if upcoming else "", what, float(p.paid),
-            float(sum(s.overdue_amount for s in p.payments)), float(sum(s.penalty.total for s in p.payments)),
-            float(p.delivery.penalty.total)]
+    what = f"ПРОСРОЧКА: {overdue_note(p)}" if p.overdue else upcoming.term.title if upcoming else waiting_note(p)
+    values = (upcoming.due if upcoming else None, what, float(p.paid), float(sum(s.overdue_amount for s in p.payments)),
+              float(sum(s.penalty.total for s in p.payments)), float(p.delivery.penalty.total))
+    for offset, (value, (_heading, _width, fmt)) in enumerate(zip(values, OBLIGATION_COLUMNS)):
+        cell = sheet.cell(row, first + offset, value)
+        if fmt:
+            cell.number_format = fmt
 
 
-def _decision_dates(store: Store) -> dict[str, dict[str, str]]:
-    """The latest date of each role's decision per deal, and when it was signed."""
-    out: dict[str, dict[str, str]] = {}
+def _decision_cells(sheet: Worksheet, row: int, decided: dict[str, Decided], *, roles: list[str],
+                    now: dt.datetime) -> None:
+    for offset, role in enumerate([*roles, "signed"]):
+        found = decided.get(role)
+        if found is None:
+            continue
+        cell = sheet.cell(row, len(COLUMNS) + 1 + offset, _moment(found.at, now=now))
+        cell.number_format = MOMENT
+        if found.returned:
+            cell.font = Font(color="C00000", italic=True)
+            cell.comment = Comment("возвращено на доработку", "docgen")
+
+
+def _decisions(store: Store) -> dict[str, dict[str, Decided]]:
+    """The latest decision of each role per deal, and when it was signed."""
+    out: dict[str, dict[str, Decided]] = {}
     rows = store.conn.execute(
         "SELECT deal, role, action, at FROM journal WHERE action IN ('approved', 'returned') ORDER BY id")
     for deal, role, action, at in rows:
-        stamp = at.replace("T", " ")[:16] + ("" if action == "approved" else " (возврат)")
-        out.setdefault(deal, {})[Role(role)] = stamp
+        moment = dt.datetime.fromisoformat(at)
+        out.setdefault(deal, {})[role] = Decided(moment, action == "returned")
         if role == Role.DIRECTOR and action == "approved":
-            out[deal]["signed"] = at.replace("T", " ")[:16]
+            out[deal]["signed"] = Decided(moment, False)
     return out
+
+
+def _unrecognized_sheet(sheet: Worksheet, ws: Workspace, *, roles: Sequence[str], now: dt.datetime) -> None:
+    """Every file set aside in `outbox/<role>/unrecognized/`, with why, so someone sees it."""
+    _head(sheet, ["Папка", "Файл", "Положен", "Почему не принят"], widths=[28, 48, 17, 90])
+    for role in roles:
+        folder = ws.review(role) / "unrecognized"
+        if not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".why.txt")):
+            why = path.with_name(path.name + ".why.txt")
+            reason = why.read_text(encoding="utf-8", errors="replace").strip() if why.exists() else ""
+            moment = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+            sheet.append([f"{ws.review(role).relative_to(ws.root)}/unrecognized/", path.name,
+                          _moment(moment, now=now), reason])
+            sheet.cell(sheet.max_row, 3).number_format = MOMENT
+    sheet.freeze_panes = "A2"
+
+
+def _head(sheet: Worksheet, headings: list[str], *, widths: list[int]) -> None:
+    sheet.append(headings)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for n, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(n)].width = width
+
+
+def _moment(moment: dt.datetime, *, now: dt.datetime) -> dt.datetime:
+    """A time as Excel keeps it: on the service's clock, without a zone."""
+    return in_zone_of(moment, now).replace(tzinfo=None, microsecond=0)

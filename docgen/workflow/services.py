@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,8 +12,10 @@ from pathlib import Path
 from docgen.form.deal import Deal, thaw
 from docgen.mail.outbox import MailOutbox
 from docgen.store import DealRow, Store
+from docgen.workflow.deadlines import Deadlines
 from docgen.workflow.documents import Documents
 from docgen.workflow.dossier import Dossier
+from docgen.workflow.route import Route
 from docgen.workspace import Workspace
 
 
@@ -32,6 +35,14 @@ class Services:
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    @functools.cached_property
+    def deadlines(self) -> Deadlines:
+        return Deadlines.from_settings(self.settings)
+
+    def route_of(self, row: DealRow) -> Route:
+        """The route recorded with the deal's current version."""
+        return Route.from_json(self.store.route(row.number, row.version))
 
     def dossier(self, row: DealRow) -> Dossier:
         return Dossier(self.ws.root / row.dossier)

@@ -11,21 +11,22 @@ from docgen.store import DealRow
 from docgen.workflow import notices
 from docgen.workflow.dossier import approval_sheet_stem, final_contract_stem, handover_stem
 from docgen.workflow.services import Services
-from docgen.workflow.stages import DECISION_TITLES, ROLE_TITLES, Decision
-from docgen.workspace import Role
+from docgen.workflow.stages import Decision, decision_title, role_title
 
 
 def approvals_of(svc: Services, number: str) -> list[Approval]:
-    """Every decision the journal holds for the deal, oldest first, for the approval sheet."""
+    """Every decision the journal holds for the deal, oldest first, for the approval sheet; a deputy's
+    decision names whom it was taken for («за …»)."""
     out = []
     for entry in svc.store.journal(number):
         if entry["action"] not in (Decision.APPROVED, Decision.RETURNED):
             continue
-        role, decision = Role(entry["role"]), Decision(entry["action"])
+        role, decision, detail = entry["role"], Decision(entry["action"]), entry["detail"]
         out.append(Approval(
-            role=ROLE_TITLES[role], person=entry["actor"], decision=DECISION_TITLES[(role, decision)],
-            at=dt.datetime.fromisoformat(entry["at"]), comment="; ".join(entry["detail"].get("comments", [])),
-            version=entry["version"], sha256=entry["sha256"] or ""))
+            role=detail.get("role_title") or role_title(role), person=entry["actor"],
+            decision=decision_title(role, decision), at=dt.datetime.fromisoformat(entry["at"]),
+            comment="; ".join(detail.get("comments", [])), version=entry["version"], sha256=entry["sha256"] or "",
+            on_behalf_of=detail.get("on_behalf_of") or ""))
     return out
 
 
@@ -86,7 +87,7 @@ def _signed_notices(svc: Services, row: DealRow, *, contract, has_pdf: bool, han
     people = svc.settings.people
     division = svc.settings.divisions[row.division]
     final = [contract.with_suffix(".pdf") if has_pdf else contract]
-    common = {"ws": svc.ws, "row": row, "dossier": dossier.letters}
+    common = {"ws": svc.ws, "row": row, "dossier": dossier.letters, "today": svc.now().date()}
     out = [
         notices.notice(NoticeKind.SIGNED, event="signed", to=[notices.manager_address(row)], folder=dossier.root,
                        attachments=final, **common),

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from docgen.errors import WorkflowError
-from docgen.workspace import Role, Stage
+from docgen.workspace import RESTING_STAGES, Role, Stage
+
+if TYPE_CHECKING:
+    from docgen.workflow.route import Route
 
 
 class Decision(StrEnum):
@@ -13,15 +17,13 @@ class Decision(StrEnum):
     RETURNED = "returned"
 
 
-STAGE_OF_ROLE = {Role.LAWYER: Stage.LAWYER, Role.FINANCE: Stage.FINANCE, Role.DIRECTOR: Stage.DIRECTOR}
-_NEXT = {Stage.LAWYER: Stage.FINANCE, Stage.FINANCE: Stage.DIRECTOR, Stage.DIRECTOR: Stage.SIGNED}
-
 STAGE_TITLES = {
     Stage.LAWYER: "у юриста",
     Stage.FINANCE: "у руководителя Финансового департамента",
     Stage.DIRECTOR: "у директора направления",
     Stage.RETURNED: "возвращена менеджеру",
     Stage.SIGNED: "подписана",
+    "cancelled": "отозвана",
 }
 ROLE_TITLES = {
     Role.LAWYER: "Юрист",
@@ -38,28 +40,49 @@ DECISION_TITLES = {
 }
 
 
-def after_decision(stage: Stage, *, role: Role, decision: Decision) -> Stage:
+def holds(stage: str) -> bool:
+    """Whether someone holds a deal in `stage` (a role's stage), rather than it resting."""
+    return stage not in RESTING_STAGES
+
+
+def stage_title(stage: str, route: Route | None = None) -> str:
+    """«у юриста», «подписана»; a route rule's stage by its title: «на согласовании: Генеральный директор»."""
+    if stage in STAGE_TITLES:
+        return STAGE_TITLES[stage]
+    return f"на согласовании: {route.title(stage) if route else stage}"
+
+
+def role_title(role: str, route: Route | None = None) -> str:
+    """«Юрист»; a route rule's role by the title its rule gave it."""
+    if route is not None:
+        return route.title(role)
+    return ROLE_TITLES.get(role, role)  # type: ignore[call-overload]
+
+
+def decision_title(role: str, decision: Decision) -> str:
+    """«согласовано», «подписано» (the director's approval), «возвращено на доработку»."""
+    return DECISION_TITLES.get((role, decision)) or DECISION_TITLES[(Role.LAWYER, decision)]  # type: ignore[index]
+
+
+def after_decision(stage: str, *, role: str, decision: Decision, route: Route) -> str:
     """The stage a deal moves to when `role` decides; WorkflowError if the deal is not with `role`."""
-    if stage is not STAGE_OF_ROLE[role]:
+    if stage != role:
         raise WorkflowError(
-            f"сделка сейчас {STAGE_TITLES[stage]}, а решение принято за роль «{ROLE_TITLES[role]}»"
+            f"сделка сейчас {stage_title(stage, route)}, а решение принято за роль «{role_title(role, route)}»"
         )
-    return _NEXT[stage] if decision is Decision.APPROVED else Stage.RETURNED
+    return route.after(role) if decision == Decision.APPROVED else str(Stage.RETURNED)
 
-
-def role_of_stage(stage: Stage) -> Role | None:
-    for role, s in STAGE_OF_ROLE.items():
-        if s is stage:
-            return role
-    return None
 
 ACTION_TITLES = {
     "accepted": "форма принята",
-    "sent_for_review": "проект отправлен юристу",
+    "sent_for_review": "проект отправлен на согласование",
     "approved": "согласовано",
     "returned": "возвращено на доработку",
     "rejected": "форма не принята",
     "duplicate": "повторная подача той же формы",
     "unrecognized": "файл не распознан",
     "comments_added": "добавлены примечания",
+    "reminded": "напоминание о сроке",
+    "escalated": "сообщено о просрочке",
+    "absence_notice": "сообщено о сделке на время отсутствия",
 }

@@ -1,4 +1,4 @@
-"""Where each deal stands, as `status --json`, the web board and the API all show it (one query, no IO but the store)."""
+"""Where each deal stands, as `status --json`, the web board and the API all show it (no IO but the store)."""
 
 from __future__ import annotations
 
@@ -6,36 +6,44 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from docgen.calendar import WorkCalendar
+from docgen.errors import SettingsError
 from docgen.obligations import ledger
 from docgen.obligations.events import ACTION_TITLES as OBLIGATION_ACTIONS
 from docgen.obligations.position import Position
 from docgen.obligations.summary import deal_summary, obligations_json
 from docgen.store import DealRow, Store
-from docgen.workflow.stages import ACTION_TITLES, STAGE_TITLES
+from docgen.workflow.deadlines import Deadlines, Timing, parse_since
+from docgen.workflow.people import holder
+from docgen.workflow.route import Route
+from docgen.workflow.stages import ACTION_TITLES, holds, stage_title
 from docgen.workspace import Stage
 
 _TITLES = ACTION_TITLES | OBLIGATION_ACTIONS
 
 
-def status_item(store: Store, row: DealRow, *, today: dt.date | None = None, calendar: WorkCalendar | None = None,
+def status_item(store: Store, row: DealRow, *, deadlines: Deadlines, now: dt.datetime,
                 position: Position | None = None) -> dict[str, Any]:
-    """One deal as a plain JSON-ready dict: at least deal, stage, version, buyer_inn, total, obligations.
-
-    The obligations of a signed deal are counted through `today` on `calendar` (the workspace's, from
-    `WorkCalendar.from_settings`); a caller that has them computed already passes `position`.
-    """
+    """One deal as a plain JSON-ready dict: at least deal, stage, version, buyer_inn, total; its stage's
+    `stage_since`, `due` (YYYY-MM-DD or None) and `overdue`; who holds it; the route and the journal; and
+    once signed, its `obligations` (counted through `now` on the deadlines' calendar) and their `events`.
+    A caller that has the position computed already (`status_items`) passes it."""
+    route = Route.from_json(store.route(row.number, row.version))
+    timing = deadlines.timing(row.stage, parse_since(row.stage_since), now=now)
     if position is None and row.stage == Stage.SIGNED:
-        position = ledger.position_of(store, row, calendar=calendar or WorkCalendar(),
-                                      today=today or dt.date.today())
+        position = ledger.position_of(store, row, calendar=deadlines.calendar, today=now.date())
     item = {
-        "deal": row.number, "stage": row.stage, "stage_title": STAGE_TITLES[Stage(row.stage)],
+        "deal": row.number, "stage": row.stage, "stage_title": stage_title(row.stage, route),
         "version": row.version, "buyer_inn": row.buyer_inn, "buyer": row.buyer_name,
         "total": row.total, "manager": row.manager, "contract_date": row.contract_date,
-        "created_at": row.created_at, "dossier": row.dossier,
+        "created_at": row.created_at, "dossier": row.dossier, "division": row.division,
+        "stage_since": row.stage_since or None, "due": timing.due.isoformat() if timing.due else None,
+        "overdue": timing.overdue, "days_overdue": timing.days_overdue,
+        **_holder(row, deadlines=deadlines, now=now),
+        "route": route_view(route, stage=row.stage, deadlines=deadlines, timing=timing),
         "journal": [{"at": e["at"], "who": e["actor"], "role": e["role"], "action": e["action"],
                      "action_title": _TITLES.get(e["action"], e["action"]), "version": e["version"],
-                     "comments": e["detail"].get("comments", [])} for e in store.journal(row.number)],
+                     "comments": e["detail"].get("comments", []),
+                     "on_behalf_of": e["detail"].get("on_behalf_of") or None} for e in store.journal(row.number)],
         "obligations": obligations_json(position) if position else [],
         "events": _events(store, row.number) if position else [],
     }
@@ -44,11 +52,11 @@ def status_item(store: Store, row: DealRow, *, today: dt.date | None = None, cal
     return item
 
 
-def status_items(store: Store, rows: Sequence[DealRow], *, today: dt.date,
-                 calendar: WorkCalendar) -> list[dict[str, Any]]:
+def status_items(store: Store, rows: Sequence[DealRow], *, deadlines: Deadlines,
+                 now: dt.datetime) -> list[dict[str, Any]]:
     """Every deal of `rows`, the signed ones' obligations computed in one pass over the store."""
-    positions = ledger.positions(store, rows, calendar=calendar, today=today)
-    return [status_item(store, row, today=today, calendar=calendar, position=positions.get(row.number))
+    positions = ledger.positions(store, rows, calendar=deadlines.calendar, today=now.date())
+    return [status_item(store, row, deadlines=deadlines, now=now, position=positions.get(row.number))
             for row in rows]
 
 
@@ -58,3 +66,28 @@ def _events(store: Store, deal: str) -> list[dict[str, Any]]:
              "amount": None if r.event.amount is None else f"{r.event.amount:f}", "doc": r.event.doc,
              "reverses": r.event.reverses, "comment": r.comment, "who": r.actor, "source": r.source,
              "recorded_at": r.recorded_at} for r in ledger.recorded(store, deal)]
+
+
+def _holder(row: DealRow, *, deadlines: Deadlines, now: dt.datetime) -> dict[str, str | None]:
+    """Who holds the deal now (a deputy while its owner is away) and for whom."""
+    if not holds(row.stage):
+        return {"holder": None, "deputy_for": None}
+    try:
+        found = holder(deadlines.settings, row.stage, division=row.division, day=now.date())
+    except SettingsError:  # a stage whose rule and person were removed from the settings: nobody
+        return {"holder": None, "deputy_for": None}
+    return {"holder": found.person, "deputy_for": found.for_person or None}
+
+
+def route_view(route: Route, *, stage: str, deadlines: Deadlines, timing: Timing) -> list[dict[str, Any]]:
+    """The whole route: each stage `passed`, `current` or `ahead`, with its working days (and the current
+    one's deadline). A returned deal's route is the one its corrected version will be given anew."""
+    roles = route.roles
+    at = roles.index(stage) if stage in roles else (len(roles) if stage == Stage.SIGNED else -1)
+    out = []
+    for index, role in enumerate(roles):
+        state = "passed" if index < at else "current" if index == at else "ahead"
+        out.append({"role": role, "title": route.title(role), "state": state,
+                    "days": deadlines.settings.deadlines.days(role),
+                    "due": timing.due.isoformat() if state == "current" and timing.due else None})
+    return out
