@@ -164,20 +164,39 @@ def test_a_reminder_is_sent_once_across_a_crash_and_a_restart(env, tmp_path):
     assert ledger.told(wf.svc.store, f"{number}/payment-1/missed/2027-01-14")
 
 
-def test_the_schedule_waits_for_the_reminders_hour_and_looks_once_a_day(env):
+def test_the_schedule_looks_once_a_working_day_at_the_reminders_hour_and_never_polls(env):
     wf, clock = env
     signed_deal(wf, clock, D(2026, 12, 29))
     schedule = notify.ObligationSchedule(wf.svc)
     clock.set(D(2027, 1, 15), 8)
     assert schedule.seconds_left() == 0  # the first tick always looks
     assert schedule.run_due() == []  # before [deadlines] remind_at (9:00): nothing yet
-    assert schedule.next_look == clock.at + dt.timedelta(hours=1)
-    assert schedule.seconds_left() == 30  # the production catch-up comes first
+    assert schedule.seconds_left() == 3600  # and it sleeps until then
     clock.set(D(2027, 1, 15), 9)
     assert len(schedule.run_due()) == 1
     assert schedule.next_look == dt.datetime.combine(D(2027, 1, 18), dt.time(9), tzinfo=clock.at.tzinfo)  # Monday
     clock.set(D(2027, 1, 15), 12)
-    assert schedule.run_due() == []
+    assert schedule.run_due() == [] and schedule.seconds_left() == 3 * 24 * 3600 - 3 * 3600
+    schedule.changed()  # a file was taken: a deal may have been signed
+    assert schedule.seconds_left() == 0 and schedule.run_due() == []
+
+
+def test_a_deal_signed_after_its_prepayment_came_starts_production_at_once(env):
+    from docgen.workflow.stages import Decision
+
+    wf, clock = env
+    from test_archive_kit import new_deal
+
+    clock.set(D(2026, 12, 28), 9)
+    number = new_deal(wf)
+    pay(wf, number, D(2026, 12, 28), "607194.00")  # paid on the invoice, before signing
+    for role in ("lawyer", "finance"):
+        wf.decide(number, role=role, decision=Decision.APPROVED)
+    assert letters(wf, "production") == []
+    account = wf.decide(number, role="director", decision=Decision.APPROVED)
+    assert "оплата до производства поступила 28.12.2026" in account
+    (mail,) = letters(wf, "production")
+    assert "28.12.2026" in mail.body
 
 
 def test_a_payment_recorded_by_hand_and_then_seen_in_a_statement_counts_once(env):

@@ -166,35 +166,46 @@ def _percent(value: Decimal) -> str:
 class ObligationSchedule:
     """The obligations' part of the service's clock, beside the stage reminders (`workflow.reminders`).
 
-    Reminders once a working day at `[deadlines] remind_at`, the stage reminders' slot; production
-    notices for deals whose prepayment is in, every `catch_up` (they are also checked the moment a
-    payment is recorded). A look that fails is logged and tried again after `catch_up`; it never
-    stops the service.
+    Reminders once a working day at `[deadlines] remind_at`, the stage reminders' slot. Production
+    notices are told the moment a payment is recorded (bank statements, `docgen record`) or a deal is
+    signed (`after_decision`, `changed`); the daily look also catches any a crash left behind. Nothing
+    here polls: between the looks the service sleeps. A look that fails is logged and tried again
+    after RETRY; it never stops the service.
     """
 
-    def __init__(self, svc: Services, *, catch_up: dt.timedelta = dt.timedelta(seconds=30)):
+    RETRY = dt.timedelta(minutes=5)
+
+    def __init__(self, svc: Services):
         self.svc = svc
-        self.catch_up = catch_up
-        self.next_look: dt.datetime | None = None       # None: look at the first tick
-        self.next_catch_up: dt.datetime | None = None
+        self.next_look: dt.datetime | None = None  # None: look at the first tick
+        self.pending = False  # a deal may have been signed: look for production notices at the next tick
+
+    def changed(self) -> None:
+        """A file was taken (a deal may be signed now): the next tick looks for production notices."""
+        self.pending = True
+
+    def after_decision(self, number: str) -> str | None:
+        """`docgen approve` or the web board signed a deal in this process: production may start at once."""
+        return self._guarded(lambda: check_production(self.svc, self.svc.store.deal(number)))
 
     def seconds_left(self) -> float:
-        """Seconds until something may be due here (0 before the first look)."""
-        if self.next_look is None or self.next_catch_up is None:
+        """Seconds until something may be due here (0 before the first look, or when a look is pending)."""
+        if self.next_look is None or self.pending:
             return 0.0
-        return max(0.0, (min(self.next_look, self.next_catch_up) - self.svc.now()).total_seconds())
+        return max(0.0, (self.next_look - self.svc.now()).total_seconds())
 
     def run_due(self) -> list[str]:
         """Do what is due now; every account for the log."""
         now = self.svc.now()
+        looking = self.next_look is None or now >= self.next_look
         accounts: list[str] = []
-        if self.next_catch_up is None or now >= self.next_catch_up:
-            self.next_catch_up = now + self.catch_up
+        if self.pending or looking:
+            self.pending = False
             accounts += self._production()
-        if self.next_look is None or now >= self.next_look:
+        if looking:
             told = self._guarded(lambda: tell_due(self.svc, now=now))
             if told is None:
-                self.next_look = now + self.catch_up
+                self.next_look = now + self.RETRY
             else:
                 self.next_look = self.svc.deadlines.slot_after(now.date(), now=now)
                 self.svc.register_dirty = True  # penalties grew by a day: the register shows today's

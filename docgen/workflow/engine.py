@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 from pathlib import Path
 
@@ -36,7 +35,7 @@ class Workflow:
     def __init__(self, svc: Services):
         self.svc = svc
         self.reminders = Reminders(svc)
-        self.obligations = ObligationSchedule(svc, catch_up=dt.timedelta(seconds=svc.settings.watch.rescan_seconds))
+        self.obligations = ObligationSchedule(svc)
 
     def roles(self) -> list[str]:
         """The roles of the settings, and any role a deal still waits in after its rule was removed."""
@@ -56,6 +55,7 @@ class Workflow:
         """
         ws = self.svc.ws
         self.reminders.changed()  # a deal may enter a stage: its reminders start from the next working day
+        self.obligations.changed()  # ...or be signed with its prepayment in: production may start
         try:
             if path.parent == ws.inbox:
                 return intake.take_form(self.svc, path)
@@ -116,7 +116,9 @@ class Workflow:
         actor = holder(self.svc.settings, role, division=row.division, day=self.svc.now().date())
         step = decisions.record_decision(self.svc, number, role=role, decision=decision, submitted=submitted,
                                          actor=actor, via=f"command (пользователь {getpass.getuser()})")
-        return decisions.finish_decision(self.svc, step)
+        account = decisions.finish_decision(self.svc, step)
+        production = self.obligations.after_decision(number)
+        return f"{account}\n{production}" if production else account
 
     def tick(self) -> None:
         """Record the reminders due now, of stages and of obligations (cheap when none can be); the sender
