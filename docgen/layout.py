@@ -87,8 +87,8 @@ def _table_lines(header: str, value: object) -> list[str]:
     out, nested = [f"# [{header}]"], []
     for name, field in type(value).model_fields.items():
         item = getattr(value, name)
-        if field.exclude:
-            continue
+        if field.exclude or item is None:
+            continue  # None: an optional table ([divisions.<код>] signatory), described in docs/admin.md
         if isinstance(item, BaseModel):
             nested += [f"# {field.description}", *_table_lines(f"{header}.{name}", item)]
         elif isinstance(item, list) and item and isinstance(item[0], BaseModel):

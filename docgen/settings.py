@@ -80,10 +80,19 @@ class PeopleSettings(Section):
     )
 
 
+class SignatorySettings(Section):
+    name: str = Field("Сидоров Алексей Николаевич", description="ФИО подписанта Продавца")
+    position: str = Field("Генеральный директор", description="должность подписанта Продавца")
+    basis: str = Field("Устава", description="основание полномочий («действующего на основании …»)")
+
+
 class DivisionSettings(Section):
     title: str = Field(description="название направления")
     director: str = Field(description="директор направления: подписывает договоры")
     support: str = Field(description="менеджер по сопровождению: ведёт клиента после подписания")
+    signatory: SignatorySettings | None = Field(
+        None, description="кто подписывает договоры направления за Продавца, если не [company.signatory]: "
+                          "{ name, position, basis = \"доверенности № … от …\" }")
 
 
 def _fault(message: str) -> PydanticCustomError:
@@ -133,12 +142,6 @@ class BankSettings(Section):
         return value
 
 
-class SignatorySettings(Section):
-    name: str = Field("Сидоров Алексей Николаевич", description="ФИО подписанта Продавца")
-    position: str = Field("Генеральный директор", description="должность подписанта Продавца")
-    basis: str = Field("Устава", description="основание полномочий («действующего на основании …»)")
-
-
 class CompanySettings(Section):
     """The Seller. The defaults are an obvious example (its name says the requisites are not set;
     the numbers pass their checksums but belong to no one), so an unconfigured workspace never
@@ -159,6 +162,7 @@ class CompanySettings(Section):
     city: str = Field("г. Москва", description="город заключения договора")
     email: str = Field("seller@company.example", description="e-mail Продавца")
     phone: str = Field("+7 000 000-00-00", description="телефон Продавца")
+    warehouse: str = Field("", description="адрес склада Продавца: место передачи товара при самовывозе")
     signatory: SignatorySettings = Field(default_factory=SignatorySettings, description="подписант Продавца")
     bank: BankSettings = Field(default_factory=BankSettings, description="банковские реквизиты Продавца")
 
@@ -211,6 +215,10 @@ class VatSettings(Section):
         default_factory=_default_vat,
         description="таблица ставок НДС по датам (425-ФЗ: 20 % до 2026-01-01, 22 % с 2026-01-01)",
     )
+
+
+class OffersSettings(Section):
+    valid_days: int = Field(30, ge=1, le=365, description="срок действия коммерческого предложения, календарных дней")
 
 
 class LimitsSettings(Section):
@@ -335,8 +343,8 @@ class ObligationsSettings(Section):
         3, ge=0, le=60, description="за сколько рабочих дней до срока оплаты или поставки напомнить менеджеру "
                                     "и менеджеру по сопровождению (0 — только в день срока и после него)")
     claim_answer_days: int = Field(
-        10, ge=1, le=60, description="срок ответа на претензию, рабочих дней (претензионная оговорка "
-                                     "договоров: п. 7.1 поставки, п. 8.1 подряда)")
+        10, ge=1, le=60, description="срок ответа на претензию, рабочих дней (как в претензионной оговорке "
+                                     "договоров: «в течение 10 рабочих дней с даты её получения»)")
 
 
 class Settings(BaseSettings):
@@ -359,6 +367,7 @@ class Settings(BaseSettings):
     company: CompanySettings = Field(default_factory=CompanySettings, description="реквизиты Продавца")
     vat: VatSettings = Field(default_factory=VatSettings, description="ставки НДС")
     limits: LimitsSettings = Field(default_factory=LimitsSettings, description="пределы проверок формы")
+    offers: OffersSettings = Field(default_factory=OffersSettings, description="коммерческие предложения")
     lead_days: dict[str, int] = Field(
         default_factory=lambda: {"supply": 30, "works": 40},
         description="срок производства по типу договора, рабочих дней: поставка не может быть короче",

@@ -83,6 +83,10 @@ class Workspace:
         return self.templates / "letters"
 
     @property
+    def offer_templates(self) -> Path:
+        return self.templates / "offers"
+
+    @property
     def mail_templates(self) -> Path:
         return self.templates / "mail"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
+from docx.oxml.ns import qn
 import yaml
 
 from docgen.form.deal import Deal, accept
@@ -47,21 +48,31 @@ def plain(text: str) -> str:
 
 
 def docx_text(data: bytes) -> str:
-    """All visible text of a DOCX: paragraphs, tables (nested too), headers and footers."""
+    """All visible text of a DOCX: paragraphs (content controls inside them too), tables (nested too),
+    headers and footers."""
     document = docx.Document(io.BytesIO(data))
-    pieces = [p.text for p in document.paragraphs]
+    pieces = [_para(p) for p in document.paragraphs]
     for table in document.tables:
         pieces += _table_text(table)
     for section in document.sections:
-        pieces += [p.text for p in section.footer.paragraphs] + [p.text for p in section.header.paragraphs]
+        for part in (section.footer, section.header):
+            pieces += [_para(p) for p in part.paragraphs]
+            for table in part.tables:
+                pieces += _table_text(table)
     return plain("\n".join(pieces))
+
+
+def _para(paragraph) -> str:
+    """The paragraph's text, content controls included; Word's non-breaking hyphen read as «-»."""
+    hyphen = qn("w:noBreakHyphen")
+    return "".join("-" if e.tag == hyphen else e.text or "" for e in paragraph._p.iter(qn("w:t"), hyphen))
 
 
 def _table_text(table) -> list[str]:
     out = []
     for row in table.rows:
         for cell in row.cells:
-            out += [p.text for p in cell.paragraphs]
+            out += [_para(p) for p in cell.paragraphs]
             for inner in cell.tables:
                 out += _table_text(inner)
     return out

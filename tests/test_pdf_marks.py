@@ -24,6 +24,7 @@ from docgen.render.pdfmarks import (
     pdf_text,
     read_metadata,
     set_metadata,
+    unembedded_fonts,
 )
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils не установлены")
@@ -35,7 +36,7 @@ def make_pdf(pages: list[str], *, size: tuple[float, float] = A4) -> bytes:
     font = next(p for p in STAMP_FONTS if Path(p).is_file())
     pdfmetrics.registerFont(TTFont("TestSans", font))
     out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=size)
+    page = canvas.Canvas(out, pagesize=size, initialFontName="TestSans")
     for line in pages:
         page.setFont("TestSans", 12)
         page.drawString(60, size[1] - 80, line)
@@ -67,6 +68,16 @@ def test_draft_mark_on_every_page(tmp_path: Path) -> None:
         # The diagonal letters come out one per line: compare without the whitespace.
         assert "ПРОЕКТ" in "".join(text.split()), f"page {number}"
         assert original in text
+
+
+def test_draft_mark_embeds_its_font() -> None:
+    assert unembedded_fonts(CONTRACT) == []
+    assert unembedded_fonts(mark_draft(CONTRACT)) == []
+    bare = io.BytesIO()
+    page = canvas.Canvas(bare)  # reportlab's default: Helvetica, named but never embedded
+    page.drawString(60, 700, "x")
+    page.save()
+    assert unembedded_fonts(bare.getvalue()) == ["Helvetica"]
 
 
 @needs_pdftotext

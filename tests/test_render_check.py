@@ -44,7 +44,8 @@ def fatal(problems):
 def test_shipped_templates_pass(ws):
     checked, problems = check_workspace(ws, today=TODAY)
     assert {p.name for p in checked} == {"supply.docx", "works.docx", "approval-sheet.docx",
-                                         "client-transfer.docx", "production-launch.docx", "claim.docx"}
+                                         "client-transfer.docx", "production-launch.docx", "offer.docx",
+                                         "claim.docx"}
     assert problems == []
 
 
@@ -62,11 +63,11 @@ def test_unknown_names_in_every_branch(ws):
 
 def test_syntax_errors_are_reported_with_their_paragraph(ws):
     save(ws.contract_templates / "broken.docx", ["Начало"], ["{% if buyer.kpp %}КПП без конца блока"])
-    save(ws.handover_templates / "filters.docx", ["{{ totals.total | rubles }}"])
+    save(ws.handover_templates / "filters.docx", ["{{ totals.total | roubles }}"])
     _, problems = check_workspace(ws, today=TODAY)
     messages = {p.template: p.message for p in fatal(problems)}
     assert "блок «if» не закрыт" in messages["broken.docx"] and "КПП без конца блока" in messages["broken.docx"]
-    assert "нет фильтра «rubles»" in messages["filters.docx"]
+    assert "нет фильтра «roubles»" in messages["filters.docx"]
 
 
 def test_split_runs_and_curly_quotes_are_mended(ws):
@@ -100,7 +101,7 @@ def test_what_cannot_be_mended_is_reported(ws):
 def test_cli_exit_codes(ws):
     good = docgen("templates", "check", root=ws.root)
     assert good.returncode == 0, good.stdout + good.stderr
-    assert "Проверено шаблонов: 6; все в порядке" in good.stdout  # contracts, sheet, transfer, handover, claim
+    assert "Проверено шаблонов: 7; все в порядке" in good.stdout  # contracts, sheet, transfer, handover, offer, claim
     save(ws.contract_templates / "lease.docx", ["{{ buyer.kppp }}"])
     bad = docgen("templates", "check", root=ws.root)
     assert bad.returncode == 1

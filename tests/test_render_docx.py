@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import io
 import os
+import types
 import zipfile
 
 import docx
@@ -16,6 +17,7 @@ from docgen.errors import TemplateError
 from docgen.files import write_atomic
 from docgen.render.context import Approval, contract_context
 from docgen.render.docx import read_identity, render_approval_sheet, render_contract, render_document, render_handover
+from docgen.settings import load_settings
 
 FIGURES = ["2 023 980,00", "1 659 000,00", "364 980,00"]
 WORDS = "два миллиона двадцать три тысячи девятьсот восемьдесят рублей 00 копеек"
@@ -44,10 +46,11 @@ def test_supply_contract_carries_the_deal(ws):
     assert "в лице Генерального директора Сидорова Алексея Николаевича, действующего" in text
     assert "/ И. И. Иванов /" in text and "/ А. Н. Сидоров /" in text
     for requisite in ("ИНН 5027012348, КПП 502701001", "ОГРН 1025001234565", "Р/с 40702810640000012345",
-                      "К/с 30101810400000000225", "БИК 044525225", "E-mail: zakupki@romashka.example"):
+                      "К/с 30101810400000000225, БИК 044525225", "E-mail: zakupki@romashka.example"):
         assert requisite in text
-    assert "607 194,00" in text and "в течение 5 банковских дней с даты подписания договора" in text
-    assert "0,1 % от просроченной суммы" in text
+    assert "607 194,00 руб. (шестьсот семь тысяч сто девяносто четыре рубля 00 копеек) — в течение 5 банковских " \
+           "дней с даты подписания Договора" in text
+    assert "пеню в размере 0,1 % от не уплаченной в срок суммы" in text
     assert "в течение 45 рабочих дней с даты поступления предоплаты" in text
     assert "Арбитражный суд по месту нахождения Поставщика" in text
     assert "None" not in text and "{{" not in text and "{%" not in text
@@ -87,11 +90,12 @@ def test_identity_survives_losing_the_custom_part(ws):
 def test_works_contract(ws):
     data = example_data()
     data["contract_type"] = "works"
+    data["subject"]["summary"] = "Изготовление и монтаж металлоконструкций каркаса склада"
     text = docx_text(render_contract(make_deal(ws, data), ws=ws, number="2026-0003", version=1))
     assert "ДОГОВОР ПОДРЯДА № 2026-0003" in text
     assert "именуемое в дальнейшем «Подрядчик»" in text and "«Заказчик»" in text
     assert "КС-2" in text and WORDS in text
-    assert "Подрядчик выполняет Работы в течение 45 рабочих дней" in text
+    assert "Подрядчик завершает Работы и передаёт Заказчику их результат в течение 45 рабочих дней" in text
 
 
 def test_hostile_values_render_as_written(ws):
@@ -124,10 +128,10 @@ def test_entrepreneur_without_optional_fields(ws):
     text = docx_text(render_contract(make_deal(ws, data), ws=ws, number="2026-0006", version=1))
     assert ("ИП Петрова Анна Сергеевна, именуемая в дальнейшем «Покупатель», действующая на основании "
             "листа записи ЕГРИП") in text
-    assert "ИНН 500100732259 Банк" in text  # no КПП, no ОГРН line for the buyer
+    assert "ИНН 500100732259 Р/с" in text  # no КПП, no ОГРН line for the buyer
     assert "E-mail: zakupki" not in text and "Тел.: +7 495 000-00-00" not in text
     assert "НДС не облагается" in text and "1 659 000,00" in text
-    assert "самовывоза со склада Поставщика" in text
+    assert "Товар передаётся Покупателю на складе Поставщика (выборка Товара)" in text
     assert "None" not in text
 
 
@@ -166,7 +170,7 @@ def test_handover_lists_attachments(ws):
     data["attachments"] = ["КМ.pdf", "Геология.pdf"]
     deal = make_deal(ws, data, **{"КМ.pdf": b"%PDF", "Геология.pdf": b"%PDF"})
     text = docx_text(render_handover(deal, ws=ws, number="2026-0001", version=1, approvals=[]))
-    assert "КМ.pdf; Геология.pdf — передана в Технический отдел" in text
+    assert "Передана в Технический отдел (папка outbox/technical/2026-0001/): — КМ.pdf — Геология.pdf" in text
 
 
 def _template(tmp_path, *paragraphs: str):
@@ -236,3 +240,57 @@ def test_write_atomic_leaves_only_the_file(tmp_path):
 
 def test_plain_helper_keeps_words():
     assert plain("2\u00a0023\u00a0980,00\n руб.") == "2 023 980,00 руб."
+
+
+@pytest.mark.parametrize(("summary", "method", "on_site"), [
+    ("Монтаж лестницы", "delivery", True),
+    ("Изготовление и монтаж металлоконструкций", "delivery", True),
+    ("Монтаж лестницы", "pickup", False),  # picked up at the contractor's: nothing is built at the customer's
+    ("Изготовление металлоконструкций", "delivery", False),  # made in the shop, delivered
+])
+def test_works_on_site_only_when_work_is_done_there(ws, summary, method, on_site):
+    data = example_data()
+    data["contract_type"] = "works"
+    data["subject"]["summary"] = summary
+    data["delivery"]["method"] = method
+    context = contract_context(make_deal(ws, data), settings=ws.settings, number="2026-0001", version=1)
+    assert context["works"].on_site is on_site
+    text = docx_text(render_contract(make_deal(ws, data), ws=ws, number="2026-0001", version=1))
+    assert ("КС-2" in text) is on_site and "изготовлению и монтажу" not in text
+
+
+@pytest.mark.parametrize(("date", "due_days", "change"), [
+    ("2025-12-10", 45, dt.date(2026, 1, 1)),  # signed at 20 %, delivered after the change to 22 %
+    ("2025-09-01", 40, None),  # delivered long before it
+    ("2026-11-20", 45, None),  # after it
+])
+def test_the_vat_change_clause_when_delivery_may_fall_after_it(ws, date, due_days, change):
+    data = example_data()
+    data["contract_date"] = date
+    data["delivery"].update(due_days=due_days, after="signing")
+    context = contract_context(make_deal(ws, data), settings=ws.settings, number="2026-0001", version=1)
+    assert (context["vat_change"].since if context["vat_change"] else None) == change
+
+
+def test_a_division_signs_by_power_of_attorney(tmp_path):
+    ws = workspace(tmp_path)
+    (ws.root / "docgen.toml").write_text(
+        '[divisions.metal]\ntitle = "Металл"\ndirector = "Д <d@localhost>"\nsupport = "С <s@localhost>"\n'
+        'signatory = { name = "Кузнецова Ольга Викторовна", position = "Директор направления", '
+        'basis = "доверенности № 17 от 12.01.2026" }\n', encoding="utf-8")
+    ws = dataclasses.replace(ws, settings=load_settings(ws.root, {}))
+    text = docx_text(render_contract(make_deal(ws), ws=ws, number="2026-0001", version=1))
+    assert ("в лице Директора направления Кузнецовой Ольги Викторовны, действующей на основании доверенности "
+            "№ 17 от 12.01.2026") in text
+    assert "по доверенности № 17 от 12.01.2026" in text and "/ О. В. Кузнецова /" in text
+
+
+def test_no_vat_prints_the_legal_basis_from_the_settings(ws):
+    """`[vat] no_vat_basis` (added by the form's VAT table) is printed after «НДС не облагается»."""
+    data = example_data()
+    data["price"]["vat_rate"] = "без НДС"
+    vat = types.SimpleNamespace(rates=ws.settings.vat.rates,
+                                no_vat_basis="п. 2 ст. 346.11 НК РФ, упрощённая система налогообложения")
+    ws = dataclasses.replace(ws, settings=ws.settings.model_copy(update={"vat": vat}))
+    text = docx_text(render_contract(make_deal(ws, data), ws=ws, number="2026-0001", version=1))
+    assert "НДС не облагается (п. 2 ст. 346.11 НК РФ, упрощённая система налогообложения)" in text

@@ -65,7 +65,58 @@ def test_initials_and_gender():
 
 def test_vat_and_named():
     assert filters.vat(Decimal("22")) == f"в т.ч. НДС 22{NBSP}%"
-    assert filters.vat(Decimal("22"), Decimal("364980")) == f"в т.ч. НДС 22{NBSP}% — 364{NBSP}980,00 рублей"
+    assert filters.vat(Decimal("22"), Decimal("364980")) == (
+        f"в т.ч. НДС 22{NBSP}% — 364{NBSP}980,00{NBSP}руб. (триста шестьдесят четыре тысячи девятьсот восемьдесят "
+        "рублей 00 копеек)")
     assert filters.vat(None) == "НДС не облагается"
     assert filters.named("ООО «Ромашка»") == "именуемое"
     assert filters.named("ИП Петрова Анна Сергеевна", "Петрова Анна Сергеевна") == "именуемая"
+
+
+@pytest.mark.parametrize(("name", "genitive", "initials"), [
+    ("ИВАНОВ Иван Иванович", "ИВАНОВА Ивана Ивановича", "И. И. Иванов"),
+    ("ИВАНОВ ИВАН ИВАНОВИЧ", "ИВАНОВА ИВАНА ИВАНОВИЧА", "И. И. Иванов"),
+    ("Петрова-Водкина Анна Сергеевна", "Петровой-Водкиной Анны Сергеевны", "А. С. Петрова-Водкина"),
+    ("ПЕТРОВА-ВОДКИНА Анна Сергеевна", "ПЕТРОВОЙ-ВОДКИНОЙ Анны Сергеевны", "А. С. Петрова-Водкина"),
+    ("Мамедов Эльчин Рашид оглы", "Мамедова Эльчина Рашид оглы", "Э. Р. Мамедов"),
+])
+def test_names_in_capitals_and_with_hyphens(name, genitive, initials):
+    assert filters.genitive(name) == genitive
+    assert filters.initials(name).replace(NBSP, " ") == initials
+
+
+@pytest.mark.parametrize(("position", "genitive", "dative"), [
+    ("Генеральный директор — главный инженер", "Генерального директора — главного инженера",
+     "Генеральному директору — главному инженеру"),
+    ("Исполнительный директор-главный бухгалтер", "Исполнительного директора-главного бухгалтера",
+     "Исполнительному директору-главному бухгалтеру"),
+    ("Заместитель генерального директора по коммерческим вопросам",
+     "Заместителя генерального директора по коммерческим вопросам",
+     "Заместителю генерального директора по коммерческим вопросам"),
+])
+def test_compound_positions(position, genitive, dative):
+    assert filters.genitive(position) == genitive
+    assert filters.dative(position) == dative
+
+
+def test_first_names_and_dative_names():
+    assert filters.first_names("ИВАНОВ Иван Иванович") == "Иван Иванович"
+    assert filters.dative("Петрова Анна Сергеевна") == "Петровой Анне Сергеевне"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("0.61", f"0,61{NBSP}руб. (шестьдесят одна копейка)"),
+    ("0.02", f"0,02{NBSP}руб. (две копейки)"),
+    ("1.01", f"1,01{NBSP}руб. (один рубль 01 копейка)"),
+    ("27.66", f"27,66{NBSP}руб. (двадцать семь рублей 66 копеек)"),
+    ("999999999999.99", f"999{NBSP}999{NBSP}999{NBSP}999,99{NBSP}руб. (девятьсот девяносто девять миллиардов "
+                        "девятьсот девяносто девять миллионов девятьсот девяносто девять тысяч девятьсот девяносто "
+                        "девять рублей 99 копеек)"),
+])
+def test_rubles_figures_then_words(value, expected):
+    assert filters.rubles(Decimal(value)) == expected
+
+
+def test_an_unknown_date_is_a_blank_to_fill():
+    assert filters.date_ru(None) == f"«____»{NBSP}____________ 20___{NBSP}г."
+    assert filters.date_short(None) == "__.__.20__"

@@ -1,4 +1,4 @@
-"""Commands about document templates: `docgen templates check` and `docgen transfer-client`."""
+"""Commands about documents from templates: `docgen templates check`, `docgen transfer-client`, `docgen offer`."""
 
 from __future__ import annotations
 
@@ -71,3 +71,44 @@ def transfer_client(
         raise typer.Exit(1) from None
     write_atomic(output, render_transfer(data, ws=env.workspace))
     _say(f"Соглашение записано: {output}")
+
+
+@app.command("offer")
+def offer(
+    ctx: typer.Context,
+    form: Annotated[Path, typer.Argument(help="форма сделки (YAML, JSON, карточка XLSX или ZIP), как для inbox/")],
+) -> None:
+    """Коммерческое предложение по форме сделки — DOCX и PDF в папку клиента (clients/<ИНН …>/)."""
+    import logging
+
+    from docgen.form.deal import accept
+    from docgen.form.readers import read_form
+    from docgen.form.report import render_report
+    from docgen.render.pdf import open_converter
+    from docgen.workflow.documents import Documents
+    from docgen.workflow.offers import file_offer
+
+    env: Env = ctx.obj
+    ws = env.workspace
+    if not form.is_file():
+        raise typer.BadParameter(f"файла {form} нет", param_hint="FORM")
+    today = dt.date.today()
+    try:
+        raw = read_form(form, max_bytes=env.settings.limits.max_form_bytes)
+        deal = accept(raw, source=form.name, settings=env.settings, contract_types=ws.contract_types(), today=today)
+    except FormError as exc:
+        _say(render_report(form.name, exc.faults), error=True)
+        raise typer.Exit(1) from None
+    log = logging.getLogger("docgen.cli")
+    converter = None
+    if env.settings.documents.pdf:
+        # its own LibreOffice profile: a running `docgen watch` holds the service's one
+        converter = open_converter(profile_dir=ws.state / "libreoffice-cli", log=log,
+                                   timeout=env.settings.documents.pdf_timeout)
+    documents = Documents(ws, converter, log=log)
+    try:
+        written = file_offer(ws, deal, documents=documents, today=today)
+    finally:
+        documents.close()
+    for path in written:
+        _say(f"Коммерческое предложение: {path}")

@@ -24,9 +24,10 @@ class Deal:
     """A form that passed every check, with what docgen computes from it."""
 
     form: DealForm
-    contract_date: dt.date
+    contract_date: dt.date  # the form's date; else, until signing, the day the form was accepted
     totals: Totals
     attachments: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+    date_open: bool = False  # no date in the form: the contract is dated on signing
 
 
 def accept(
@@ -45,7 +46,8 @@ def accept(
     date = form.contract_date or today
     rate = vat_rate_for(form.price.vat_rate, table_rate=settings.vat_rate_on(date))
     totals = compute_totals(form.subject.items, form.price.payments, vat_rate=rate)
-    return Deal(form=form, contract_date=date, totals=totals, attachments=dict(raw.attachments))
+    return Deal(form=form, contract_date=date, totals=totals, attachments=dict(raw.attachments),
+                date_open=form.contract_date is None)
 
 
 def validate_form(
@@ -68,18 +70,23 @@ def _attachment_faults(form: DealForm, raw: RawForm) -> list[Fault]:
 
 def freeze(deal: Deal) -> str:
     """The accepted form as JSON with its VAT rate resolved, so `thaw` gives the same totals later,
-    whatever happens to the VAT table in the settings meanwhile."""
+    whatever happens to the VAT table in the settings meanwhile. An open date stays open (null)."""
     data = deal.form.model_dump(mode="json")
     rate = deal.totals.vat_rate
     data["price"]["vat_rate"] = NO_VAT if rate is None else str(rate)
-    data["contract_date"] = deal.contract_date.isoformat()
+    data["contract_date"] = None if deal.date_open else deal.contract_date.isoformat()
     return json.dumps(data, ensure_ascii=False)
 
 
-def thaw(text: str, *, attachments: dict[str, bytes] | None = None) -> Deal:
-    """The Deal `freeze` stored."""
+def thaw(text: str, *, attachments: dict[str, bytes] | None = None, contract_date: dt.date | None = None,
+         signed: bool = False) -> Deal:
+    """The Deal `freeze` stored. A form without a date takes `contract_date` (the deal's record: the
+    day it was accepted, or the day it was signed) and stays open until the deal is `signed`."""
     form = DealForm.model_validate_json(text)
-    assert form.contract_date is not None
+    date = form.contract_date or contract_date
+    if date is None:
+        raise ValueError("a deal with an open date needs the date of its record")
     rate = vat_rate_for(form.price.vat_rate, table_rate=Decimal(0))
     totals = compute_totals(form.subject.items, form.price.payments, vat_rate=rate)
-    return Deal(form=form, contract_date=form.contract_date, totals=totals, attachments=attachments or {})
+    return Deal(form=form, contract_date=date, totals=totals, attachments=attachments or {},
+                date_open=form.contract_date is None and not signed)

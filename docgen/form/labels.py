@@ -41,6 +41,7 @@ FIELDS: dict[str, str] = {
     "buyer.bank.corr_account": "корреспондентский счёт",
     "buyer.email": "e-mail покупателя",
     "buyer.phone": "телефон покупателя",
+    "buyer.contact": "контактное лицо покупателя",
     "subject": "предмет договора",
     "subject.summary": "краткое описание предмета",
     "subject.items": "спецификация",

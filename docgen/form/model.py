@@ -156,6 +156,7 @@ class Buyer(Part):
     bank: Bank
     email: Email | None = None
     phone: str | None = None
+    contact: str | None = None  # who to call: «Смирнов Олег, +7 916 000-00-00» (for «Ввод в Производство»)
 
     @property
     def is_entrepreneur(self) -> bool:

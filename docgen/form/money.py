@@ -21,14 +21,22 @@ def format_money(value: Decimal) -> str:
 
 
 def money_words(value: Decimal) -> str:
-    """'два миллиона двадцать три тысячи девятьсот восемьдесят рублей 00 копеек'."""
+    """'два миллиона двадцать три тысячи девятьсот восемьдесят рублей 00 копеек'; under a rouble,
+    the kopecks alone, in words: 'шестьдесят одна копейка' (never «ноль рублей 61 копейка»)."""
     value = kopecks(value)
     rubles = int(value)
     cents = int((value - rubles) * 100)
-    # num2words wants a Decimal for exactness; kopecks are written as figures, never «ноль копеек».
+    if rubles == 0 and cents:
+        return f"{num2words(cents, lang='ru', gender='f')} {_kopeck_word(cents)}"
+    # num2words wants a Decimal for exactness; kopecks are written as figures, as accounts do.
     words = num2words(Decimal(rubles), lang="ru", to="currency", currency="RUB", cents=False)
     words = words.rsplit(",", 1)[0]
     return f"{words} {cents:02d} {_kopeck_word(cents)}"
+
+
+def money_in_full(value: Decimal) -> str:
+    """'2 023 980,00 руб. (два миллиона … рублей 00 копеек)': a sum in a clause, figures then words."""
+    return f"{format_money(value)}\u00a0руб. ({money_words(value)})"
 
 
 def _kopeck_word(n: int) -> str:

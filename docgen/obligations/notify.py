@@ -22,7 +22,7 @@ from docgen.obligations.terms import ObligationKind
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
 from docgen.workflow.services import Services
-from docgen.workflow.signing import approvals_of, write_handover
+from docgen.workflow.signing import approvals_of, technical_files, write_handover
 from docgen.workspace import Stage
 
 ONE_DAY = dt.timedelta(days=1)
@@ -69,9 +69,11 @@ def check_production(svc: Services, row: DealRow, p: Position | None = None) -> 
 def finish_production(svc: Services, step: Step) -> str:
     """«Ввод в Производство» with the prepayment date, then the letter to Economics and the support manager."""
     row = svc.store.deal(step.deal)
+    deal = svc.deal_of(row)
     prepaid_on = dt.date.fromisoformat(step.payload["prepaid_on"])
-    files = write_handover(svc, row, deal=svc.deal_of(row), approvals=approvals_of(svc, row.number),
-                           prepayment_date=prepaid_on)
+    signed_on = ledger.signing_days(svc.store, [row.number]).get(row.number) or dt.date.fromisoformat(row.contract_date)
+    files = write_handover(svc, row, deal=deal, approvals=approvals_of(svc, row.number),
+                           files=technical_files(svc, row, deal=deal), signed_on=signed_on, prepayment_date=prepaid_on)
     mail = _production_notice(svc, row, step=step, files=files)
     now = svc.now()
     with svc.store.transaction():

@@ -26,6 +26,7 @@ from docgen.layout import DEFAULT_TEMPLATES
 from docgen.render import tags
 from docgen.render.context import Approval, approval_context, contract_context, handover_context
 from docgen.render.docx import ENV, CachedTemplate, load_source, open_template, render_document
+from docgen.render.offer import offer_context
 from docgen.render.transfer import TEMPLATE as TRANSFER_TEMPLATE
 from docgen.render.transfer import read_transfer_form, transfer_context
 from docgen.workspace import NON_CONTRACT_TEMPLATES, Workspace
@@ -80,6 +81,10 @@ class Samples:
         for path in sorted(self.ws.letter_templates.glob("*.docx")):
             if not path.name.startswith("~$"):
                 yield path, [self._claim(d) for d in self.deals]
+        for path in sorted(self.ws.offer_templates.glob("*.docx")):
+            if not path.name.startswith("~$"):
+                yield path, [offer_context(d, settings=self.ws.settings, number="20261126-1", today=self.today)
+                             for d in self.deals]
 
     def _form_path(self, name: str) -> Path:
         own = self.ws.form_templates / name
@@ -104,12 +109,13 @@ class Samples:
         return context
 
     def _approval(self, deal: Deal) -> dict[str, Any]:
-        return approval_context(deal, settings=self.ws.settings, number=SAMPLE_NUMBER, version=1,
-                                sha256=SAMPLE_SHA, approvals=sample_approvals())
+        return approval_context(deal, settings=self.ws.settings, number=SAMPLE_NUMBER, version=3,
+                                sha256=SAMPLE_SHA, approvals=sample_approvals(), signed_sha256="1" * 64)
 
     def _handover(self, deal: Deal) -> dict[str, Any]:
-        return handover_context(deal, settings=self.ws.settings, number=SAMPLE_NUMBER, version=1,
-                                approvals=sample_approvals())
+        return handover_context(deal, settings=self.ws.settings, number=SAMPLE_NUMBER, version=3,
+                                approvals=sample_approvals(), files=list(deal.form.attachments) or ["КМ.pdf"],
+                                signed_on=self.today)
 
     def _claim(self, deal: Deal) -> dict[str, Any]:
         from docgen.obligations.claim import sample_context
@@ -137,11 +143,13 @@ def sparse_variant(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def sample_approvals() -> list[Approval]:
+    """A returned version 1, then version 2 approved with an edit by the lawyer, approved and signed."""
     at = dt.datetime(2026, 11, 26, 10, 0)
     return [
-        Approval("lawyer", "Юрист Компании", "approved", at, "", 1, SAMPLE_SHA),
-        Approval("finance", "Руководитель Финансового департамента", "approved", at, "Согласовано", 1, SAMPLE_SHA),
-        Approval("director", "Директор Направления", "approved", at, "", 1, SAMPLE_SHA),
+        Approval("lawyer", "Юрист Компании", "returned", at, "Исправить адрес", 1, SAMPLE_SHA, 1),
+        Approval("lawyer", "Юрист Компании", "approved", at, "", 2, SAMPLE_SHA, 3),
+        Approval("finance", "Руководитель Финансового департамента", "approved", at, "Согласовано", 3, SAMPLE_SHA),
+        Approval("director", "Директор Направления", "signed", at, "", 3, SAMPLE_SHA),
     ]
 
 

@@ -180,6 +180,17 @@ def stamp(document: Any, *, number: str, version: int, title: str) -> None:
     set_custom_properties(document.part.package, {DEAL_PROPERTY: number, VERSION_PROPERTY: str(version)})
 
 
+def restamp(docx: bytes, *, number: str, version: int) -> bytes:
+    """A reviewer's edited DOCX carrying the number and version it became (its title kept)."""
+    import docx as python_docx
+
+    document = python_docx.Document(io.BytesIO(docx))
+    stamp(document, number=number, version=version, title=document.core_properties.title)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def set_custom_properties(package: Any, values: dict[str, str]) -> None:
     """Write string properties into docProps/custom.xml, keeping whatever a company's template had."""
     part = next((r.target_part for r in package.rels.values()
@@ -245,19 +256,22 @@ def render_contract(deal: Deal, *, ws: Workspace, number: str, version: int) -> 
                            title=f"{context['title']} № {number}")
 
 
-def render_handover(deal: Deal, *, ws: Workspace, number: str, version: int,
-                    approvals: list[Approval], prepayment_date: dt.date | None = None) -> bytes:
-    """«Ввод в Производство» of a signed deal from templates/handover/production-launch.docx."""
+def render_handover(deal: Deal, *, ws: Workspace, number: str, version: int, approvals: list[Approval],
+                    files: list[str] | None = None, signed_on: dt.date | None = None,
+                    prepayment_date: dt.date | None = None) -> bytes:
+    """«Ввод в Производство» of a signed deal from templates/handover/production-launch.docx; `files` are
+    the technical documents passed on, `signed_on` dates the terms that count from signing, and
+    `prepayment_date` (once the payments due before production are in) those that count from it."""
     context = handover_context(deal, settings=ws.settings, number=number, version=version, approvals=approvals,
-                               prepayment_date=prepayment_date)
+                               files=files, signed_on=signed_on, prepayment_date=prepayment_date)
     return render_document(ws.handover_templates / "production-launch.docx", context, number=number,
                            version=version, title=f"Ввод в Производство — договор № {number}")
 
 
 def render_approval_sheet(deal: Deal, *, ws: Workspace, number: str, version: int, sha256: str,
-                          approvals: list[Approval]) -> bytes:
+                          approvals: list[Approval], signed_sha256: str | None = None) -> bytes:
     """The approval sheet of a contract version from templates/contracts/approval-sheet.docx."""
     context = approval_context(deal, settings=ws.settings, number=number, version=version,
-                               sha256=sha256, approvals=approvals)
+                               sha256=sha256, approvals=approvals, signed_sha256=signed_sha256)
     return render_document(ws.contract_templates / "approval-sheet.docx", context, number=number,
                            version=version, title=f"Лист согласования к договору № {number}")

@@ -90,6 +90,37 @@ def pdf_text(pdf: bytes) -> str:
     return "\f".join(page.extract_text() for page in _reader(pdf).pages)
 
 
+def unembedded_fonts(pdf: bytes) -> list[str]:
+    """Names of the fonts a PDF's pages use without embedding them (a viewer would substitute its own)."""
+    missing: set[str] = set()
+    for page in _reader(pdf).pages:
+        _fonts_of(page.get("/Resources"), missing, seen=set())
+    return sorted(missing)
+
+
+def _fonts_of(resources, missing: set[str], *, seen: set[int]) -> None:
+    resources = resources.get_object() if resources is not None else None
+    if not resources or id(resources) in seen:
+        return
+    seen.add(id(resources))
+    for font in (resources.get("/Font") or {}).values():
+        font = font.get_object()
+        if not _embedded(font):
+            missing.add(str(font.get("/BaseFont", "?")).lstrip("/"))
+    for xobject in (resources.get("/XObject") or {}).values():
+        _fonts_of(xobject.get_object().get("/Resources"), missing, seen=seen)
+
+
+def _embedded(font) -> bool:
+    if font.get("/Subtype") == "/Type3":
+        return True  # drawn by the PDF's own glyph procedures
+    for descendant in font.get("/DescendantFonts") or []:
+        font = descendant.get_object()
+    descriptor = font.get("/FontDescriptor")
+    descriptor = descriptor.get_object() if descriptor is not None else {}
+    return any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
 def page_count(pdf: bytes) -> int:
     return len(_reader(pdf).pages)
 
@@ -121,7 +152,8 @@ def _stamp_pdf(width: float, height: float) -> bytes:
     font = _stamp_font()
     size = 0.7 * math.hypot(width, height) / _text_width(font, 1.0)
     buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    # initialFontName: else reportlab names Helvetica in every page's resources, a font it never embeds
+    page = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1, initialFontName=font)
     page.setFillColorRGB(0.55, 0.55, 0.55)
     page.setFillAlpha(0.3)
     page.translate(width / 2, height / 2)

@@ -16,6 +16,7 @@ from docgen.workflow.dossier import draft_stem, identity_from_name
 from docgen.workflow.people import Holder, holder, role_address
 from docgen.workflow.route import Route
 from docgen.workflow.services import Services
+from docgen.render.docx import restamp
 from docgen.workflow.signing import sign_files
 from docgen.workflow.stages import Decision, after_decision, decision_title, role_title, stage_title
 from docgen.workspace import Role, Stage
@@ -186,6 +187,9 @@ def finish_decision(svc: Services, step: Step) -> str:
     route = svc.route_of(row)
     dossier = svc.dossier(row)
     move_into(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), content=step.content, copy=True)
+    if p["edited"]:  # the edited file still says it is the version it was made from: it is the next one
+        kept = svc.at_root(p["kept_as"])
+        write_atomic(kept, restamp(kept.read_bytes(), number=row.number, version=row.version))
     if p["note"]:
         move_into(svc.at_root(p["note"]),
                   dossier.returns / f"v{p['reviewed']} {route.title(role)} {Path(p['note']).name}", copy=True)

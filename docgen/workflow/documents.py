@@ -32,14 +32,15 @@ class Documents:
         return render.render_contract(deal, ws=self.ws, number=number, version=version)
 
     def approval_sheet(self, deal: Deal, *, number: str, version: int, sha256: str,
-                       approvals: list[Approval]) -> bytes:
+                       approvals: list[Approval], signed_sha256: str | None = None) -> bytes:
         return render.render_approval_sheet(deal, ws=self.ws, number=number, version=version,
-                                            sha256=sha256, approvals=approvals)
+                                            sha256=sha256, approvals=approvals, signed_sha256=signed_sha256)
 
     def handover(self, deal: Deal, *, number: str, version: int, approvals: list[Approval],
+                 files: list[str] | None = None, signed_on: dt.date | None = None,
                  prepayment_date: dt.date | None = None) -> bytes:
         return render.render_handover(deal, ws=self.ws, number=number, version=version, approvals=approvals,
-                                      prepayment_date=prepayment_date)
+                                      files=files, signed_on=signed_on, prepayment_date=prepayment_date)
 
     def pdf(self, docx: bytes, *, title: str, number: str, version: int, draft: bool = False,
             appendix: bytes | None = None) -> bytes | None:
@@ -52,6 +53,10 @@ class Documents:
         if appendix is not None:
             data = pdfmarks.append_pdf(data, self._convert(appendix))
         return pdfmarks.set_metadata(data, title=title, deal=number, version=version)
+
+    def convert(self, docx: bytes) -> bytes | None:
+        """The plain PDF rendition of `docx` (no marks, no deal metadata), or None without LibreOffice."""
+        return None if self.converter is None else self._convert(docx)
 
     def _convert(self, docx: bytes) -> bytes:
         scratch = self.ws.state / "tmp"

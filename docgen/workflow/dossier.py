@@ -17,6 +17,11 @@ def client_folder(ws: Workspace, *, inn: str, name: str) -> Path:
     return ws.clients / safe_name(f"{inn} {name}", limit=100)
 
 
+def offers_folder(client: Path) -> Path:
+    """Commercial proposals sit in the client's folder, beside the deals they led to."""
+    return client / "Коммерческие предложения"
+
+
 @dataclass(frozen=True)
 class Dossier:
     """The folder of one deal inside its client's dossier."""

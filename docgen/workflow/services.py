@@ -16,7 +16,7 @@ from docgen.workflow.deadlines import Deadlines
 from docgen.workflow.documents import Documents
 from docgen.workflow.dossier import Dossier
 from docgen.workflow.route import Route
-from docgen.workspace import Workspace
+from docgen.workspace import Stage, Workspace
 
 
 @dataclass
@@ -48,7 +48,8 @@ class Services:
         return Dossier(self.ws.root / row.dossier)
 
     def deal_of(self, row: DealRow, *, attachments: dict[str, bytes] | None = None) -> Deal:
-        return thaw(row.form_json, attachments=attachments)
+        return thaw(row.form_json, attachments=attachments, contract_date=dt.date.fromisoformat(row.contract_date),
+                    signed=row.stage == Stage.SIGNED)
 
     def rel(self, path: Path) -> str:
         try:

@@ -2,59 +2,93 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from docgen.files import sha256_bytes, write_atomic
 from docgen.mail.notice import Notice, NoticeKind
 from docgen.render.context import Approval
+from docgen.render.dating import fill_contract_date
 from docgen.store import DealRow
 from docgen.workflow import notices
 from docgen.workflow.dossier import approval_sheet_stem, final_contract_stem, handover_stem
 from docgen.workflow.services import Services
-from docgen.workflow.stages import Decision, decision_title, role_title
+from docgen.workflow.stages import Decision, role_title
+from docgen.workspace import Role
 
 
 def approvals_of(svc: Services, number: str) -> list[Approval]:
-    """Every decision the journal holds for the deal, oldest first, for the approval sheet; a deputy's
-    decision names whom it was taken for («за …»)."""
+    """Every decision the journal holds for the deal, oldest first, for the approval sheet. The director's
+    approval is the signature only when the division signs itself (`[divisions.<код>] signatory`); else the
+    company's signatory signs after it. A deputy's decision names whom it was taken for («за …»)."""
+    division = svc.settings.divisions.get(svc.store.deal(number).division)
+    signs = getattr(division, "signatory", None) is not None
     out = []
     for entry in svc.store.journal(number):
         if entry["action"] not in (Decision.APPROVED, Decision.RETURNED):
             continue
-        role, decision, detail = entry["role"], Decision(entry["action"]), entry["detail"]
+        role, decision, detail = str(entry["role"]), Decision(entry["action"]), entry["detail"]
+        code = "signed" if (role == Role.DIRECTOR and decision is Decision.APPROVED and signs) else str(decision)
         out.append(Approval(
-            role=detail.get("role_title") or role_title(role), person=entry["actor"],
-            decision=decision_title(role, decision), at=dt.datetime.fromisoformat(entry["at"]),
-            comment="; ".join(detail.get("comments", [])), version=entry["version"], sha256=entry["sha256"] or "",
-            on_behalf_of=detail.get("on_behalf_of") or ""))
+            role=detail.get("role_title") or role_title(role), person=entry["actor"], decision=code,
+            at=dt.datetime.fromisoformat(entry["at"]), comment="; ".join(detail.get("comments", [])),
+            version=entry["version"], sha256=entry["sha256"] or "",
+            result_version=detail.get("new_version", entry["version"]),
+            on_behalf_of=detail.get("on_behalf_of") or "", role_code=role))
     return out
 
 
+def signing_day(svc: Services, approvals: list[Approval]) -> dt.date:
+    """The day of the director's decision that signed the deal (the same day when the step is repeated)."""
+    last = [a for a in approvals if (a.role_code or a.role) == Role.DIRECTOR and a.decision != Decision.RETURNED]
+    return last[-1].at.date() if last else svc.now().date()
+
+
 def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
-    """Write every document of a signed deal; return the notices to queue with the step's completion."""
-    deal = svc.deal_of(row)
-    dossier = svc.dossier(row)
+    """Write every document of a signed deal; return the notices to queue with the step's completion.
+
+    A contract whose form gave no date is dated here, on the signing day: the date goes into the reviewed
+    DOCX (render.dating), and the deal's record carries it from now on.
+    """
     approvals = approvals_of(svc, row.number)
-    sheet = svc.documents.approval_sheet(deal, number=row.number, version=row.version,
-                                         sha256=sha256_bytes(docx), approvals=approvals)
+    deal = svc.deal_of(row)
+    day = signing_day(svc, approvals)
+    signed = docx
+    if deal.form.contract_date is None:
+        signed, places = fill_contract_date(docx, day)
+        if not places:
+            svc.log.warning("договор %s: в тексте нет поля даты — дату подписания (%s) впишут от руки",
+                            row.number, day.strftime("%d.%m.%Y"))
+        svc.store.update_deal(row.number, contract_date=day.isoformat())
+        deal = dataclasses.replace(deal, contract_date=day, date_open=False)
+    dossier = svc.dossier(row)
+    sheet = svc.documents.approval_sheet(deal, number=row.number, version=row.version, sha256=sha256_bytes(docx),
+                                         approvals=approvals, signed_sha256=sha256_bytes(signed))
     contract = dossier.root / f"{final_contract_stem(row.number)}.docx"
-    write_atomic(contract, docx)
+    write_atomic(contract, signed)
     write_atomic(dossier.root / f"{approval_sheet_stem(row.number)}.docx", sheet)
-    pdf = svc.documents.pdf(docx, title=f"Договор {row.number}", number=row.number, version=row.version,
+    pdf = svc.documents.pdf(signed, title=f"Договор {row.number}", number=row.number, version=row.version,
                             appendix=sheet)
     if pdf is not None:
         write_atomic(contract.with_suffix(".pdf"), pdf)
-    handover = write_handover(svc, row, deal=deal, approvals=approvals)
-    files = _technical(svc, row)
+    files = technical_files(svc, row, deal=deal)
+    handover = write_handover(svc, row, deal=deal, approvals=approvals, files=files, signed_on=day)
     return _signed_notices(svc, row, contract=contract, has_pdf=pdf is not None, handover=handover, files=files)
 
 
-def write_handover(svc: Services, row: DealRow, *, deal, approvals: list[Approval],
-                   prepayment_date: dt.date | None = None) -> list:
+def technical_files(svc: Services, row: DealRow, *, deal) -> list[str]:
+    """The deal's technical documents, copied for the Technical department, in the contract's annex order."""
+    copied = _technical(svc, row)
+    listed = [name for name in deal.form.attachments if name in copied]  # the contract's annex order
+    return listed + [name for name in copied if name not in listed]
+
+
+def write_handover(svc: Services, row: DealRow, *, deal, approvals: list[Approval], files: list[str],
+                   signed_on: dt.date, prepayment_date: dt.date | None = None) -> list:
     """«Ввод в Производство» into outbox/economics/ and the dossier; the dossier's files, for the notice.
     Written again with the day the prepayment came in full, when it does (docgen.obligations)."""
     docx = svc.documents.handover(deal, number=row.number, version=row.version, approvals=approvals,
-                                  prepayment_date=prepayment_date)
+                                  files=files, signed_on=signed_on, prepayment_date=prepayment_date)
     pdf = svc.documents.pdf(docx, title=f"Ввод в Производство {row.number}", number=row.number,
                             version=row.version)
     stem = handover_stem(row.number, row.buyer_name)
