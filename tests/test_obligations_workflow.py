@@ -59,8 +59,11 @@ def test_a_late_prepayment_tells_economics_once_and_dates_the_handover(env):
     assert p.payments[0].penalty.total == Decimal("3643.16")
     # «Ввод в Производство» records the date: written again, in outbox/economics/ and the dossier.
     (handover,) = wf.svc.ws.economics.glob("*.docx")
-    text = plain("\n".join(p.text for p in docx.Document(str(handover)).paragraphs))
+    document = docx.Document(str(handover))
+    text = plain("\n".join([p.text for p in document.paragraphs] +
+                            [c.text for t in document.tables for r in t.rows for c in r.cells]))
     assert "Оплата до запуска в производство: поступила полностью «20» января 2027 г." in text
+    assert "не позднее 26.03.2027" in text  # the delivery's date, counted from the prepayment
     assert [a.name for a in mail.attachments] == [handover.name]
     actions = [e["action"] for e in wf.svc.store.journal(number)]
     assert actions[-2:] == ["payment_recorded", "production_may_start"]

@@ -10,6 +10,7 @@ from docgen.form.deal import Deal
 from docgen.form.money import money_words
 from docgen.obligations.penalty import ZERO
 from docgen.obligations.position import Position, Standing
+from docgen.render.clauses import Clause
 from docgen.render.context import Record, contract_context
 from docgen.settings import Settings
 
@@ -20,18 +21,25 @@ def claimed(p: Position) -> list[Standing]:
 
 
 def claim_context(deal: Deal, p: Position, *, settings: Settings, number: str, version: int,
-                  calendar: WorkCalendar) -> dict[str, Any]:
-    """The contract's context plus `claim`: every name claim.docx may use."""
+                  calendar: WorkCalendar, clause: Clause | None = None) -> dict[str, Any]:
+    """The contract's context plus `claim`: every name claim.docx may use.
+
+    `clause` is the signed contract's claims clause (found by its bookmark): the claim cites its number
+    and gives the buyer the term it sets; without it, `[obligations] claim_answer_days` working days."""
     context = contract_context(deal, settings=settings, number=number, version=version)
     items = [_item(s) for s in claimed(p)]
     debt = sum((s.overdue_amount for s in claimed(p)), ZERO)
     penalty = sum((s.penalty.total for s in claimed(p)), ZERO)
-    days = settings.obligations.claim_answer_days
+    days, kind = settings.obligations.claim_answer_days, "рабочих"
+    if clause is not None and clause.days:
+        days, kind = clause.days, clause.day_kind or kind
+    answer_by = p.today + dt.timedelta(days=days) if kind == "календарных" else calendar.add_workdays(p.today, days)
     context["claim"] = Record(
         date=p.today, items=items, periods=[row for item in items for row in item.periods],
         debt=debt, debt_words=money_words(debt), penalty=penalty, penalty_words=money_words(penalty),
         total=debt + penalty, total_words=money_words(debt + penalty), capped=any(i.capped for i in items),
-        answer_days=days, answer_by=calendar.add_workdays(p.today, days))
+        clause=clause.number if clause is not None and clause.number else None,
+        answer_days=days, answer_kind=kind, answer_by=answer_by)
     return context
 
 
@@ -60,4 +68,5 @@ def sample_context(deal: Deal, *, settings: Settings, number: str) -> dict[str, 
     events = [Event(1, EventKind.PAYMENT, dt.date(2027, 1, 18), half)]
     p = position(contract, signed_on=dt.date(2026, 12, 29), events=events, calendar=calendar,
                  today=dt.date(2027, 1, 25))
-    return claim_context(deal, p, settings=settings, number=number, version=1, calendar=calendar)
+    clause = Clause("10.2", "Сторона, получившая претензию, …", 10, "рабочих")
+    return claim_context(deal, p, settings=settings, number=number, version=1, calendar=calendar, clause=clause)

@@ -98,16 +98,18 @@ def positions(store: Store, rows: Iterable[DealRow], *, calendar: WorkCalendar,
     out = {}
     for row in signed:
         signed_on = days.get(row.number) or dt.date.fromisoformat(row.contract_date)
-        contract = _contract(row.number, row.form_json)
+        contract = _contract(row.number, row.form_json, row.contract_date)
         out[row.number] = position(contract, signed_on=signed_on, events=events.get(row.number, []),
                                    calendar=calendar, today=today)
     return out
 
 
 @functools.lru_cache(maxsize=20_000)
-def _contract(number: str, form_json: str) -> Contract:
-    """A signed deal's terms: its stored form never changes once signed, so each is read (and checked) once."""
-    return contract_of(thaw(form_json), number=number)
+def _contract(number: str, form_json: str, contract_date: str) -> Contract:
+    """A signed deal's terms: its stored form never changes once signed, so each is read (and checked) once.
+    (A form without a date of its own takes the deal's: the day it was signed.)"""
+    return contract_of(thaw(form_json, contract_date=dt.date.fromisoformat(contract_date), signed=True),
+                       number=number)
 
 
 def told(store: Store, key: str) -> bool:

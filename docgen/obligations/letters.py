@@ -7,8 +7,11 @@ PDF where LibreOffice is — and finished with the letter telling the manager it
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from decimal import Decimal
 from pathlib import Path
+
+from lxml import etree
 
 from docgen.errors import ObligationError
 from docgen.files import free_name, write_atomic
@@ -19,9 +22,11 @@ from docgen.obligations import ledger
 from docgen.obligations.claim import claim_context, claimed
 from docgen.obligations.notify import calendar_of
 from docgen.obligations.position import Position
+from docgen.render.clauses import Clause, find_clause
 from docgen.render.docx import render_document
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
+from docgen.workflow.dossier import final_contract_stem
 from docgen.workflow.services import Services
 from docgen.workspace import Stage
 
@@ -82,9 +87,19 @@ def finish_claim(svc: Services, step: Step) -> str:
 
 def render_claim(svc: Services, row: DealRow, p: Position) -> bytes:
     context = claim_context(svc.deal_of(row), p, settings=svc.settings, number=row.number, version=row.version,
-                            calendar=calendar_of(svc))
+                            calendar=calendar_of(svc), clause=claims_clause(svc, row))
     return render_document(claim_template(svc), context, number=row.number, version=row.version,
                            title=f"Претензия по договору № {row.number}")
+
+
+def claims_clause(svc: Services, row: DealRow) -> Clause | None:
+    """The claims clause of the contract as signed (its number and the term to answer), by its bookmark."""
+    signed = svc.dossier(row).root / f"{final_contract_stem(row.number)}.docx"
+    try:
+        return find_clause(signed.read_bytes()) if signed.exists() else None
+    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):  # a damaged copy: the settings' term
+        svc.log.warning("договор %s: претензионный пункт не прочитан, срок ответа — из настроек", row.number)
+        return None
 
 
 def claim_template(svc: Services) -> Path:
