@@ -10,7 +10,10 @@
     ├── DealNotFound                  no deal with that number
     ├── WorkflowError                 a decision that does not fit the deal's stage
     ├── ConversionError               LibreOffice failed to make a PDF
+    ├── DocumentUnreadable            a DOCX to compare is not a readable document
     ├── MailError                     a notice could not be built or sent
+    ├── AccountError                  a board account cannot be set: unknown person, weak password
+    ├── AccessDenied                  a person may not see this deal, or not decide for its stage
     ├── ArchiveError                  an export or an archive to verify is wrong
     └── ObligationError               an event that does not fit the deal (a future date, more delivered than sold)
         └── StatementInvalid          a bank statement that is not a readable 1CClientBankExchange file (the line)
@@ -88,8 +91,20 @@ class ConversionError(DocgenError):
     """LibreOffice could not produce a PDF."""
 
 
+class DocumentUnreadable(DocgenError):
+    """A document given to compare is not a readable DOCX."""
+
+
 class MailError(DocgenError):
     """A notice could not be built or delivered."""
+
+
+class AccountError(DocgenError):
+    """A web board account cannot be set up: the person is not named in docgen.toml or the deals, a weak password."""
+
+
+class AccessDenied(DocgenError):
+    """The person may not see this deal, or may not decide for its stage."""
 
 
 class ArchiveError(DocgenError):

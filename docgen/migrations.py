@@ -82,9 +82,30 @@ _V2 = (
     "ALTER TABLE versions ADD COLUMN route TEXT",
 )
 
+# The web board's accounts: a password only as an Argon2 hash; sessions and API tokens only as SHA-256
+# of the random secret the browser or the script holds, so a copy of the store opens no door.
+_ACCOUNTS = (
+    """CREATE TABLE IF NOT EXISTS web_users (
+        email TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS web_sessions (
+        secret_sha256 TEXT PRIMARY KEY, email TEXT NOT NULL, csrf TEXT NOT NULL, via TEXT NOT NULL,
+        created_at TEXT NOT NULL, expires_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS web_sessions_email ON web_sessions(email)",
+    """CREATE TABLE IF NOT EXISTS web_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL, secret_sha256 TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL, last_used TEXT, revoked_at TEXT
+    )""",
+    # The board asks by manager (any case of the address), division and stage among thousands of deals.
+    "CREATE INDEX IF NOT EXISTS deals_manager ON deals(manager_email COLLATE NOCASE, manager)",
+    "CREATE INDEX IF NOT EXISTS deals_division_stage ON deals(division, stage)",
+    "CREATE INDEX IF NOT EXISTS deals_stage ON deals(stage)",
+)
+
 # The contract's life after signing (docgen.obligations): what happened, the bank statements taken and
 # each payment in them (matched or not), and the notices sent about obligations.
-_V3_OBLIGATIONS = (
+_V4_OBLIGATIONS = (
     """CREATE TABLE IF NOT EXISTS obligation_events (
         id          INTEGER PRIMARY KEY AUTOINCREMENT,
         deal        TEXT NOT NULL REFERENCES deals(number),
@@ -141,7 +162,8 @@ _V3_OBLIGATIONS = (
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "сделки, версии, журнал, шаги, письма", _V1),
     Migration(2, "сроки этапов (deals.stage_since) и маршрут версии (versions.route)", _V2),
-    Migration(3, "оплаты, поставки, банковские выписки, напоминания о сроках", _V3_OBLIGATIONS),
+    Migration(3, "веб-доска: пароли, сеансы, токены API; поиск сделок по менеджеру, направлению, этапу", _ACCOUNTS),
+    Migration(4, "оплаты, поставки, банковские выписки, напоминания о сроках", _V4_OBLIGATIONS),
 )
 LATEST = MIGRATIONS[-1].version
 

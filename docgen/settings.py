@@ -78,6 +78,7 @@ class PeopleSettings(Section):
     escalation: str = Field(
         "", description="кому сообщать о просрочке на этапе директора направления; пусто — никому"
     )
+    archivist: str = Field("Архивариус <archivist@localhost>", description="архивариус: видит на доске все сделки")
 
 
 class SignatorySettings(Section):
@@ -347,6 +348,23 @@ class ObligationsSettings(Section):
                                      "найден претензионный пункт (закладка docgen_claim_answer), чей срок главнее")
 
 
+class WebSettings(Section):
+    host: str = Field("127.0.0.1", description="docgen serve: адрес, на котором слушает доска (снаружи — через обратный прокси)")
+    port: int = Field(8080, description="docgen serve: порт доски")
+    page_size: int = Field(50, ge=10, le=500, description="сделок на одной странице доски")
+    session_hours: float = Field(12, gt=0, description="часов действует вход на доску, после чего нужно войти снова")
+    login_attempts: int = Field(5, ge=1, description="неудачных попыток входа на один адрес, после которых вход закрыт на время")
+    login_window_minutes: float = Field(15, gt=0, description="минут, за которые считаются неудачные попытки входа")
+    trusted_proxies: list[str] = Field(
+        ["127.0.0.1", "::1"],
+        description="адреса обратных прокси, чьим заголовкам X-Forwarded-For/-Proto (и user_header) доска верит",
+    )
+    user_header: str = Field(
+        "", description="единый вход: заголовок с e-mail пользователя от доверенного прокси (например X-Remote-User); "
+                        "пусто — только пароли",
+    )
+
+
 class Settings(BaseSettings):
     """All settings of one workspace."""
 
@@ -391,6 +409,7 @@ class Settings(BaseSettings):
         [], description="отсутствия: [[absences]] — на это время письма и решения переходят к заместителю"
     )
     route: RouteSettings = Field(default_factory=RouteSettings, description="маршрут согласования")
+    web: WebSettings = Field(default_factory=WebSettings, description="веб-доска docgen serve и её API")
 
     @model_validator(mode="after")
     def _route_and_absences_fit(self) -> Settings:

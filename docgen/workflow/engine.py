@@ -14,7 +14,7 @@ from docgen.store import Step
 from docgen.workflow import decisions, intake
 from docgen.workflow.decisions import Submitted
 from docgen.workflow.dossier import draft_stem
-from docgen.workflow.people import holder
+from docgen.workflow.people import Holder, holder
 from docgen.workflow.register import write_register
 from docgen.workflow.reminders import Reminders
 from docgen.workflow.services import Services
@@ -98,10 +98,11 @@ class Workflow:
     def finish(self, step: Step) -> str:
         return _FINISHERS[step.kind](self.svc, step)
 
-    def decide(self, number: str, *, role: str, decision: Decision, comment: str = "") -> str:
-        """`docgen approve|return`: the decision on the draft in the reviewer's folder, as if it were moved.
-
-        Taken while the role's owner is away, it is recorded as the deputy's, for the owner."""
+    def decide(self, number: str, *, role: str, decision: Decision, comment: str = "", actor: Holder | None = None,
+               via: str | None = None) -> str:
+        """`docgen approve|return` and the web board: the decision on the draft in the reviewer's folder, as if it
+        were moved. `actor`: who decided (by default whoever holds the role today: a deputy's decision is recorded
+        as taken for the absent owner); `via`: how it was taken."""
         row = self.svc.store.deal(number)
         self.reminders.changed()
         if row.stage != role:
@@ -113,9 +114,9 @@ class Workflow:
             draft = self.svc.dossier(row).versions / f"{stem}.docx"
         content = draft.read_bytes()
         submitted = Submitted(draft, content, 0, [comment] if comment else [], None)
-        actor = holder(self.svc.settings, role, division=row.division, day=self.svc.now().date())
+        actor = actor or holder(self.svc.settings, role, division=row.division, day=self.svc.now().date())
         step = decisions.record_decision(self.svc, number, role=role, decision=decision, submitted=submitted,
-                                         actor=actor, via=f"command (пользователь {getpass.getuser()})")
+                                         actor=actor, via=via or f"command (пользователь {getpass.getuser()})")
         account = decisions.finish_decision(self.svc, step)
         production = self.obligations.after_decision(number)
         return f"{account}\n{production}" if production else account

@@ -57,7 +57,8 @@ def write_register(store: Store, ws: Workspace, *, roles: Sequence[str], deadlin
                    log: logging.Logger) -> Path | None:
     """Rewrite the register; a file held open by Excel on a share is retried on the next change."""
     wb = Workbook()
-    _deals_sheet(wb.active, store, ws, roles=_decision_roles(roles), deadlines=deadlines, now=now)
+    _deals_sheet(wb.active, store, ws, deals=store.deals(), roles=_decision_roles(roles), deadlines=deadlines,
+                 now=now)
     _unrecognized_sheet(wb.create_sheet(UNRECOGNIZED_SHEET), ws, roles=roles, now=now)
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -70,23 +71,51 @@ def write_register(store: Store, ws: Workspace, *, roles: Sequence[str], deadlin
     return target
 
 
+def register_xlsx(store: Store, ws: Workspace, *, deals: list[DealRow], roles: Sequence[str], deadlines: Deadlines,
+                  now: dt.datetime) -> bytes:
+    """The register's deals sheet for `deals` only (the web board's download of what a person may see)."""
+    wb = Workbook()
+    _deals_sheet(wb.active, store, ws, deals=deals, roles=_decision_roles(roles), deadlines=deadlines, now=now)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def register_rows(store: Store, ws: Workspace, *, deals: list[DealRow], roles: Sequence[str], deadlines: Deadlines,
+                  now: dt.datetime) -> tuple[list[str], list[list[object]]]:
+    """The register's headings and its rows for `deals`, as the web board shows a page of them."""
+    roles = _decision_roles(roles)
+    decided = _decisions(store, [d.number for d in deals])
+    positions = ledger.positions(store, deals, calendar=deadlines.calendar, today=now.date())
+    rows = []
+    for deal in deals:
+        moments = decided.get(deal.number, {})
+        rows.append(_cells(store, deal, ws=ws, deadlines=deadlines, now=now)
+                    + [_moment(moments[r].at, now=now) if r in moments else None for r in [*roles, "signed"]]
+                    + _obligation_values(positions.get(deal.number)))
+    return _headings(ws, roles), rows
+
+
 def _decision_roles(roles: Sequence[str]) -> list[str]:
     """The decision columns: the lawyer, finance, the route rules' roles, then the director who signs."""
     extra = [r for r in roles if r not in set(Role)]
     return [Role.LAWYER, Role.FINANCE, *extra, Role.DIRECTOR]
 
 
-def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, roles: list[str], deadlines: Deadlines,
-                 now: dt.datetime) -> None:
-    sheet.title = "Предварительные заказы"
+def _headings(ws: Workspace, roles: list[str]) -> list[str]:
     titles = {rule.role: rule.title for rule in ws.settings.route.rules}
-    headings = [c[0] for c in COLUMNS] + [BUILT_IN_HEADINGS.get(r) or titles.get(r, r) for r in roles] + ["Подписана"]
-    _head(sheet, headings + [c[0] for c in OBLIGATION_COLUMNS],
+    return ([c[0] for c in COLUMNS] + [BUILT_IN_HEADINGS.get(r) or titles.get(r, r) for r in roles] + ["Подписана"]
+            + [c[0] for c in OBLIGATION_COLUMNS])
+
+
+def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, deals: list[DealRow], roles: list[str],
+                 deadlines: Deadlines, now: dt.datetime) -> None:
+    sheet.title = "Предварительные заказы"
+    _head(sheet, _headings(ws, roles),
           widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1) + [c[1] for c in OBLIGATION_COLUMNS])
-    decided = _decisions(store)
-    deals = store.deals()
+    decided = _decisions(store, [d.number for d in deals])
     positions = ledger.positions(store, deals, calendar=deadlines.calendar, today=now.date())
-    first_obligation = len(headings) + 1
+    first_obligation = len(COLUMNS) + len(roles) + 2
     for row, deal in enumerate(deals, start=2):  # not sheet.max_row: it counts every row each time
         sheet.append(_cells(store, deal, ws=ws, deadlines=deadlines, now=now))
         for column, (_heading, _width, fmt) in enumerate(COLUMNS, start=1):
@@ -113,15 +142,20 @@ def _cells(store: Store, deal: DealRow, *, ws: Workspace, deadlines: Deadlines, 
             _moment(since, now=now) if since else None, timing.due]
 
 
-def _obligation_cells(sheet: Worksheet, row: int, p: Position | None, *, first: int) -> None:
-    """The next due date (an Excel date), what it is for, paid, overdue and the penalties; blank before signing."""
+def _obligation_values(p: Position | None) -> list[object]:
+    """The next due date, what it is for, paid, overdue and the penalties; blanks before signing."""
     if p is None:
-        return
+        return [None] * len(OBLIGATION_COLUMNS)
     upcoming = p.next_due()
     what = f"ПРОСРОЧКА: {overdue_note(p)}" if p.overdue else upcoming.term.title if upcoming else waiting_note(p)
-    values = (upcoming.due if upcoming else None, what, float(p.paid), float(sum(s.overdue_amount for s in p.payments)),
-              float(sum(s.penalty.total for s in p.payments)), float(p.delivery.penalty.total))
-    for offset, (value, (_heading, _width, fmt)) in enumerate(zip(values, OBLIGATION_COLUMNS)):
+    return [upcoming.due if upcoming else None, what, float(p.paid), float(sum(s.overdue_amount for s in p.payments)),
+            float(sum(s.penalty.total for s in p.payments)), float(p.delivery.penalty.total)]
+
+
+def _obligation_cells(sheet: Worksheet, row: int, p: Position | None, *, first: int) -> None:
+    if p is None:
+        return
+    for offset, (value, (_heading, _width, fmt)) in enumerate(zip(_obligation_values(p), OBLIGATION_COLUMNS)):
         cell = sheet.cell(row, first + offset, value)
         if fmt:
             cell.number_format = fmt
@@ -140,11 +174,15 @@ def _decision_cells(sheet: Worksheet, row: int, decided: dict[str, Decided], *, 
             cell.comment = Comment("возвращено на доработку", "docgen")
 
 
-def _decisions(store: Store) -> dict[str, dict[str, Decided]]:
-    """The latest decision of each role per deal, and when it was signed."""
+def _decisions(store: Store, numbers: list[str] | None = None) -> dict[str, dict[str, Decided]]:
+    """The latest decision of each role per deal (of `numbers`, or every deal), and when it was signed."""
     out: dict[str, dict[str, Decided]] = {}
+    if numbers is not None and len(numbers) > 500:
+        numbers = None  # past SQLite's comfortable number of parameters: read them all
+    only = f" AND deal IN ({', '.join('?' * len(numbers))})" if numbers is not None else ""
     rows = store.conn.execute(
-        "SELECT deal, role, action, at FROM journal WHERE action IN ('approved', 'returned') ORDER BY id")
+        f"SELECT deal, role, action, at FROM journal WHERE action IN ('approved', 'returned'){only} ORDER BY id",
+        numbers or ())
     for deal, role, action, at in rows:
         moment = dt.datetime.fromisoformat(at)
         out.setdefault(deal, {})[role] = Decided(moment, action == "returned")
