@@ -37,7 +37,8 @@ MARKS = {Level.OK: "✔", Level.WARNING: "⚠", Level.ERROR: "✗"}
 TITLES = {
     "settings": "настройки", "company": "реквизиты Продавца", "folders": "папки", "folders_user": "папки",
     "templates": "шаблоны документов", "mail_templates": "шаблоны писем", "libreoffice": "LibreOffice",
-    "fonts": "шрифты", "mail": "почта", "store": "база", "disk": "диск", "network_filesystem": "диск базы",
+    "fonts": "шрифты", "mail": "почта", "store": "база", "dossiers": "база и досье", "disk": "диск",
+    "network_filesystem": "диск базы",
     "calendar": "календарь",
 }
 
@@ -299,6 +300,18 @@ def check_store(probe: Probe) -> Iterable[Result]:
         yield passed("store", f"цела (integrity_check), схема {version} — текущая")
 
 
+def check_dossiers(probe: Probe) -> Iterable[Result]:
+    """The store against clients/: a lost, emptied or old store, or a dossier damaged by hand."""
+    from docgen.workflow.integrity import RESTORE_STEPS, doctor_findings
+
+    findings = [f for f in doctor_findings(probe.ws) if f != RESTORE_STEPS]
+    if not findings:
+        yield passed("dossiers", "база знает каждое досье в clients/, и досье целы")
+        return
+    for finding in findings:
+        yield failed("dossiers", finding, RESTORE_STEPS)
+
+
 def check_disk(probe: Probe) -> Iterable[Result]:
     ws = probe.ws
     free = min(shutil.disk_usage(nearest_existing(f)).free for f in (ws.root, ws.state))
@@ -355,7 +368,7 @@ def _rel(ws: Workspace, path: Path) -> str:
 
 CHECKS: list[Check] = [
     check_company, check_folders, check_templates, check_mail_templates, check_libreoffice, check_fonts, check_mail, check_store,
-    check_disk, check_network_filesystem, check_calendar,
+    check_dossiers, check_disk, check_network_filesystem, check_calendar,
 ]
 
 

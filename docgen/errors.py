@@ -5,11 +5,20 @@
     │   ├── FormUnreadable            not a form at all: empty, binary, malformed, too big
     │   └── FormInvalid               read, but faults in its essentials (carries the faults)
     ├── SettingsError                 docgen.toml or a DOCGEN_* variable is wrong
-    ├── StoreError                    the store cannot be opened, or is newer than this docgen
+    ├── StoreError                    the store cannot be opened, is newer than this docgen, or is
+    │   │                             not this workspace's
+    │   ├── WorkspaceBusy             another `docgen watch` holds the workspace
+    │   └── NotAWorkspace             --root names a folder that is not a workspace (a mistyped path)
+    ├── UnsafePath                    a path built from settings or values would leave the workspace
+    ├── UnsafeFile                    a dropped entry docgen will not read through: a link, a device
+    ├── FileConflict                  a different file already sits where docgen would write
+    ├── DossierDamaged                a deal's dossier lacks what the store says it holds
     ├── TemplateError                 a template is missing, broken, or asks for an unknown name
     ├── DealNotFound                  no deal with that number
     ├── WorkflowError                 a decision that does not fit the deal's stage
-    ├── ConversionError               LibreOffice failed to make a PDF
+    ├── Postponed                     a step the machine cannot do now (disk, store, LibreOffice): later
+    ├── ConversionError               LibreOffice failed to make a PDF of this document
+    │   └── ConverterUnavailable      LibreOffice itself is down or cannot start (transient)
     ├── DocumentUnreadable            a DOCX to compare is not a readable document
     ├── MailError                     a notice could not be built or sent
     ├── AccountError                  a board account cannot be set: unknown person, weak password
@@ -21,6 +30,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import sqlite3
 from dataclasses import dataclass
 
 
@@ -66,6 +78,44 @@ class StoreError(DocgenError):
     """The state store cannot be used: newer than this docgen, damaged, or not this workspace's."""
 
 
+class WorkspaceBusy(StoreError):
+    """Another `docgen watch` serves this workspace."""
+
+
+class NotAWorkspace(StoreError):
+    """The folder given as the workspace is none: commands refuse it rather than lay one out."""
+
+
+class UnsafePath(DocgenError):
+    """A path built from settings, a form or a stored value would leave the workspace."""
+
+
+class UnsafeFile(DocgenError):
+    """A dropped entry docgen does not read: a symbolic or hard link, a device, a pipe."""
+
+    def __init__(self, name: str, why: str):
+        self.name = name
+        self.why = why
+        super().__init__(f"«{name}»: {why}")
+
+
+class FileConflict(DocgenError):
+    """A different file already sits where docgen would put one; docgen never replaces it."""
+
+    def __init__(self, path: os.PathLike | str):
+        self.path = path
+        super().__init__(f"на месте «{path}» уже лежит другой файл; docgen не перезаписывает чужие файлы")
+
+
+class DossierDamaged(DocgenError):
+    """A deal's dossier no longer holds what the store says (deleted or moved by hand)."""
+
+    def __init__(self, deal: str, why: str):
+        self.deal = deal
+        self.why = why
+        super().__init__(f"досье сделки {deal} повреждено: {why}")
+
+
 class TemplateError(DocgenError):
     """A template is missing, broken, or uses a name the deal does not have."""
 
@@ -87,8 +137,16 @@ class WorkflowError(DocgenError):
     """A decision or a step that does not fit the deal's stage."""
 
 
+class Postponed(DocgenError):
+    """A file or step left for a later try: the machine, not the input, is at fault now."""
+
+
 class ConversionError(DocgenError):
-    """LibreOffice could not produce a PDF."""
+    """LibreOffice could not produce a PDF of this document."""
+
+
+class ConverterUnavailable(ConversionError):
+    """LibreOffice is down, crashed or cannot start: the same document may convert later."""
 
 
 class DocumentUnreadable(DocgenError):
@@ -122,3 +180,59 @@ class StatementInvalid(ObligationError):
         self.line = line
         self.reason = message
         super().__init__(f"строка {line}: {message}" if line else message)
+# Failures of the machine rather than of the input: worth another try, never a reason to reject a form.
+_TRANSIENT_ERRNO = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EAGAIN, errno.EBUSY,
+                    errno.ETIMEDOUT, errno.EROFS, errno.ENOLCK, errno.ESTALE, errno.EHOSTDOWN,
+                    errno.EHOSTUNREACH, errno.ENETDOWN, errno.ENETUNREACH, errno.ECONNRESET, errno.EACCES,
+                    errno.EPERM, errno.ENOMEM, errno.EMFILE, errno.ENFILE}
+_ERRNO_TEXT = {
+    errno.ENOSPC: "на диске нет места", errno.EDQUOT: "исчерпана квота диска",
+    errno.EFBIG: "файл больше, чем разрешено записывать", errno.EIO: "ошибка ввода-вывода диска",
+    errno.EROFS: "диск доступен только для чтения", errno.EACCES: "нет прав доступа",
+    errno.EPERM: "операция не разрешена", errno.ENOENT: "файл или папка не найдены",
+    errno.ENAMETOOLONG: "слишком длинное имя файла", errno.ESTALE: "сетевой диск отключён",
+}
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether `exc` is the machine's trouble (disk, store, LibreOffice, network), not the input's:
+    the step is tried again later and the manager's form is never rejected for it."""
+    if isinstance(exc, ConverterUnavailable):
+        return True
+    if isinstance(exc, sqlite3.OperationalError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNO
+
+
+def describe(exc: BaseException) -> str:
+    """A Russian line for a failure of the machine or an unexpected one, for logs and CLI messages."""
+    if isinstance(exc, DocgenError):
+        return str(exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        return _sqlite_text(str(exc))
+    if isinstance(exc, sqlite3.DatabaseError):
+        return f"база docgen повреждена ({exc}); восстановите её из резервной копии (docgen doctor подскажет как)"
+    if isinstance(exc, OSError):
+        what = _ERRNO_TEXT.get(exc.errno or 0) or exc.strerror or type(exc).__name__
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{what}{where}"
+    if isinstance(exc, RecursionError):
+        return "данные вложены слишком глубоко"
+    if isinstance(exc, MemoryError):
+        return "не хватило памяти"
+    return f"внутренняя ошибка docgen ({type(exc).__name__})"
+
+
+def _sqlite_text(message: str) -> str:
+    lowered = message.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return "база docgen занята другим процессом дольше, чем можно ждать"
+    if "full" in lowered:
+        return "база docgen не записывается: на диске нет места"
+    if "disk i/o" in lowered:
+        return "база docgen не записывается: ошибка ввода-вывода (на диске нет места, или диск недоступен)"
+    if "readonly" in lowered or "read-only" in lowered:
+        return "база docgen доступна только для чтения (нет прав на запись в неё или в её папку)"
+    if "unable to open" in lowered:
+        return "база docgen не открывается (нет папки или прав на неё)"
+    return f"ошибка базы docgen ({message})"

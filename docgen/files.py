@@ -2,27 +2,130 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 import secrets
 import shutil
+import stat
 from pathlib import Path
 
+from docgen.errors import FileConflict, UnsafeFile, UnsafePath
+from docgen.printable import invisible
 
 # Characters Windows (and so a shared drive) refuses in a name, and control characters.
-_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+# A name may take 255 bytes on most filesystems. A name from outside (a dropped file) keeps room for
+# what docgen adds around it: « (12)», «.errors.txt», «v12 »; a name docgen composes (a draft's
+# stem, ≤ 110 characters) keeps «.docx» — and stays as it was for names docgen composed before.
+NAME_BYTES = 200
+STEM_BYTES = 230
+_SUFFIX_CHARS = 16
 
 
-def safe_name(text: str, *, limit: int = 120) -> str:
-    """A file or folder name any shared drive accepts: forbidden characters become «_»,
-    spaces are collapsed, trailing dots and spaces dropped, the length cut to `limit`."""
-    name = _FORBIDDEN.sub("_", text)
-    name = " ".join(name.split())[:limit].rstrip(" .")
+def safe_name(text: str, *, limit: int = 120, max_bytes: int = STEM_BYTES) -> str:
+    """A file or folder name any shared drive accepts: forbidden, control, bidi and zero-width
+    characters (and bytes that were not UTF-8) become «_», spaces are collapsed, trailing dots and
+    spaces dropped, the length cut to `limit` characters and `max_bytes` bytes of UTF-8."""
+    name = _FORBIDDEN.sub("_", "".join("_" if invisible(ch) else ch for ch in text))
+    name = _cut_bytes(" ".join(name.split())[:limit], max_bytes).rstrip(" .")
     if not name or name.split(".")[0].upper() in _RESERVED:
         name = f"_{name}"
     return name
+
+
+def fit_name(name: str, *, max_bytes: int = NAME_BYTES) -> str:
+    """A file name from outside (a dropped file, a ZIP entry) cleaned like safe_name, its extension kept."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or len(suffix) > _SUFFIX_CHARS:
+        return safe_name(name, limit=max_bytes, max_bytes=max_bytes)
+    suffix = safe_name(suffix, limit=_SUFFIX_CHARS, max_bytes=_SUFFIX_CHARS)
+    return safe_name(stem, limit=max_bytes, max_bytes=max_bytes - len(suffix.encode()) - 1) + "." + suffix
+
+
+def _cut_bytes(text: str, max_bytes: int) -> str:
+    return text.encode("utf-8")[:max(max_bytes, 1)].decode("utf-8", errors="ignore")
+
+
+def original_name(name: str) -> str:
+    """A name as it was on disk, as text the journal can keep: bytes that were not UTF-8 as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def within(root: Path, path: Path) -> Path:
+    """`path`, once it is certain to lie inside `root`: every path docgen builds from settings,
+    form values, deal numbers or stored relative paths goes through here (UnsafePath otherwise).
+
+    The check is on the words of the path (no «..» out, not absolute elsewhere), not on where
+    symbolic links lead: folders an administrator linked in on purpose stay usable.
+    """
+    base = os.path.normpath(os.path.abspath(root))
+    full = os.path.normpath(os.path.abspath(path))
+    if full != base and not full.startswith(base.rstrip(os.sep) + os.sep):
+        raise UnsafePath(f"путь «{original_name(str(path))}» выходит за пределы рабочего пространства {root}")
+    return path
+
+
+# ---------------------------------------------------------------- files people drop
+
+
+def entry_reason(path: Path) -> str | None:
+    """Why docgen will not read a dropped entry through, or None for a plain file: a symbolic link
+    (it may point anywhere on the machine), a hard link (its other name may be anywhere), a device,
+    a pipe or a socket. Never follows the entry itself."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return _reason(st, path)
+
+
+def _reason(st: os.stat_result, path: Path) -> str | None:
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            where = original_name(os.readlink(path))
+        except OSError:
+            where = "?"
+        return f"это символическая ссылка (на «{where}»), а не файл; docgen не читает файлы по ссылкам"
+    if not stat.S_ISREG(st.st_mode):
+        return "это не обычный файл (устройство, канал или сокет); docgen такие не читает"
+    if st.st_nlink > 1:
+        return (f"это жёсткая ссылка: у файла есть ещё {st.st_nlink - 1} имя(имени) в других папках; "
+                "docgen не читает файлы, которые могут быть чужими; положите копию файла")
+    return None
+
+
+def read_plain(path: Path, *, limit: int | None = None) -> tuple[bytes, os.stat_result]:
+    """The bytes of a dropped file and its stat, read without following a link (UnsafeFile otherwise).
+
+    `limit`: read at most that many bytes plus one, so a caller can tell a file that is too big.
+    O_NONBLOCK keeps a named pipe from hanging the open; O_NOFOLLOW refuses a link atomically.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile(path.name, entry_reason(path) or "это символическая ссылка") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(fd)
+        why = _reason(st, path)
+        if why:
+            raise UnsafeFile(path.name, why)
+        data = handle.read() if limit is None else handle.read(limit + 1)
+    return data, st
+
+
+def holds(path: Path, content: bytes) -> bool:
+    """Whether the plain file at `path` holds exactly `content` (a link or a changed file does not)."""
+    try:
+        data, _ = read_plain(path, limit=len(content))
+    except (UnsafeFile, OSError):
+        return False
+    return data == content
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -32,7 +135,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     and its name starts with «~$» and a dot-free suffix, which the watcher and Word both ignore.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = create_temp(path.parent, prefix=f"~${path.stem}.", suffix=".part")
+    # A short prefix of the name: the temporary name must fit where the final one just fits.
+    fd, tmp = create_temp(path.parent, prefix=f"~${_cut_bytes(path.stem, 40)}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -88,11 +192,13 @@ def sha256_file(path: Path) -> str:
 
 
 def free_name(folder: Path, name: str) -> Path:
-    """`folder/name`, or `folder/stem (2).ext` and so on when that is taken."""
+    """`folder/name`, or `folder/stem (2).ext` and so on when that is taken; `name` cleaned and
+    shortened first (fit_name), so whatever a person named a file, the result can be written."""
+    name = fit_name(name)
     candidate = folder / name
     stem, suffix = Path(name).stem, Path(name).suffix
     n = 2
-    while candidate.exists():
+    while os.path.lexists(candidate):
         candidate = folder / f"{stem} ({n}){suffix}"
         n += 1
     return candidate
@@ -101,8 +207,12 @@ def free_name(folder: Path, name: str) -> Path:
 def move_into(source: Path, target: Path, *, content: bytes | None = None, copy: bool = False) -> None:
     """Move `source` to `target`, idempotently: a repeat after a crash finds the work done.
 
-    If `source` is gone, `target` must already hold it, or is written from `content`. If both
-    exist with the same bytes (a crash between the copy and the removal), the source is dropped.
+    With `content` (the bytes a step recorded), the step finishes with exactly those bytes: a
+    `source` that no longer holds them (a form re-saved under the same name meanwhile, a link put
+    in its place) is a new input and stays where it is, and `target` is written from `content`.
+    If `source` is gone, `target` must already hold it, or is written from `content`. If both hold
+    the same bytes (a crash between the copy and the removal), the source is dropped. A different
+    file already at `target` is never replaced (FileConflict).
     `copy` writes the target and then removes the source instead of renaming: a rename out of
     a watched folder is an unpaired IN_MOVED_FROM, which watchdog holds for 0.5 s at the head
     of its event queue (inotify_move_event_grouper), delaying every event behind it.
@@ -110,22 +220,72 @@ def move_into(source: Path, target: Path, *, content: bytes | None = None, copy:
     if source == target:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not source.exists():
-        if not target.exists() and content is not None:
-            write_atomic(target, content)
+    if content is not None and not holds(source, content):
+        _write_or_find(target, content)
         return
-    if target.exists() and sha256_file(target) == sha256_file(source):
+    if not os.path.lexists(source):
+        if content is not None:
+            _write_or_find(target, content)
+        return
+    if content is None:
+        _rename(source, target)
+        return
+    if os.path.lexists(target):
+        if not holds(target, content):
+            raise FileConflict(target)
         source.unlink()
         return
     if copy:
-        write_atomic(target, source.read_bytes())
+        write_atomic(target, content)
+        source.unlink()
+        return
+    _rename(source, target)
+
+
+def _rename(source: Path, target: Path) -> None:
+    """A plain file renamed (copied across filesystems), its bytes never held in memory whole."""
+    why = entry_reason(source)
+    if why:
+        raise UnsafeFile(source.name, why)
+    if os.path.lexists(target):
+        if entry_reason(target) or sha256_file(target) != sha256_file(source):
+            raise FileConflict(target)
         source.unlink()
         return
     try:
         os.replace(source, target)
-    except OSError:  # another filesystem (a share mounted beside the workspace)
-        write_atomic(target, source.read_bytes())
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:  # another filesystem (a share mounted beside the workspace)
+            raise
+        fd, tmp = create_temp(target.parent, prefix=f"~${_cut_bytes(target.stem, 40)}.", suffix=".part")
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         source.unlink()
+    _sync_folder(target.parent)
+
+
+def _write_or_find(target: Path, content: bytes) -> None:
+    """`target` holds `content` afterwards: written now, or found so (FileConflict if it holds other bytes)."""
+    if not os.path.lexists(target):
+        write_atomic(target, content)
+    elif not holds(target, content):
+        raise FileConflict(target)
+
+
+def set_aside(source: Path, target: Path) -> None:
+    """Move a dropped entry docgen will not read (a link, an unreadable file) by renaming it: its
+    bytes are never opened; a link stays a link. Idempotent: a gone source means it is done."""
+    if not os.path.lexists(source):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(target):
+        raise FileConflict(target)
+    os.rename(source, target)
     _sync_folder(target.parent)
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from docgen.errors import StoreError
 
+BACKUPS = "backups"  # beside the database: copies made before a schema upgrade
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -103,9 +105,18 @@ _ACCOUNTS = (
     "CREATE INDEX IF NOT EXISTS deals_stage ON deals(stage)",
 )
 
+_MAIL_SAFETY = (
+    # 1 from the moment a notice is sent until its copy is in the dossier: a process killed between
+    # the two leaves 1, and the next start writes the copy (older rows: 0, nothing to redo).
+    "ALTER TABLE mail_notices ADD COLUMN copy_pending INTEGER NOT NULL DEFAULT 0",
+    # Failures after the message went out (the server took DATA, then dropped the line): it may
+    # have arrived, so such a notice is tried at most once more.
+    "ALTER TABLE mail_notices ADD COLUMN ambiguous INTEGER NOT NULL DEFAULT 0",
+)
+
 # The contract's life after signing (docgen.obligations): what happened, the bank statements taken and
 # each payment in them (matched or not), and the notices sent about obligations.
-_V4_OBLIGATIONS = (
+_V5_OBLIGATIONS = (
     """CREATE TABLE IF NOT EXISTS obligation_events (
         id          INTEGER PRIMARY KEY AUTOINCREMENT,
         deal        TEXT NOT NULL REFERENCES deals(number),
@@ -163,7 +174,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "сделки, версии, журнал, шаги, письма", _V1),
     Migration(2, "сроки этапов (deals.stage_since) и маршрут версии (versions.route)", _V2),
     Migration(3, "веб-доска: пароли, сеансы, токены API; поиск сделок по менеджеру, направлению, этапу", _ACCOUNTS),
-    Migration(4, "оплаты, поставки, банковские выписки, напоминания о сроках", _V4_OBLIGATIONS),
+    Migration(4, "письма: копия в досье после отправки, сомнительные отправки", _MAIL_SAFETY),
+    Migration(5, "оплаты, поставки, банковские выписки, напоминания о сроках", _V5_OBLIGATIONS),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -227,3 +239,12 @@ def backup_copy(conn: sqlite3.Connection, target: Path) -> Path:
 
 def backup_name(version: int, *, now: dt.datetime) -> str:
     return f"docgen-схема{version}-{now:%Y%m%d-%H%M%S}.sqlite3"
+
+
+def backup_beside(conn: sqlite3.Connection, version: int) -> Path | None:
+    """Before an upgrade: a copy of the open database in `backups/` beside it (none for an in-memory one)."""
+    row = conn.execute("PRAGMA database_list").fetchone()
+    if row is None or not row[2]:
+        return None
+    path = Path(row[2])
+    return backup_copy(conn, path.parent / BACKUPS / backup_name(version, now=dt.datetime.now().astimezone()))

@@ -79,6 +79,11 @@ class PeopleSettings(Section):
         "", description="кому сообщать о просрочке на этапе директора направления; пусто — никому"
     )
     archivist: str = Field("Архивариус <archivist@localhost>", description="архивариус: видит на доске все сделки")
+    admin: str = Field(
+        "Администратор docgen <admin@localhost>",
+        description="администратор docgen: узнаёт о том, что требует человека (ссылки и нечитаемые файлы "
+                    "в папках, повреждённое досье, письмо, которое не уходит); пусто — только журнал работы",
+    )
 
 
 class SignatorySettings(Section):
@@ -228,8 +233,27 @@ class LimitsSettings(Section):
     seller_penalty_rate_max: Decimal = Field(Decimal("0.1"), description="наибольшая пеня Продавца, % в день")
 
 
+# A deal number names folders (the dossier, outbox/technical/<deal>): one plain name, nothing that leads elsewhere.
+_NUMBER = re.compile(r"[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё_.-]{0,39}")
+
+
 class NumberingSettings(Section):
     pattern: str = Field("{year}-{seq:04d}", description="шаблон номера сделки: {year} и {seq}")
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_plain_name(cls, value: str) -> str:
+        if "{seq" not in value:
+            raise _fault("в шаблоне номера нет {seq}: номера сделок повторялись бы")
+        try:
+            samples = [value.format(year=2026, seq=seq) for seq in (1, 999999)]
+        except (KeyError, IndexError, ValueError) as exc:
+            raise _fault(f"шаблон номера не раскрывается ({exc}): допустимы только {{year}} и {{seq}}") from None
+        for sample in samples:
+            if not _NUMBER.fullmatch(sample) or ".." in sample:
+                raise _fault(f"номер «{sample}» станет именем папки досье: допустимы буквы, цифры, «-», «_» "
+                                 "и «.» (не первой), до 40 знаков; без «/», «\\» и «..»")
+        return value
 
 
 class FolderSettings(Section):
@@ -241,12 +265,31 @@ class FolderSettings(Section):
     archive: str = Field("archive", description="архивные выгрузки")
     state: str = Field(".docgen", description="служебная база и журнал работы")
 
+    @field_validator("*")
+    @classmethod
+    def _inside(cls, value: str, info: ValidationInfo) -> str:
+        """Shared folders lie inside the workspace (a relative path without «..»); only the service's
+        own state may be put elsewhere by an absolute path (a local disk: SQLite on a share loses data)."""
+        parts = Path(value.replace("\\", "/")).parts
+        outside = Path(value).is_absolute() or bool(re.match(r"^[A-Za-z]:", value))
+        if not value.strip() or ".." in parts or (outside and info.field_name != "state"):
+            also = " (или абсолютный путь на локальном диске)" if info.field_name == "state" else ""
+            raise _fault(f"папка «{value}» должна лежать внутри рабочего пространства: относительный путь "
+                         f"без «..»{also}")
+        return value
+
 
 class WatchSettings(Section):
     polling: bool = Field(False, description="опрашивать папки вместо событий ФС (сетевые диски SMB/NFS)")
     settle_seconds: float = Field(0.5, description="файл берётся, если столько секунд не менялся")
     poll_seconds: float = Field(1.0, description="период опроса папок в режиме polling")
     rescan_seconds: float = Field(30.0, description="период страховочного пересмотра папок")
+
+
+class StoreSettings(Section):
+    lock_timeout: float = Field(
+        30.0, description="секунд ждать, пока база занята другим процессом; дольше — шаг откладывается и повторяется"
+    )
 
 
 class DocumentsSettings(Section):
@@ -392,6 +435,7 @@ class Settings(BaseSettings):
     )
     numbering: NumberingSettings = Field(default_factory=NumberingSettings, description="номера сделок")
     folders: FolderSettings = Field(default_factory=FolderSettings, description="папки рабочего пространства")
+    store: StoreSettings = Field(default_factory=StoreSettings, description="служебная база")
     watch: WatchSettings = Field(default_factory=WatchSettings, description="наблюдение за папками")
     documents: DocumentsSettings = Field(default_factory=DocumentsSettings, description="документы")
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="архивные выгрузки")

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import DealNotFound
-from docgen.migrations import backup_copy, backup_name, migrate
+from docgen.errors import DealNotFound, StoreError, describe
+from docgen.migrations import BACKUPS, backup_beside, migrate
 
 DB_NAME = "docgen.sqlite3"
-BACKUPS = "backups"  # beside the database: copies made before a schema upgrade
+__all__ = ["BACKUPS", "DB_NAME", "DealRow", "Step", "Store", "open_store", "read_snapshot"]
 
 
 @dataclass(frozen=True)
@@ -57,22 +57,35 @@ class Step:
 
 
 class Store:
-    """One connection to the workspace's database; `transaction()` is the unit of every step."""
+    """One connection to the workspace's database; `transaction()` is the unit of every step.
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    Opening it never shows sqlite's English: a missing, read-only, locked or damaged database is a
+    StoreError with a Russian reason. `create=False` refuses to make a new one (a command given a
+    mistyped --root must not lay a fresh store there).
+    """
+
+    def __init__(self, path: Path, *, create: bool = True, timeout: float = 30.0):
+        if not create and not path.is_file():
+            raise StoreError(f"базы docgen нет ({path}): это не рабочее пространство docgen, или в нём ещё "
+                             "не было ни одной сделки; проверьте --root и DOCGEN_ROOT")
         self.path = path
-        self.conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn = None
         self.upgrade_backup: Path | None = None  # the copy made before this opening upgraded the schema
-        self.migrated = migrate(self.conn, backup=self._backup_before_upgrade)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(path, isolation_level=None, timeout=timeout, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.migrated = migrate(self.conn, backup=self._backup_before_upgrade)
+        except (sqlite3.Error, OSError) as exc:
+            if self.conn is not None:
+                self.conn.close()
+            raise StoreError(f"{describe(exc)} — {path}") from None
 
-    def _backup_before_upgrade(self, version: int) -> Path:
-        now = dt.datetime.now().astimezone()
-        self.upgrade_backup = backup_copy(self.conn, self.path.parent / BACKUPS / backup_name(version, now=now))
+    def _backup_before_upgrade(self, version: int) -> Path | None:
+        self.upgrade_backup = backup_beside(self.conn, version)
         return self.upgrade_backup
 
     def close(self) -> None:
@@ -188,6 +201,17 @@ class Store:
         row = self.conn.execute("SELECT * FROM steps WHERE key = ?", (key,)).fetchone()
         return _step(row) if row else None
 
+    def drop_key(self, base: str) -> tuple[str, Step | None]:
+        """The key for one more drop of the same file: `base` while free, then `base:2`, `base:3`…;
+        a step under such a key still planned (a crash) is returned to be finished instead."""
+        key, n = base, 1
+        while (step := self.step(key)) is not None:
+            if step.state == "planned":
+                return key, step
+            n += 1
+            key = f"{base}:{n}"
+        return key, None
+
     def planned_steps(self) -> list[Step]:
         rows = self.conn.execute("SELECT * FROM steps WHERE state = 'planned' ORDER BY created_at").fetchall()
         return [_step(r) for r in rows]
@@ -204,5 +228,53 @@ def _step(row: sqlite3.Row) -> Step:
                 content=row["content"])
 
 
-def open_store(state_dir: Path) -> Store:
-    return Store(state_dir / DB_NAME)
+def open_store(state_dir: Path, *, create: bool = True, timeout: float = 30.0) -> Store:
+    return Store(state_dir / DB_NAME, create=create, timeout=timeout)
+
+
+class _ReadOnlyStore(Store):
+    """Store's queries over a connection opened read-only; its writing methods fail if ever called."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):  # no super(): it would write the schema
+        self.conn = conn
+        self.path = path
+
+
+@contextlib.contextmanager
+def read_snapshot(state_dir: Path, *, timeout: float = 30.0) -> Iterator[Store]:
+    """The store as it was at one moment, opened read-only (a read-only file or share is fine); WAL lets
+    the service commit meanwhile, unseen by the reader. StoreError (Russian) when there is none or
+    it cannot be read."""
+    path = state_dir / DB_NAME
+    if not path.is_file():
+        raise StoreError(f"в рабочем пространстве нет базы docgen ({path}): сделок ещё не было, "
+                         "или --root (DOCGEN_ROOT) указывает не туда")
+    try:
+        conn = _read_only(path, timeout=timeout)
+    except sqlite3.OperationalError:
+        # A WAL store in a folder we may not write cannot make its shared-memory file: no one can be
+        # writing it then (not from here), so it is read as it lies on disk.
+        try:
+            conn = _read_only(path, timeout=timeout, immutable=True)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{describe(exc)} — {path}") from None
+    except sqlite3.Error as exc:
+        raise StoreError(f"{describe(exc)} — {path}") from None
+    try:
+        yield _ReadOnlyStore(conn, path)
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+def _read_only(path: Path, *, timeout: float, immutable: bool = False) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'&immutable=1' if immutable else ''}", uri=True,
+                           timeout=timeout, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute("BEGIN")  # deferred: the first SELECT fixes the snapshot for the whole read
+        conn.execute("SELECT count(*) FROM deals").fetchone()
+    except BaseException:
+        conn.close()
+        raise
+    return conn

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +22,13 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from docgen.errors import DocgenError
+from docgen.errors import DocgenError, Postponed, describe
+from docgen.printable import printable
+
+# After a failed file or step the next rescan comes this soon, doubling while failures repeat.
+RETRY_FIRST = 2.0
+# The same trouble of the loop (a full disk, a locked register) is said again after this many seconds.
+COMPLAIN_EVERY = 600.0
 
 IGNORED = ("~$*", ".~lock.*#", "*.tmp", "*.part", ".DS_Store", "Thumbs.db", ".*", "desktop.ini", "*.crdownload")
 
@@ -79,11 +87,13 @@ class StabilityTracker:
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
+    """Size and time of the entry itself: a link is a candidate as it is (the workflow sets it
+    aside), never looked through; a folder is none."""
     try:
-        st = path.stat()
+        st = os.lstat(path)
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns) if path.is_file() else None
+    return None if stat.S_ISDIR(st.st_mode) else (st.st_size, st.st_mtime_ns)
 
 
 class _Notice(FileSystemEventHandler):
@@ -122,6 +132,9 @@ class Watcher:
         self.stop = stop or threading.Event()
         self.events: queue.Queue[Path] = queue.Queue()
         self.wake = threading.Event()
+        self._next_rescan = 0.0
+        self._retry_delay = RETRY_FIRST
+        self._complaints: dict[str, tuple[str, float]] = {}
 
     def run(self, *, once: bool = False) -> None:
         for folder in self.folders:
@@ -143,26 +156,26 @@ class Watcher:
         return observer
 
     def _loop(self, *, once: bool) -> None:
-        self.rescan()
-        next_rescan = time.monotonic() + self.rescan_seconds
+        self._guarded("пересмотр папок", self.rescan)
+        self._next_rescan = time.monotonic() + self.rescan_seconds
         while not self.stop.is_set():
             self._drain()
             for path in self.tracker.ready():
                 if self.stop.is_set():
                     break
                 self._take(path)
-            self.idle()
+            self._guarded("служебные дела", self.idle)
             if once and not len(self.tracker) and self.events.empty():
                 return
-            if time.monotonic() >= next_rescan:
-                self.rescan()
-                next_rescan = time.monotonic() + self.rescan_seconds
-            self._sleep(until_rescan=next_rescan - time.monotonic())
+            if time.monotonic() >= self._next_rescan:
+                self._next_rescan = time.monotonic() + self.rescan_seconds
+                self._guarded("пересмотр папок", self.rescan)
+            self._sleep(until_rescan=self._next_rescan - time.monotonic())
 
     def _sleep(self, *, until_rescan: float) -> None:
         """Until an event, the next candidate's settle time, the timer, the rescan or a stop, whichever is first."""
         due = self.tracker.next_due()
-        timer = self.timer()
+        timer = self._guarded("срок напоминаний", self.timer)
         timeout = min(until_rescan, 0.25 if due is None else due + 0.01)  # 0.25: how soon a stop is seen
         timeout = timeout if timer is None else min(timeout, timer)
         self.wake.wait(max(timeout, 0.0))
@@ -179,7 +192,7 @@ class Watcher:
             except OSError:
                 continue
             for path in entries:
-                if path.is_file() and not ignored(path.name) and path not in self.tracker:
+                if not ignored(path.name) and path not in self.tracker and _stat(path) is not None:
                     self.tracker.touch(path)
 
     def _drain(self) -> None:
@@ -192,17 +205,49 @@ class Watcher:
                 self.tracker.touch(path)
 
     def _take(self, path: Path) -> None:
-        if not path.exists():
+        if not os.path.lexists(path):
             return
         try:
             account = self.take(path)
+        except Postponed as exc:
+            self.log.warning("%s: отложено — %s", _short(path), exc)
+            self._retry_soon()
         except DocgenError as exc:
             self.log.error("%s: %s", _short(path), exc)
+            self._retry_soon()
         except Exception:  # one file failing must never stop the loop
             self.log.exception("%s: внутренняя ошибка docgen; файл оставлен на месте", _short(path))
+            self._retry_soon()
         else:
             self.log.info("%s: %s", _short(path), account)
+            self._retry_delay = RETRY_FIRST
+
+    def _retry_soon(self) -> None:
+        """Bring the next rescan (which finishes unfinished steps) close, backing off while failures repeat."""
+        self._next_rescan = min(self._next_rescan, time.monotonic() + self._retry_delay)
+        self._retry_delay = min(self._retry_delay * 2, self.rescan_seconds)
+
+    def _guarded(self, what: str, job: Callable[[], object]) -> object:
+        """Run a job of the loop; whatever it raises is said (once per distinct trouble in a while), never fatal."""
+        try:
+            result = job()
+        except Exception as exc:  # the disk, the store, a bug: the service stays up and says what is wrong
+            self._complain(what, exc)
+            return None
+        self._complaints.pop(what, None)
+        return result
+
+    def _complain(self, what: str, exc: Exception) -> None:
+        text = describe(exc)
+        said, when = self._complaints.get(what, ("", 0.0))
+        if said == text and time.monotonic() - when < COMPLAIN_EVERY:
+            return
+        self._complaints[what] = (text, time.monotonic())
+        if isinstance(exc, DocgenError) or isinstance(exc, OSError) or "sqlite3" in type(exc).__module__:
+            self.log.error("%s: %s; служба продолжает работу и повторит позже", what, text)
+        else:
+            self.log.exception("%s: %s; служба продолжает работу", what, text)
 
 
 def _short(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}"
+    return printable(f"{path.parent.name}/{path.name}")

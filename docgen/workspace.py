@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from docgen.settings import Settings
+from docgen.files import within
+from docgen.settings import SETTINGS_FILE, Settings
 
 
 class Role(StrEnum):
@@ -40,8 +41,13 @@ class Workspace:
     root: Path
     settings: Settings
 
+    def exists(self) -> bool:
+        """Whether `root` already is a workspace: settings, an inbox or a state folder are there."""
+        return self.root.is_dir() and ((self.root / SETTINGS_FILE).is_file() or self.inbox.is_dir()
+                                       or self.state.is_dir())
+
     def _at(self, name: str) -> Path:
-        return self.root / name
+        return within(self.root, self.root / name)
 
     @property
     def inbox(self) -> Path:

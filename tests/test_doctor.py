@@ -48,7 +48,7 @@ def test_a_ready_workspace_passes_every_check(tmp_path, capsys):
     found = results(root)
     assert all(r.ok or r.name == "folders_user" for r in found.values()), found
     assert {"settings", "company", "folders", "templates", "mail_templates", "libreoffice", "fonts", "mail",
-            "store", "disk", "network_filesystem", "calendar"} <= set(found)
+            "store", "dossiers", "disk", "network_filesystem", "calendar"} <= set(found)
     with pytest.raises(SystemExit) as done:
         main(["--root", str(root), "doctor"])
     out = capsys.readouterr().out

@@ -51,13 +51,22 @@ def test_retry_sends_now_and_reports_what_did_not_go(root, capsys):
     assert code == 1  # one notice has no valid address
     assert "Отправлено писем: 1 из 2." in out
     assert "[не адрес]" in out and "Нет ни одного верного адреса" in out
-    assert "В очереди: 0, отправлено: 1, с ошибкой: 1." in out
+    assert "В очереди: 1, отправлено: 1, с ошибкой: 1." in out  # queued: the administrator's letter about it
+    assert "администратору" in out
     assert len(list((root / "outbox" / "mail").glob("*-signature-2026-0007.eml"))) == 1
     code, out = run(capsys, "--root", str(root), "mail", "--deal", "2026-0007")
     assert code == 0 and "2026-0008" not in out and "отправлено" in out
 
 
 def test_an_empty_workspace_has_no_letters(tmp_path, capsys):
+    (tmp_path / "docgen.toml").write_text("", encoding="utf-8")
     code, out = run(capsys, "--root", str(tmp_path), "mail")
     assert code == 0 and "Писем пока нет." in out
-    assert (tmp_path / ".docgen" / DB_NAME).exists()
+    assert not (tmp_path / ".docgen" / DB_NAME).exists()  # a look creates nothing
+
+
+def test_a_folder_that_is_no_workspace_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--root", str(tmp_path / "mistyped"), "mail"])
+    assert exited.value.code == 1 and "docgen init" in capsys.readouterr().err
+    assert not (tmp_path / "mistyped").exists()

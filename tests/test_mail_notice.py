@@ -12,7 +12,7 @@ import pytest
 
 from docgen.errors import TemplateError
 from docgen.mail import (
-    NoticeKind, build_notice, compose, header_text, mailbox, message_id, parse_address, parse_recipients,
+    NoticeKind, admin_notice, build_notice, compose, header_text, mailbox, message_id, parse_address, parse_recipients,
     recipients_for,
 )
 from docgen.mail.message import Attachment
@@ -67,7 +67,7 @@ def ws(tmp_path) -> Workspace:
     return Workspace(tmp_path, load_settings(tmp_path, {}))
 
 
-@pytest.mark.parametrize("kind", [k for k in NoticeKind if k not in STATEMENT_KINDS])
+@pytest.mark.parametrize("kind", [k for k in NoticeKind if k not in STATEMENT_KINDS and k is not NoticeKind.ADMIN])
 def test_every_text_names_the_deal_client_total_folder_and_what_to_do(ws, kind):
     context = {**COMMON, **SPECIFIC[kind]}
     notice = build_notice(kind, ws=ws, event_id=f"2026-0001/v2/{kind}", to=["a@x.ru"], context=context)
@@ -89,6 +89,26 @@ def test_statement_letters_name_the_file_the_folder_and_what_to_do(ws, kind):
     for needed in (context["folder"], "Что нужно сделать", *context.get("unmatched", []), context.get("why", "")):
         assert needed in notice.body, (kind, needed)
     assert "{{" not in notice.body and "{#" not in notice.body
+
+
+def test_the_administrators_letter_says_what_where_and_what_to_do(ws):
+    notice = admin_notice(ws, event="dossier/2026-0001", title="досье сделки 2026-0001 повреждено",
+                          lines=["нет папки досье"], todo="восстановите папку", where="clients/x/2026-0001",
+                          deal="2026-0001")
+    assert notice.to == ("Администратор docgen <admin@localhost>",) and notice.event_id == "admin/dossier/2026-0001"
+    assert notice.subject == "docgen: досье сделки 2026-0001 повреждено (сделка 2026-0001)"
+    for needed in ("нет папки досье", "clients/x/2026-0001", str(ws.root), "Что нужно сделать: восстановите папку"):
+        assert needed in notice.body
+    silent = Workspace(ws.root, load_settings(ws.root, {"DOCGEN_PEOPLE__ADMIN": ""}))
+    assert admin_notice(silent, event="e", title="t", lines=[], todo="x") is None
+
+
+def test_a_value_of_megabytes_makes_a_subject_of_one_line(ws):
+    huge = "Ромашка" * 500_000
+    notice = build_notice(NoticeKind.REVIEW, ws=ws, event_id="e", to=["a@x.ru"],
+                          context={**COMMON, "client": huge, **SPECIFIC[NoticeKind.REVIEW]})
+    assert len(notice.subject) <= 300 and notice.subject.endswith("…")
+    assert huge in notice.body
 
 
 def test_kind_specific_context_reaches_the_text(ws):

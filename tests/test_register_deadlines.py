@@ -72,6 +72,8 @@ def test_an_older_store_gets_each_deals_stage_since_from_its_journal(tmp_path):
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     conn.execute("ALTER TABLE deals DROP COLUMN stage_since")
     conn.execute("ALTER TABLE versions DROP COLUMN route")
+    for column in ("copy_pending", "ambiguous"):  # schema 3's
+        conn.execute(f"ALTER TABLE mail_notices DROP COLUMN {column}")
     conn.commit()
     conn.close()
     store = open_store(ws.state)

@@ -1,7 +1,10 @@
-"""kill -9 at random moments: every form is accounted for exactly once and no half-written file shows."""
+"""kill -9 at random moments: every form is accounted for exactly once and no half-written file shows;
+and at the two moments that matter most: a step recorded but not done (then the form re-saved), a
+letter sent but not yet copied to the dossier."""
 
 from __future__ import annotations
 
+import email
 import hashlib
 import os
 import random
@@ -10,6 +13,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from email import policy
 from pathlib import Path
 
 import yaml
@@ -123,3 +127,84 @@ def _check_no_half_files(ws) -> None:
                 assert archive.testzip() is None, path
         if path.suffix == ".yaml":
             yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _log_says(ws, text: str) -> bool:
+    log = ws.state / "docgen.log"
+    return log.exists() and text in log.read_text(encoding="utf-8")
+
+
+def test_a_form_resaved_after_a_killed_step_is_taken_anew_and_the_step_keeps_its_bytes(tmp_path, example_data):
+    ws = make_workspace(tmp_path / "ws")
+    template = ws.contract_templates / "supply.docx"
+    good = template.read_bytes()
+    template.write_bytes(b"not a template")  # the step is recorded, its files never made
+    service = _start(ws.root)
+    try:
+        first = drop(ws, "deal.yaml", example_data)
+        recorded = first.read_bytes()
+        wait_for(lambda: _log_says(ws, "не завершён"), what="the step recorded and failing")
+        wait_for(lambda: any(s.kind == "intake" for s in _planned(ws)), what="the intake step left planned")
+    finally:
+        os.killpg(service.pid, signal.SIGKILL)
+        service.wait(timeout=30)
+    example_data["subject"]["items"][0]["quantity"] = "77"
+    resaved = drop(ws, "deal.yaml", example_data).read_bytes()  # the manager saves it again, changed, same name
+    assert resaved != recorded
+    template.write_bytes(good)
+    final = subprocess.run([sys.executable, "-m", "docgen", "--root", str(ws.root), "watch", "--once"], cwd=REPO,
+                           capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr[-3000:]
+    forms = {p.parent.parent.name: p.read_bytes() for p in ws.clients.rglob("Формы/*") if p.is_file()}
+    assert forms == {"2026-0001": recorded, "2026-0002": resaved}
+    assert not files(ws.inbox) and not files(ws.rejected)
+    assert len(files(ws.review(Role.LAWYER), "*.docx")) == 2 and not _planned(ws)
+
+
+def _planned(ws) -> list:
+    store = open_store(ws.state)
+    try:
+        return store.planned_steps()
+    finally:
+        store.close()
+
+
+_KILL_AFTER_SENDING = """
+import logging, os, signal, sys, threading
+from pathlib import Path
+from docgen.service import run_service, service_log
+from docgen.settings import load_settings
+from docgen.workspace import Workspace
+
+class KillWhenSent(logging.Handler):
+    # The sender logs «отправлено» after recording the letter sent and before copying it to the
+    # dossier: dying right here is the crash between the two.
+    def emit(self, record):
+        if "отправлено" in record.getMessage():
+            os.kill(os.getpid(), signal.SIGKILL)
+
+root = Path(sys.argv[1])
+ws = Workspace(root, load_settings(root, {}))
+log = service_log(ws, stderr=False)
+log.addHandler(KillWhenSent())
+run_service(ws, log=log, stop=threading.Event(), once=True)
+"""
+
+
+def test_a_kill_between_sending_and_copying_a_letter_restores_the_copy_on_start(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    drop(ws, "deal.yaml")
+    killed = subprocess.run([sys.executable, "-c", _KILL_AFTER_SENDING, str(ws.root)], cwd=REPO, capture_output=True,
+                            timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    dossier_letters = next(ws.clients.glob("*/2026-0001")) / "Письма"
+    sent = files(ws.mail_spool, "*.eml")
+    assert len(sent) == 1 and not files(dossier_letters, "*.eml")  # sent, recorded, not yet copied
+    again = subprocess.run([sys.executable, "-m", "docgen", "--root", str(ws.root), "watch", "--once"], cwd=REPO,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    [copy] = files(dossier_letters, "*.eml")
+    message_id = lambda path: email.message_from_bytes(path.read_bytes(), policy=policy.default)["Message-ID"]  # noqa: E731
+    assert message_id(copy) == message_id(sent[0])
+    assert files(ws.mail_spool, "*.eml") == sent  # restored, not sent again
+    assert "копия в досье восстановлена" in (ws.state / "docgen.log").read_text(encoding="utf-8")

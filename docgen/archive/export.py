@@ -22,7 +22,7 @@ from docgen.archive.journal import journal_json, journal_text, signed_version
 from docgen.archive.manifest import JOURNAL_JSON, JOURNAL_TEXT, MANIFEST_NAME, DealRecord, FileRecord, Manifest, Signed
 from docgen.archive.selection import Selector, select
 from docgen.archive.snapshot import read_snapshot
-from docgen.errors import ArchiveError, ConversionError
+from docgen.errors import ArchiveError, ConversionError, describe
 from docgen.files import create_temp, safe_name
 from docgen.render import pdfmarks
 from docgen.store import DealRow, Store
@@ -61,8 +61,18 @@ def export_archive(ws: Workspace, selector: Selector, *, target: Path, clock: Ca
                    on_deal: OnDeal | None = None, overwrite: bool = False) -> ExportResult:
     """Write the archive of the selected deals to `target`; ArchiveError (Russian) when there is nothing to export."""
     target = target.absolute()
+    if target.is_dir():
+        raise ArchiveError(f"{target} — это папка, а не файл архива: укажите имя файла .zip")
     if target.exists() and not overwrite:
         raise ArchiveError(f"файл {target} уже есть: выберите другое имя или добавьте --force")
+    try:
+        return _export(ws, selector, target=target, clock=clock, on_deal=on_deal)
+    except OSError as exc:
+        raise ArchiveError(f"архив {target} не записан: {describe(exc)}") from None
+
+
+def _export(ws: Workspace, selector: Selector, *, target: Path, clock: Callable[[], dt.datetime],
+            on_deal: OnDeal | None) -> ExportResult:
     with read_snapshot(ws.state) as store:
         rows = select(store, selector)
         manifest = Manifest(docgen=__version__, exported_at=clock().isoformat(timespec="seconds"),

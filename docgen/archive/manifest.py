@@ -71,6 +71,8 @@ def load_manifest(data: bytes) -> Manifest:
         return Manifest(docgen=str(raw["docgen"]), exported_at=str(raw["exported_at"]), selector=raw["selector"],
                         deals=deals, files=files, missing=[str(m) for m in raw.get("missing", [])],
                         problems=[str(p) for p in raw.get("problems", [])])
+    except RecursionError:  # JSON nested thousands deep: no manifest of ours is
+        raise ArchiveError(f"{MANIFEST_NAME} повреждён: данные вложены слишком глубоко") from None
     except (UnicodeDecodeError, json.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ArchiveError(f"{MANIFEST_NAME} повреждён или неполон ({type(exc).__name__}: {exc})") from None
 

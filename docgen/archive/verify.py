@@ -198,5 +198,5 @@ def _journal_sha(data: bytes | None, version: int) -> str | None:
     try:
         versions = json.loads(data.decode("utf-8"))["versions"]
         return next((str(v["sha256"]) for v in versions if v["version"] == version), None)
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, RecursionError):
         return None

@@ -7,7 +7,11 @@ Each group of commands lives in its own module here and registers itself on `app
 from __future__ import annotations
 
 import importlib
+import os
+import sqlite3
 import sys
+import tempfile
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -17,8 +21,8 @@ from rich.console import Console
 
 from docgen import __version__
 from docgen.cli import russian
-from docgen.errors import DocgenError
-from docgen.settings import Settings, load_settings
+from docgen.errors import DocgenError, NotAWorkspace, describe
+from docgen.settings import SETTINGS_FILE, Settings, load_settings
 from docgen.workspace import Workspace
 
 app = typer.Typer(
@@ -49,6 +53,18 @@ class Env:
     @property
     def workspace(self) -> Workspace:
         return Workspace(self.root, self.settings)
+
+    @property
+    def existing_workspace(self) -> Workspace:
+        """The workspace at --root, which must already be one: a mistyped path is refused, never laid out."""
+        hint = "Проверьте --root и DOCGEN_ROOT; новое рабочее пространство создаёт команда docgen init ПАПКА"
+        if not self.root.is_dir():
+            raise NotAWorkspace(f"папки {self.root} нет. {hint}")
+        ws = self.workspace
+        if not ws.exists():
+            raise NotAWorkspace(f"папка {self.root} — не рабочее пространство docgen (в ней нет {SETTINGS_FILE}, "
+                                f"{ws.settings.folders.inbox}/ и {ws.settings.folders.state}/). {hint}")
+        return ws
 
 
 def _print_version(value: bool) -> None:
@@ -85,7 +101,9 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a DocgenError becomes its message on stderr and exit code 1, never a traceback.
 
-    Usage errors are click's own, in Russian (docgen.cli.russian): a message and exit code 2.
+    Usage errors are click's own, in Russian (docgen.cli.russian): a message and exit code 2. What no
+    command expected (a disk that refuses, a store sqlite cannot read, a bug) is still a Russian line
+    and exit code 1; a bug's traceback goes to a file the line names, for whoever fixes it.
     """
     _register()
     russian.install()
@@ -94,5 +112,23 @@ def main(argv: list[str] | None = None) -> None:
     try:
         command.main(args=argv, prog_name="docgen")
     except DocgenError as exc:
-        err.print(f"Ошибка: {exc}", markup=False, highlight=False)
-        sys.exit(exc.exit_code)
+        _fail(str(exc), exc.exit_code)
+    except (OSError, sqlite3.Error, RecursionError, MemoryError) as exc:
+        _fail(describe(exc), 1)
+    except Exception as exc:  # the last net: a user never sees a traceback
+        _fail(f"{describe(exc)}; подробности — в файле {_keep_traceback(exc)}", 1)
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"Ошибка: {message}", markup=False, highlight=False)
+    sys.exit(code)
+
+
+def _keep_traceback(exc: BaseException) -> str:
+    try:
+        fd, name = tempfile.mkstemp(prefix="docgen-ошибка-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            traceback.print_exception(exc, file=handle)
+    except OSError:
+        return "(не записан: временная папка недоступна)"
+    return name

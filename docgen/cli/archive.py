@@ -39,7 +39,7 @@ def export(
         raise typer.BadParameter("архив пишется в файл .zip", param_hint="-o")
     env: Env = ctx.obj
     with _progress() as on_deal:
-        result = export_archive(env.workspace, selector, target=output, on_deal=on_deal, overwrite=force,
+        result = export_archive(env.existing_workspace, selector, target=output, on_deal=on_deal, overwrite=force,
                                 clock=lambda: dt.datetime.now().astimezone())
     out.print(export_summary(result), markup=False, highlight=False)
 

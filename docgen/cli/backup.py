@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from docgen.cli import Env, app, out
+from docgen.lock import WatchLock
 
 
 @app.command()
@@ -40,5 +41,9 @@ def restore(
     env: Env = ctx.obj
     if not file.is_file():
         raise typer.BadParameter(f"файла {file} нет", param_hint="FILE")
-    for line in restore_backup(env.workspace, file, now=dt.datetime.now().astimezone(), force=force):
-        out.print(line, markup=False, highlight=False)
+    # A running service would go on writing into the store being replaced (and the lock keeps one
+    # from starting until the restore is done).
+    with WatchLock(env.workspace.state, refusal="Базу нельзя восстанавливать под работающей службой: "
+                                                "сначала остановите её (systemctl stop docgen)"):
+        for line in restore_backup(env.workspace, file, now=dt.datetime.now().astimezone(), force=force):
+            out.print(line, markup=False, highlight=False)

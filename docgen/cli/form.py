@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from docgen.cli import Env, app, out
-from docgen.errors import FormError
+from docgen.errors import DocgenError, FormError, describe
 from docgen.form.deal import accept
 from docgen.form.model import DealForm
 from docgen.form.money import format_money
@@ -69,7 +69,10 @@ def form(
         if not source.is_file():
             raise typer.BadParameter(f"файла {source} нет", param_hint="--from")
         data = read_form(source, max_bytes=env.settings.limits.max_form_bytes).data
-    write_card(xlsx, data)
+    try:
+        write_card(xlsx, data)
+    except OSError as exc:
+        raise DocgenError(f"карточка {xlsx} не записана: {describe(exc)}") from None
     out.print(f"Карточка записана: {xlsx}", markup=False, highlight=False)
 
 

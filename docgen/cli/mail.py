@@ -13,9 +13,10 @@ from rich.text import Text
 
 from docgen.cli import Env, app, out
 from docgen.mail.notice import KIND_TITLES
-from docgen.mail.outbox import DB_NAME, MailOutbox, MailStatus, QueuedNotice, connect, utc_now
+from docgen.mail.outbox import DB_NAME, MailOutbox, MailStatus, QueuedNotice, utc_now
 from docgen.mail.sender import MailSender
 from docgen.mail.transport import transport_for
+from docgen.store import open_store
 from docgen.workspace import Workspace
 
 STATUS_TITLES = {MailStatus.QUEUED: "в очереди", MailStatus.SENT: "отправлено", MailStatus.FAILED: "ошибка"}
@@ -31,11 +32,14 @@ def mail(
 ) -> None:
     """Письма-уведомления: что в очереди, что отправлено, что не уходит."""
     env: Env = ctx.obj
-    ws = env.workspace
-    conn = connect(ws.state / DB_NAME)
+    ws = env.existing_workspace
+    if not (ws.state / DB_NAME).is_file():
+        out.print(Text("Писем пока нет."))
+        return
+    store = open_store(ws.state, create=False, timeout=ws.settings.store.lock_timeout)
+    conn = store.conn
     try:
         outbox = MailOutbox(conn)
-        outbox.ensure_schema()
         unsent = _retry(outbox, ws=ws) if retry else 0
         rows = outbox.listing(deal=deal, limit=limit)
         out.print(_table(rows) if rows else Text("Писем пока нет."))

@@ -37,7 +37,7 @@ def serve(
     from docgen.web.app import make_app
 
     env: Env = ctx.obj
-    ws = env.workspace
+    ws = env.existing_workspace
     log = service_log(ws, verbose=verbose)
     web = ws.settings.web
     application = make_app(ws, log=log, opener=open_service)
@@ -69,7 +69,7 @@ def _accounts(ctx: typer.Context) -> Iterator[tuple[Accounts, Store]]:
     from docgen.service import local_now
 
     env: Env = ctx.obj
-    store = open_store(env.workspace.state)
+    store = open_store(env.existing_workspace.state)
     try:
         yield Accounts(store, clock=local_now), store
     finally:

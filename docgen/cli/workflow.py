@@ -11,13 +11,16 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from docgen.cli import Env, app, out
 from docgen.form.money import format_money
 from docgen.obligations.show import deal_lines, obligations_cell
+from docgen.printable import printable
 from docgen.service import local_now, open_service, run_service, service_log
 from docgen.workflow.deadlines import Deadlines
 from docgen.workflow.engine import close_workflow
+from docgen.workflow.integrity import check_store
 from docgen.workflow.stages import Decision
 from docgen.workflow.status import status_items
 
@@ -44,6 +47,10 @@ def _waits_in(env: Env, stage: str) -> bool:
         store.close()
 
 
+# A value longer than this is cut where a terminal shows it (the JSON keeps it whole).
+SHOWN_LIMIT = 200
+
+
 @app.command()
 def watch(
     ctx: typer.Context,
@@ -53,7 +60,7 @@ def watch(
 ) -> None:
     """Служба: следить за inbox/ и папками решений, готовить документы, рассылать уведомления."""
     env: Env = ctx.obj
-    ws = env.workspace
+    ws = env.existing_workspace
     log = service_log(ws, verbose=verbose)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -70,16 +77,17 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="ответ в JSON")] = False,
 ) -> None:
     """Сделки и где каждая сейчас."""
-    from docgen.store import open_store
+    from docgen.store import DB_NAME, read_snapshot
 
     env: Env = ctx.obj
-    store = open_store(env.workspace.state)
+    ws = env.existing_workspace
     deadlines, now = Deadlines.from_settings(env.settings), local_now()
-    try:
-        rows = [store.deal(deal)] if deal else store.deals()
-        items = status_items(store, rows, deadlines=deadlines, now=now)
-    finally:
-        store.close()
+    items = []
+    if (ws.state / DB_NAME).is_file() or deal:
+        with read_snapshot(ws.state) as store:  # read-only: a read-only store or share is fine for a look
+            check_store(ws, store)
+            rows = [store.deal(deal)] if deal else store.deals()
+            items = status_items(store, rows, deadlines=deadlines, now=now)
     if as_json:
         out.print(json.dumps(items, ensure_ascii=False, indent=2), markup=False, highlight=False)
     elif deal:
@@ -98,9 +106,11 @@ def _print_table(items: list[dict]) -> None:
                              ("Оплата и поставка", False)):
         table.add_column(heading, no_wrap=no_wrap, justify="right" if heading == "Сумма с НДС" else "left")
     for it in items:
-        table.add_row(it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
-                      format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"],
-                      _day(it["stage_since"]), _due(it), it["manager"], obligations_cell(it))
+        # Text from forms is shown, never obeyed: no terminal escapes, newlines or bidi marks from a name.
+        table.add_row(*(Text(printable(v, limit=SHOWN_LIMIT)) for v in (
+            it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
+            format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"],
+            _day(it["stage_since"]), _due(it), it["manager"])), obligations_cell(it))
     out.print(table)
 
 
@@ -117,21 +127,22 @@ def _due(it: dict) -> str:
 
 
 def _print_deal(it: dict) -> None:
-    out.print(f"Сделка {it['deal']}, версия {it['version']}: {it['stage_title']}\n"
-              f"Клиент: {it['buyer']}, ИНН {it['buyer_inn']}; сумма с НДС {format_money(Decimal(it['total']))}\n"
-              f"Менеджер: {it['manager']}; досье: {it['dossier']}", markup=False, highlight=False)
+    lines = [f"Сделка {it['deal']}, версия {it['version']}: {it['stage_title']}",
+             f"Клиент: {it['buyer']}, ИНН {it['buyer_inn']}; сумма с НДС {format_money(Decimal(it['total']))}",
+             f"Менеджер: {it['manager']}; досье: {it['dossier']}"]
     if it["holder"]:
         deputy = f" (заместитель за {it['deputy_for']})" if it["deputy_for"] else ""
-        out.print(f"У кого: {it['holder']}{deputy}; с {_day(it['stage_since'])} {it['stage_since'][11:16]}; "
-                  f"срок — до конца дня {_due(it)}", markup=False, highlight=False)
-    out.print("Маршрут: " + " → ".join(_stage(s) for s in it["route"]), markup=False, highlight=False)
+        lines.append(f"У кого: {it['holder']}{deputy}; с {_day(it['stage_since'])} {it['stage_since'][11:16]}; "
+                     f"срок — до конца дня {_due(it)}")
+    lines.append("Маршрут: " + " → ".join(_stage(s) for s in it["route"]))
     for e in it["journal"]:
         comments = f" — {'; '.join(e['comments'])}" if e["comments"] else ""
         deputy = f" за {e['on_behalf_of']}" if e["on_behalf_of"] else ""
-        out.print(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}{deputy}: {e['action_title']} "
-                  f"(версия {e['version']}){comments}", markup=False, highlight=False)
-    for line in deal_lines(it):
-        out.print(line, markup=False, highlight=False)
+        lines.append(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}{deputy}: {e['action_title']} "
+                     f"(версия {e['version']}){comments}")
+    lines += deal_lines(it)
+    for line in lines:  # text from forms is shown, never obeyed: no escapes, newlines or bidi marks
+        out.print(printable(line, limit=SHOWN_LIMIT * 4), markup=False, highlight=False)
 
 
 def _stage(stage: dict) -> str:
@@ -145,10 +156,11 @@ def _stage(stage: dict) -> str:
 
 def _decide(ctx: typer.Context, deal: str, role: str, decision: Decision, comment: str) -> None:
     env: Env = ctx.obj
-    ws = env.workspace
+    ws = env.existing_workspace
     log = logging.getLogger("docgen.cli")
     workflow = open_service(ws, log)
     try:
+        check_store(ws, workflow.svc.store)
         account = workflow.decide(deal, role=role, decision=decision, comment=comment)
     finally:
         close_workflow(workflow)

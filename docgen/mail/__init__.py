@@ -3,7 +3,7 @@
 from docgen.mail.addresses import Recipients, header_text, mailbox, parse_address, parse_recipients
 from docgen.mail.errors import PermanentMailError, TransientMailError
 from docgen.mail.message import compose, message_id, write_eml
-from docgen.mail.notice import Notice, NoticeKind, build_notice, recipients_for, render
+from docgen.mail.notice import Notice, NoticeKind, admin_notice, build_notice, recipients_for, render
 from docgen.mail.outbox import MailOutbox, MailStatus, QueuedNotice
 from docgen.mail.sender import MailSender, retry_delay
 from docgen.mail.transport import BatchTransport, SmtpTransport, SpoolTransport, Transport, transport_for
@@ -11,6 +11,6 @@ from docgen.mail.transport import BatchTransport, SmtpTransport, SpoolTransport,
 __all__ = [
     "BatchTransport", "MailOutbox", "MailSender", "MailStatus", "Notice", "NoticeKind", "PermanentMailError",
     "QueuedNotice", "Recipients", "SmtpTransport", "SpoolTransport", "TransientMailError", "Transport",
-    "build_notice", "compose", "header_text", "mailbox", "message_id", "parse_address", "parse_recipients",
+    "admin_notice", "build_notice", "compose", "header_text", "mailbox", "message_id", "parse_address", "parse_recipients",
     "recipients_for", "render", "retry_delay", "transport_for", "write_eml",
 ]

@@ -37,6 +37,7 @@ class NoticeKind(StrEnum):
     REMINDER = "reminder"
     ESCALATION = "escalation"
     ABSENCE = "absence"
+    ADMIN = "admin"
 
 
 KIND_TITLES = {
@@ -56,7 +57,10 @@ KIND_TITLES = {
     NoticeKind.REMINDER: "напоминание о сроке",
     NoticeKind.ESCALATION: "просрочено согласование",
     NoticeKind.ABSENCE: "сделка на время отсутствия",
+    NoticeKind.ADMIN: "администратору",
 }
+# A subject is one line of a mail client's list: a value of megabytes must not make it a megabyte.
+SUBJECT_LIMIT = 300
 
 
 # The names each kind of notice gets in its template (docgen.workflow.notices builds them and holds
@@ -82,6 +86,7 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.REMINDER: WAITING_NAMES,
     NoticeKind.ESCALATION: WAITING_NAMES | {"holder"},
     NoticeKind.ABSENCE: WAITING_NAMES | {"stood_in_for", "before"},
+    NoticeKind.ADMIN: frozenset({"title", "lines", "todo", "where", "workspace"}),
 }
 # Names a kind may get when they are known (a rejected correction of a deal names the deal).
 # A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
@@ -90,6 +95,7 @@ OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.REJECTED: frozenset({"deal", "version", "client", "inn", "total"}),
     **{kind: frozenset({"deputy_for"}) for kind in NoticeKind if kind is not NoticeKind.REJECTED},
     NoticeKind.SIGNATURE: frozenset({"deputy_for", "approved_by"}),
+    NoticeKind.ADMIN: frozenset({"deal"}),
 }
 
 
@@ -164,7 +170,9 @@ def _split(text: str, name: str) -> tuple[str, str]:
     if not head.startswith(SUBJECT_PREFIX):
         raise TemplateError(f"Шаблон письма {name}: первая строка должна начинаться с «{SUBJECT_PREFIX}»",
                             template=name)
-    subject = header_text(head.removeprefix(SUBJECT_PREFIX))  # the stand-in is private-use: a space here
+    subject = header_text(head.removeprefix(SUBJECT_PREFIX)[: SUBJECT_LIMIT * 4])  # private-use stand-in: a space
+    if len(subject) > SUBJECT_LIMIT:
+        subject = subject[: SUBJECT_LIMIT - 1].rstrip() + "…"
     return subject, body.replace(_VALUE_NEWLINE, "\n").strip("\r\n") + "\n"
 
 
@@ -228,4 +236,18 @@ def recipients_for(
             found = (people.finance,)
         case NoticeKind.CLAIM:
             found = (manager,)
+        case NoticeKind.ADMIN:
+            found = (people.admin,)
     return tuple(r for r in found if r)
+
+
+def admin_notice(ws: Workspace, *, event: str, title: str, lines: Sequence[str], todo: str, where: str = "",
+                 deal: str | None = None) -> Notice | None:
+    """A letter to `[people].admin` about what needs a person; None when no administrator is set."""
+    admin = ws.settings.people.admin
+    if not admin.strip():
+        return None
+    context = {"title": title, "lines": list(lines), "todo": todo, "where": where, "workspace": str(ws.root),
+               "deal": deal}
+    return build_notice(NoticeKind.ADMIN, ws=ws, event_id=f"admin/{event}", to=[admin], context=context,
+                        deal=deal)

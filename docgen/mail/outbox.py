@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
@@ -12,31 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from docgen.mail.notice import Notice, NoticeKind
-
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS mail_notices (
-        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-        event_id    TEXT NOT NULL UNIQUE,
-        kind        TEXT NOT NULL,
-        deal        TEXT,
-        recipients  TEXT NOT NULL,             -- JSON list of "Имя <addr>"
-        subject     TEXT NOT NULL,
-        body        TEXT NOT NULL,
-        attachments TEXT NOT NULL,             -- JSON list of absolute paths, read when sending
-        dossier     TEXT,
-        status      TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
-        attempts    INTEGER NOT NULL DEFAULT 0,
-        created_at  TEXT NOT NULL,             -- UTC ISO-8601, so text order is time order
-        next_try    TEXT,
-        lease_until TEXT,                      -- a sender is sending it until then (another must not)
-        sent_at     TEXT,
-        last_error  TEXT NOT NULL DEFAULT '',
-        problems    TEXT NOT NULL DEFAULT '[]' -- JSON list: refused or invalid recipients, lost attachments
-    )""",
-    "CREATE INDEX IF NOT EXISTS mail_notices_due ON mail_notices (status, next_try)",
-    "CREATE INDEX IF NOT EXISTS mail_notices_deal ON mail_notices (deal)",
-)
-
+from docgen.migrations import backup_beside, migrate
 
 _FREE = "(lease_until IS NULL OR lease_until <= ?)"
 
@@ -72,10 +49,10 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection as the store opens it (autocommit, WAL): for `docgen mail`, tests and the benchmark."""
+def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
+    """A connection as the store opens it (autocommit, WAL): for the sender's own thread, tests and the benchmark."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=timeout, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     return conn
@@ -87,18 +64,18 @@ class MailOutbox:
     def __init__(self, conn: sqlite3.Connection, *, clock: Callable[[], dt.datetime] = utc_now):
         self.conn = conn
         self.clock = clock
+        self.queued_since_asked = False  # set by enqueue; the service wakes the sender when it sees it
 
     def ensure_schema(self) -> None:
-        """Create the mail_ tables if missing (DDL outside any transaction commits by itself)."""
-        with self._own_transaction():
-            for statement in _SCHEMA:
-                self.conn.execute(statement)
+        """Bring the database to the store's schema (the mail tables are part of it), as the store does."""
+        migrate(self.conn, backup=lambda version: backup_beside(self.conn, version))
 
     def enqueue(self, notice: Notice) -> bool:
         """Record `notice` inside the caller's transaction (no commit); the same event_id twice is ignored.
 
         True when it was recorded now, False when its event was recorded before."""
         now = _stamp(self.clock())
+        self.queued_since_asked = True
         cur = self.conn.execute(
             """INSERT OR IGNORE INTO mail_notices
                (event_id, kind, deal, recipients, subject, body, attachments, dossier, created_at, next_try)
@@ -118,6 +95,11 @@ class MailOutbox:
                                      f"({', '.join('?' * len(chunk))})", chunk)
             found |= {row[0] for row in rows}
         return found
+
+    def take_queued_flag(self) -> bool:
+        """Whether a notice was queued since the last call (committed by now, if the caller waits for that)."""
+        queued, self.queued_since_asked = self.queued_since_asked, False
+        return queued
 
     def due(self, now: dt.datetime, *, force: bool = False) -> list[QueuedNotice]:
         """Queued notices whose next try has come; `force`: every queued and failed one, now."""
@@ -144,14 +126,51 @@ class MailOutbox:
         return cur.rowcount == 1
 
     def mark_sent(self, event_id: str, *, at: dt.datetime, problems: Sequence[str] = ()) -> None:
-        """The server accepted the notice; `problems` are recipients it refused or files that were gone."""
+        """The server accepted the notice; `problems` are recipients it refused or files that were gone.
+        A notice with a dossier is marked as owing its copy there until `mark_copied`."""
         with self._own_transaction():
             self.conn.execute(
                 """UPDATE mail_notices SET status = 'sent', sent_at = ?, next_try = NULL, lease_until = NULL,
-                   last_error = '',
+                   last_error = '', copy_pending = (dossier IS NOT NULL),
                    attempts = attempts + 1, problems = ? WHERE event_id = ?""",
                 (_stamp(at), json.dumps(list(problems), ensure_ascii=False), event_id),
             )
+
+    def mark_copied(self, event_id: str) -> None:
+        with self._own_transaction():
+            self.conn.execute("UPDATE mail_notices SET copy_pending = 0 WHERE event_id = ?", (event_id,))
+
+    def copies_pending(self) -> list[QueuedNotice]:
+        """Sent notices whose dossier copy a killed process did not write."""
+        rows = self.conn.execute("SELECT * FROM mail_notices WHERE status = 'sent' AND copy_pending = 1 ORDER BY seq")
+        return [_queued(row) for row in _dicts(rows)]
+
+    def mark_ambiguous(self, event_id: str) -> int:
+        """Count a failure after the message went out; returns how many such the notice has had."""
+        with self._own_transaction():
+            self.conn.execute("UPDATE mail_notices SET ambiguous = ambiguous + 1 WHERE event_id = ?", (event_id,))
+            row = self.conn.execute("SELECT ambiguous FROM mail_notices WHERE event_id = ?", (event_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def scrub_stored(self, secrets: Sequence[str]) -> int:
+        """Blot `secrets` out of every stored error and problem (a server may have echoed them before
+        docgen knew to hide them); returns how many notices were cleaned."""
+        cleaned = 0
+        with self._own_transaction():
+            for secret in (s for s in secrets if s):
+                pattern = f"%{secret}%"
+                rows = self.conn.execute("SELECT event_id, last_error, problems FROM mail_notices "
+                                         "WHERE last_error LIKE ? OR problems LIKE ?", (pattern, pattern)).fetchall()
+                for event_id, error, problems in rows:
+                    self.conn.execute("UPDATE mail_notices SET last_error = ?, problems = ? WHERE event_id = ?",
+                                      (error.replace(secret, "***"), problems.replace(secret, "***"), event_id))
+                    cleaned += 1
+        return cleaned
+
+    def next_due(self) -> dt.datetime | None:
+        """When the earliest queued notice is due (None when nothing waits)."""
+        row = self.conn.execute("SELECT min(next_try) FROM mail_notices WHERE status = 'queued'").fetchone()
+        return _moment(row[0]) if row and row[0] else None
 
     def mark_failed(self, event_id: str, *, error: str, next_try: dt.datetime | None,
                     problems: Sequence[str] = ()) -> None:
@@ -178,6 +197,10 @@ class MailOutbox:
         rows = self.conn.execute("SELECT status, count(*) FROM mail_notices GROUP BY status").fetchall()
         found = {MailStatus(status): n for status, n in rows}
         return {s: found.get(s, 0) for s in MailStatus}
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Group several outbox writes (a failed notice and the administrator's letter about it) in one commit."""
+        return self._own_transaction()
 
     @contextmanager
     def _own_transaction(self) -> Iterator[None]:

@@ -11,7 +11,8 @@ from typing import Protocol, runtime_checkable
 
 import aiosmtplib
 
-from docgen.mail.errors import PermanentMailError, TransientMailError, scrub
+from docgen.errors import describe
+from docgen.mail.errors import PermanentMailError, TransientMailError, login_secrets, scrub
 from docgen.mail.message import write_eml
 from docgen.settings import SmtpSettings
 from docgen.workspace import Workspace
@@ -105,24 +106,34 @@ class SmtpTransport:
         except aiosmtplib.SMTPException as exc:
             raise self._translate(exc) from None
         except (OSError, asyncio.TimeoutError) as exc:  # as in _send: the network, not the server
-            raise TransientMailError(self._where(f"нет соединения ({type(exc).__name__}: {exc})"),
-                                     whole_server=True) from None
+            raise TransientMailError(self._where(f"нет соединения ({describe(exc)})"), whole_server=True) from None
 
     async def _send(self, message: EmailMessage) -> Refusals:
+        client = None
         try:
             reused = self._client is not None and self._client.is_connected
             try:
-                errors, _ = await (await self._connected()).send_message(message)
+                client = await self._connected()
+                errors, _ = await client.send_one(message)
             except aiosmtplib.SMTPServerDisconnected:
-                if not reused:
+                if not reused or client is None or client.data_started:
                     raise
-                # The server dropped a connection kept open for the batch: one fresh try.
+                # The server dropped a connection kept open for the batch before taking anything: one fresh try.
                 await self._close()
-                errors, _ = await (await self._connected()).send_message(message)
+                client = await self._connected()
+                errors, _ = await client.send_one(message)
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError, asyncio.TimeoutError) as exc:
+            if client is not None and client.data_started:
+                raise TransientMailError(self._where(
+                    "связь оборвалась после передачи письма: сервер мог его принять"), whole_server=True,
+                    ambiguous=True) from None
+            if isinstance(exc, aiosmtplib.SMTPException):
+                raise self._translate(exc) from None
+            raise TransientMailError(self._where(f"нет соединения ({describe(exc)})"), whole_server=True) from None
         except aiosmtplib.SMTPException as exc:
             raise self._translate(exc) from None
-        except (OSError, asyncio.TimeoutError) as exc:
-            raise TransientMailError(self._where(f"нет соединения ({type(exc).__name__}: {exc})"),
+        except Exception as exc:  # the client library's own failure: said in Russian, retried like an outage
+            raise TransientMailError(self._where(f"сбой почтового клиента ({type(exc).__name__})"),
                                      whole_server=True) from None
         return {addr: f"{resp.code} {resp.message}" for addr, resp in errors.items()}
 
@@ -130,7 +141,7 @@ class SmtpTransport:
         if self._client is not None and self._client.is_connected:
             return self._client
         s = self.settings
-        self._client = aiosmtplib.SMTP(
+        self._client = _Client(
             hostname=s.host, port=s.port, timeout=s.timeout, use_tls=s.tls,
             start_tls=False if s.tls else s.starttls,
             username=s.username or None, password=(s.password if s.username else None),
@@ -167,8 +178,38 @@ class SmtpTransport:
             return TransientMailError(self._where(f"сервер не ответил за {self.settings.timeout:g} с"),
                                       whole_server=True)
         if isinstance(exc, aiosmtplib.SMTPConnectError):
-            return TransientMailError(self._where(f"нет соединения ({exc})"), whole_server=True)
-        return TransientMailError(self._where(f"{type(exc).__name__}: {exc}"), whole_server=True)
+            return TransientMailError(self._where("нет соединения: не удаётся подключиться к серверу (он выключен, "
+                                                  "адрес или порт неверны, или сеть не пропускает)"), whole_server=True)
+        if isinstance(exc, aiosmtplib.SMTPServerDisconnected):
+            return TransientMailError(self._where("сервер оборвал соединение"), whole_server=True)
+        if isinstance(exc, aiosmtplib.SMTPNotSupported):
+            return TransientMailError(self._where("сервер не поддерживает нужное расширение SMTP (например STARTTLS "
+                                                  "или вход): проверьте smtp.starttls, smtp.tls и порт"),
+                                      whole_server=True)
+        text = str(exc)
+        if "STARTTLS" in text.upper():
+            return TransientMailError(self._where("сервер не предлагает STARTTLS: выключите smtp.starttls или "
+                                                  "включите smtp.tls с портом 465"), whole_server=True)
+        if "AUTH" in text.upper():
+            return TransientMailError(self._where("сервер не предлагает вход (AUTH): оставьте smtp.username "
+                                                  "пустым или включите STARTTLS/TLS"), whole_server=True)
+        return TransientMailError(self._where(f"ошибка почтового протокола; ответ: «{text}»"), whole_server=True)
 
     def _where(self, text: str) -> str:
-        return scrub(f"SMTP {self.settings.host}:{self.settings.port}: {text}", self.settings.password)
+        s = self.settings
+        return scrub(f"SMTP {s.host}:{s.port}: {text}", *login_secrets(s.username, s.password))
+
+
+class _Client(aiosmtplib.SMTP):
+    """aiosmtplib's client that remembers whether the message itself went out (DATA began): a failure
+    after that is ambiguous — the server may have taken the letter — and must not be retried blindly."""
+
+    data_started = False
+
+    async def send_one(self, message: EmailMessage) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
+        self.data_started = False
+        return await self.send_message(message)
+
+    async def data(self, message, /, **kwargs):  # type: ignore[no-untyped-def]
+        self.data_started = True
+        return await super().data(message, **kwargs)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from docgen.errors import StatementInvalid
-from docgen.files import free_name, move_into, sha256_bytes, write_atomic
+from docgen.files import free_name, move_into, read_plain, sha256_bytes, write_atomic
 from docgen.form.money import format_money
 from docgen.mail.notice import NoticeKind, build_notice
 from docgen.obligations import ledger
@@ -36,11 +36,10 @@ SOURCE = "банковская выписка"
 
 def take_statement(svc: Services, path: Path) -> str:
     """Take one file from inbox/bank/; returns the account for the log."""
-    size = path.stat().st_size
-    if size > MAX_STATEMENT_BYTES:
+    content, st = read_plain(path, limit=MAX_STATEMENT_BYTES)  # never through a link, never a pipe
+    if len(content) > MAX_STATEMENT_BYTES:
         return reject(svc, path, content=b"", why=StatementInvalid(
-            f"файл слишком большой: {size:,} байт при пределе {MAX_STATEMENT_BYTES:,}".replace(",", " ")))
-    content = path.read_bytes()
+            f"файл слишком большой: {st.st_size:,} байт при пределе {MAX_STATEMENT_BYTES:,}".replace(",", " ")))
     unfinished = _planned_with(svc, sha256_bytes(content))
     if unfinished is not None:  # a crash came between the record and the files
         return finish_statement(svc, unfinished)

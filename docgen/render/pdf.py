@@ -31,11 +31,13 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from docgen.errors import ConversionError
+from docgen.errors import ConversionError, ConverterUnavailable
 
 LOG = logging.getLogger("docgen.render.pdf")
 
 START_TIMEOUT = 60.0  # a first start lays out a fresh profile and may take seconds on a slow disk
+FALLBACK_FIRST = 60.0  # after a failed start, documents go one soffice each this long, then a new start
+FALLBACK_MAX = 3600.0
 CLOSE_TIMEOUT = 5.0
 NO_LIBREOFFICE = "LibreOffice не найден: PDF-версии не создаются, только DOCX"
 NO_UNO = (
@@ -171,7 +173,7 @@ def _claim_profile(root: Path, kind: str) -> tuple[Path, IO[bytes]]:
             handle.close()
             return _claim_local_profile(kind)
         return root / f"{kind}-{slot}", handle
-    raise ConversionError(f"Все профили LibreOffice в {root} заняты: PDF-версия не создана")
+    raise ConverterUnavailable(f"Все профили LibreOffice в {root} заняты: PDF-версия не создана")
 
 
 def _claim_local_profile(kind: str) -> tuple[Path, IO[bytes]]:
@@ -230,7 +232,7 @@ class OneShotConverter:
         check_docx(docx)
         with self._lock:
             if self._profile_lock.closed:
-                raise ConversionError("Конвертер PDF закрыт: PDF-версия не создана")
+                raise ConverterUnavailable("Конвертер PDF закрыт: PDF-версия не создана")
             outdir = Path(tempfile.mkdtemp(prefix=".docgen-pdf-", dir=_target_folder(pdf)))
             try:
                 self._run(docx.resolve(), outdir)
@@ -481,7 +483,7 @@ class KeptConverter:
 
     def __init__(
         self, *, soffice: str, python: str, profile_dir: Path, timeout: float = 60.0,
-        start_timeout: float = START_TIMEOUT, log: logging.Logger = LOG,
+        start_timeout: float = START_TIMEOUT, log: logging.Logger = LOG, fallback_seconds: float = FALLBACK_FIRST,
     ):
         self.timeout = timeout
         self.start_timeout = start_timeout
@@ -491,6 +493,8 @@ class KeptConverter:
         self._lock = threading.Lock()
         self._office: _Office | None = None
         self._fallback: OneShotConverter | None = None
+        self._fallback_until = 0.0
+        self._fallback_first = self._fallback_delay = fallback_seconds
         self._closed = False
 
     def __enter__(self) -> KeptConverter:
@@ -511,21 +515,37 @@ class KeptConverter:
         return office.pgid if office is not None else None
 
     def convert(self, docx: Path, pdf: Path) -> None:
+        """A failed start of the kept office falls back to one soffice per document for a while
+        (FALLBACK_FIRST seconds, doubling while starts keep failing), then the kept office is tried
+        again: one crash at start-up does not make every later document slow until a restart. If the
+        one-shot run fails too, LibreOffice is down: ConverterUnavailable, the step waits."""
         check_docx(docx)
         with self._lock:
-            if self._fallback is None:
-                try:
-                    self._convert_kept(docx, pdf)
-                    return
-                except _StartFailed as exc:
-                    self._log.warning(
-                        "LibreOffice не запустился как служба (%s): PDF-версии будут делаться по одной, медленнее", exc
-                    )
-                    self._fallback = OneShotConverter(
-                        soffice=self._soffice, profile_dir=self._profile_dir, timeout=self.timeout
-                    )
-            self._fallback.timeout = self.timeout
+            if self._fallback is not None and time.monotonic() < self._fallback_until:
+                self._fallback.timeout = self.timeout
+                self._fallback.convert(docx, pdf)
+                return
+            try:
+                self._convert_kept(docx, pdf)
+                self._fallback_delay = self._fallback_first
+                return
+            except _StartFailed as exc:
+                problem = str(exc)
+            self._convert_once(docx, pdf, problem=problem)
+
+    def _convert_once(self, docx: Path, pdf: Path, *, problem: str) -> None:
+        if self._fallback is None:
+            self._fallback = OneShotConverter(soffice=self._soffice, profile_dir=self._profile_dir, timeout=self.timeout)
+        self._fallback.timeout = self.timeout
+        try:
             self._fallback.convert(docx, pdf)
+        except ConversionError as exc:
+            raise ConverterUnavailable(f"LibreOffice не запускается ({problem}); разовый запуск тоже не удался: "
+                                       f"{exc}") from None
+        self._fallback_until = time.monotonic() + self._fallback_delay
+        self._log.warning("LibreOffice не запустился как служба (%s): PDF-версии делаются по одной (медленнее) "
+                          "ещё %g с, затем снова попытка запуска", problem, self._fallback_delay)
+        self._fallback_delay = min(self._fallback_delay * 2, FALLBACK_MAX)
 
     def _convert_kept(self, docx: Path, pdf: Path) -> None:
         part = _temp_beside(pdf)
@@ -553,7 +573,7 @@ class KeptConverter:
 
     def _running_office(self) -> _Office:
         if self._closed:
-            raise ConversionError("Конвертер PDF закрыт: PDF-версия не создана")
+            raise ConverterUnavailable("Конвертер PDF закрыт: PDF-версия не создана")
         if self._office is not None and not self._office.alive():
             self._log.warning("LibreOffice завершился между документами: перезапуск")
             self._drop_office()

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import io
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
-from docgen.errors import WorkflowError
-from docgen.files import free_name, move_into, sha256_bytes, write_atomic
-from docgen.mail.notice import NoticeKind
+from docgen.errors import DossierDamaged, UnsafeFile, WorkflowError
+from docgen.files import (
+    entry_reason, fit_name, free_name, move_into, original_name, read_plain, sha256_bytes, write_atomic,
+)
+from docgen.mail.notice import NoticeKind, admin_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
 from docgen.workflow.comments import document_text, text_comments, word_comments
 from docgen.workflow.dossier import draft_stem, identity_from_name
+from docgen.workflow.integrity import check_dossier
 from docgen.workflow.people import Holder, holder, role_address
 from docgen.workflow.route import Route
 from docgen.workflow.services import Services
@@ -41,21 +47,99 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     """Take one file from `<role>/approved/` or `<role>/returned/`."""
     if path.suffix.lower() == ".txt":
         return _take_note(svc, path, role=role)
-    content = path.read_bytes()
+    content, st = read_plain(path)
     number, version = identify(path.name, content)
     row = svc.store.find_deal(number) if number else None
-    why = _mismatch(row, number=number, version=version, role=role, route=svc.route_of(row) if row else None)
+    why = _mismatch(row, number=number, version=version, role=role, route=svc.route_of(row) if row else None) \
+        or _not_this_contract(path.name, content, number=number)
     if why:
         return set_aside(svc, path, role=role, why=why, content=content)
-    note = path.with_suffix(".txt")
-    comments = word_comments(content) + (text_comments(note.read_bytes()) if note.exists() else [])
-    submitted = Submitted(path, content, path.stat().st_mtime_ns, comments, note if note.exists() else None)
+    try:
+        check_dossier(svc.ws, svc.store, row)
+    except DossierDamaged as exc:
+        return _damaged(svc, path, row=row, role=role, content=content, why=exc.why)
+    note, noted = _note_beside(path)
+    comments = word_comments(content) + (text_comments(noted) if note else [])
+    submitted = Submitted(path, content, st.st_mtime_ns, comments, note)
     actor = holder(svc.settings, role, division=row.division, day=svc.now().date())
     try:
         step = record_decision(svc, row.number, role=role, decision=decision, submitted=submitted, actor=actor)
+    except DossierDamaged as exc:
+        return _damaged(svc, path, row=row, role=role, content=content, why=exc.why)
     except WorkflowError as exc:
         return set_aside(svc, path, role=role, why=str(exc), content=content)
     return finish_decision(svc, step)
+
+
+def _note_beside(path: Path) -> tuple[Path | None, bytes]:
+    """The comments .txt beside a reviewer's file, if it is a plain file (a link is left for the watcher,
+    which sets it aside unread: its target must not reach the manager's letter)."""
+    note = path.with_suffix(".txt")
+    try:
+        return note, read_plain(note)[0]
+    except (FileNotFoundError, UnsafeFile):
+        return None, b""
+
+
+def _not_this_contract(name: str, content: bytes, *, number: str | None) -> str | None:
+    """Why a reviewer's file cannot count as a decision on contract `number`: it must be a whole,
+    readable DOCX (or a PDF docgen made) whose properties, or else its text, name this deal."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".docx", ".pdf"):
+        return (f"файлы «{suffix or 'без расширения'}» решением не считаются: переложите проект договора "
+                "в формате DOCX, как его прислал docgen (или сохраните его как DOCX в Word)")
+    if not content:
+        return "файл пуст (0 байт): это не проект договора; переложите сам документ"
+    text = _docx_text(content) if suffix == ".docx" else _pdf_text(content)
+    if text is None:
+        kind = "DOCX" if suffix == ".docx" else "PDF"
+        return f"файл повреждён или обрезан и не открывается как {kind}; переложите документ целиком"
+    found = identify("", content)[0]
+    if found is not None and found != number:
+        return f"в свойствах документа указана сделка {found}, а не {number}"
+    if found is None and number and number not in text:
+        return (f"это не проект договора {number}: ни в свойствах документа, ни в его тексте нет номера "
+                "сделки; переложите проект, который прислал docgen")
+    return None
+
+
+def _docx_text(content: bytes) -> str | None:
+    """The text of a DOCX that opens whole (every part's checksum right), or None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if archive.testzip() is not None or "word/document.xml" not in archive.namelist():
+                return None
+            ElementTree.fromstring(archive.read("word/document.xml"))
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError,
+            KeyError, ElementTree.ParseError):
+        return None
+    return document_text(content)
+
+
+def _pdf_text(content: bytes) -> str | None:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        return "\n".join(page.extract_text() or "" for page in reader.pages[:3])
+    except Exception:  # pypdf raises many kinds on a broken file; any of them means «not readable»
+        return None
+
+
+def _damaged(svc: Services, path: Path, *, row: DealRow, role: str, content: bytes, why: str) -> str:
+    """A decision on a deal whose dossier lost its files: not taken, the administrator told."""
+    mail = admin_notice(svc.ws, event=f"dossier/{row.number}/v{row.version}/{role}", deal=row.number,
+                        title=f"досье сделки {row.number} повреждено, решение не принято",
+                        lines=[why, f"решение «{role_title(role, svc.route_of(row))}» отложено: {svc.rel(path)}"],
+                        where=row.dossier, todo="восстановите папку досье из резервной копии или вернув "
+                                                "перемещённые файлы, затем переложите решение снова")
+    with svc.store.transaction():
+        svc.store.journal_add(at=svc.now(), deal=row.number, version=row.version, actor="docgen", role="system",
+                              action="dossier_damaged", detail={"why": why, "file": path.name})
+        if mail is not None:
+            svc.outbox.enqueue(mail)
+    return set_aside(svc, path, role=role, content=content,
+                     why=f"досье сделки {row.number} повреждено ({why}); решение не принято, администратор извещён")
 
 
 def _take_note(svc: Services, path: Path, *, role: str) -> str:
@@ -75,7 +159,7 @@ def _take_note(svc: Services, path: Path, *, role: str) -> str:
 def _late_note(svc: Services, path: Path, *, role: str, number: str, version: int) -> str:
     row = svc.store.deal(number)
     title = role_title(role, svc.route_of(row))
-    comments = text_comments(path.read_bytes())
+    comments = text_comments(read_plain(path)[0])
     target = free_name(svc.dossier(row).returns, f"v{version} {title} {path.name}")
     move_into(path, target, copy=True)
     now = svc.now()
@@ -169,8 +253,14 @@ def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: str) ->
     versions = svc.dossier(row).versions
     stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
     suffix = submitted.path.suffix.lower()
-    ours = versions / f"{stem}{suffix}"
+    recorded = svc.store.version(row.number, row.version)
+    # The file the store recorded for this version, as it was named then; else the name it would have now.
+    sent = svc.at_root(recorded["file"]) if recorded is not None and recorded["file"] else versions / f"{stem}.docx"
+    ours = sent.with_suffix(suffix)
     kept = ours.read_bytes() if ours.exists() else None
+    if kept is None and suffix == ".docx":
+        # Without the version docgen sent, any file would look edited: never guess, say so.
+        raise DossierDamaged(row.number, f"нет файла текущей версии {svc.rel(ours)}")
     if kept == submitted.content:
         return False, ours
     if suffix != ".docx" or (kept is not None and document_text(kept) == document_text(submitted.content)):
@@ -191,8 +281,8 @@ def finish_decision(svc: Services, step: Step) -> str:
         kept = svc.at_root(p["kept_as"])
         write_atomic(kept, restamp(kept.read_bytes(), number=row.number, version=row.version))
     if p["note"]:
-        move_into(svc.at_root(p["note"]),
-                  dossier.returns / f"v{p['reviewed']} {route.title(role)} {Path(p['note']).name}", copy=True)
+        note = fit_name(f"v{p['reviewed']} {route.title(role)} {Path(p['note']).name}")
+        move_into(svc.at_root(p["note"]), dossier.returns / note, copy=True)
     _collect_drafts(svc, row, role=role, version=p["reviewed"])
     docx = svc.at_root(p["kept_as"]).read_bytes() if p["edited"] else _version_docx(svc, row, p["reviewed"])
     mails = []
@@ -220,7 +310,7 @@ def _collect_drafts(svc: Services, row: DealRow, *, role: str, version: int) -> 
     versions = svc.dossier(row).versions
     for suffix in (".docx", ".pdf"):
         left = svc.ws.review(role) / f"{stem}{suffix}"
-        if not left.exists():
+        if not left.exists() or entry_reason(left):  # a link put in its place is not docgen's draft
             continue
         target = versions / left.name
         if target.exists() and sha256_bytes(target.read_bytes()) != sha256_bytes(left.read_bytes()):
@@ -267,16 +357,19 @@ def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[s
 
 
 def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes | None = None) -> str:
-    """A file that fits no deal or stage goes to `<role>/unrecognized/` with the reason beside it."""
-    content = path.read_bytes() if content is None else content
+    """A file that fits no deal or stage goes to `<role>/unrecognized/` with the reason beside it;
+    each drop its own, even of the same bytes with the same time."""
+    content = read_plain(path)[0] if content is None else content
     now = svc.now()
-    key = f"unrecognized:{sha256_bytes(content)}:{path.stat().st_mtime_ns}"
-    target = free_name(svc.ws.review(role) / UNRECOGNIZED, path.name)
+    name = fit_name(path.name)
     with svc.store.transaction():
-        if svc.store.step(key) is None:
+        key, planned = svc.store.drop_key(f"unrecognized:{sha256_bytes(content)}:{path.stat().st_mtime_ns}")
+        if planned is None:
+            target = free_name(svc.ws.review(role) / UNRECOGNIZED, name)
             svc.store.journal_add(at=now, deal=None, version=None, actor=str(role), role=str(role),
-                                  action="unrecognized", detail={"file": path.name, "why": why})
-            svc.store.plan(key=key, kind="unrecognized", at=now, source=path.name, content=content,
+                                  action="unrecognized", detail={"file": name, "why": why, **(
+                                      {"original": original_name(path.name)} if name != path.name else {})})
+            svc.store.plan(key=key, kind="unrecognized", at=now, source=name, content=content,
                            payload={"file": svc.rel(path), "target": svc.rel(target), "why": why})
     return finish_aside(svc, svc.store.step(key))
 

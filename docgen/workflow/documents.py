@@ -3,16 +3,67 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
+import shutil
+import socket
 import tempfile
+import time
 from pathlib import Path
 from typing import Protocol
 
+from docgen.errors import ConversionError, ConverterUnavailable
+from docgen.files import safe_name
 from docgen.form.deal import Deal
 from docgen.render import docx as render
 from docgen.render import pdfmarks
 from docgen.render.context import Approval
 from docgen.workspace import Workspace
+
+
+SCRATCH = "tmp"  # in the state folder: documents on their way through LibreOffice
+# Scratch folders are named «<host>-<pid>-…» (the host as a short hash: any name, no dashes to confuse).
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+# A scratch folder of another host (the state folder on a share) is cleaned once it is this old.
+SCRATCH_MAX_AGE = 24 * 3600
+
+
+def clean_scratch(state: Path) -> list[Path]:
+    """Remove the scratch folders that processes of this host left when they died (and any folder a
+    day old); a living process's folder (the CLI converting beside the service) is left alone."""
+    try:
+        entries = list((state / SCRATCH).iterdir())
+    except OSError:
+        return []
+    removed = []
+    for entry in entries:
+        if _left_behind(entry):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
+def _left_behind(entry: Path) -> bool:
+    try:
+        if time.time() - entry.lstat().st_mtime > SCRATCH_MAX_AGE:
+            return True
+    except OSError:
+        return False
+    host, _, rest = entry.name.partition("-")
+    pid = rest.partition("-")[0]
+    if host != _HOST or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, someone else's
+        return False
+    return False
 
 
 class Converter(Protocol):
@@ -44,25 +95,39 @@ class Documents:
 
     def pdf(self, docx: bytes, *, title: str, number: str, version: int, draft: bool = False,
             appendix: bytes | None = None) -> bytes | None:
-        """The PDF of `docx` (marked ПРОЕКТ for a draft, with `appendix`'s PDF after it), or None."""
+        """The PDF of `docx` (marked ПРОЕКТ for a draft, with `appendix`'s PDF after it), or None.
+
+        A document LibreOffice cannot convert gets no PDF (said in the log, naming the deal and the
+        file): the DOCX is the document, and the deal goes on. LibreOffice itself down or unable to
+        start is ConverterUnavailable: the step waits and is tried again.
+        """
         if self.converter is None:
             return None
-        data = self._convert(docx)
-        if draft:
-            data = pdfmarks.mark_draft(data)
-        if appendix is not None:
-            data = pdfmarks.append_pdf(data, self._convert(appendix))
-        return pdfmarks.set_metadata(data, title=title, deal=number, version=version)
+        try:
+            data = self._convert(docx, name=title)
+            if draft:
+                data = pdfmarks.mark_draft(data)
+            if appendix is not None:
+                data = pdfmarks.append_pdf(data, self._convert(appendix, name=f"{title} (приложение)"))
+            return pdfmarks.set_metadata(data, title=title, deal=number, version=version)
+        except ConverterUnavailable as exc:
+            raise ConverterUnavailable(f"сделка {number}, версия {version}: {exc}") from None
+        except ConversionError as exc:
+            self.log.error("Сделка %s, версия %s: PDF «%s» не создан, дальше без него: %s", number, version, title, exc)
+            return None
 
-    def convert(self, docx: bytes) -> bytes | None:
+    def convert(self, docx: bytes, *, name: str = "Документ") -> bytes | None:
         """The plain PDF rendition of `docx` (no marks, no deal metadata), or None without LibreOffice."""
-        return None if self.converter is None else self._convert(docx)
+        return None if self.converter is None else self._convert(docx, name=name)
 
-    def _convert(self, docx: bytes) -> bytes:
-        scratch = self.ws.state / "tmp"
+    def _convert(self, docx: bytes, *, name: str) -> bytes:
+        scratch = self.ws.state / SCRATCH
         scratch.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=scratch) as folder:
-            source, target = Path(folder) / "document.docx", Path(folder) / "document.pdf"
+        # The scratch folder names its process, so a later start can tell what a crash left behind;
+        # the file inside names the document, so LibreOffice's errors name it too.
+        with tempfile.TemporaryDirectory(dir=scratch, prefix=f"{_HOST}-{os.getpid()}-") as folder:
+            stem = safe_name(name, limit=80)
+            source, target = Path(folder) / f"{stem}.docx", Path(folder) / f"{stem}.pdf"
             source.write_bytes(docx)
             assert self.converter is not None
             self.converter.convert(source, target)

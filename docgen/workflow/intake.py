@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from docgen.errors import Fault, FormError, FormInvalid
-from docgen.files import free_name, move_into, sha256_bytes, write_atomic
+from docgen.files import NAME_BYTES, fit_name, free_name, move_into, original_name, read_plain, sha256_bytes, within, write_atomic
 from docgen.form.deal import Deal, accept, freeze
 from docgen.form.readers import parse_form
 from docgen.form.report import line_of, render_report
@@ -15,6 +15,7 @@ from docgen.mail.notice import NoticeKind, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
 from docgen.workflow.dossier import client_folder, draft_stem
+from docgen.workflow.integrity import refuse_taken_number
 from docgen.workflow.people import role_address
 from docgen.workflow.route import route_for
 from docgen.workflow.services import Services
@@ -24,11 +25,12 @@ from docgen.workspace import Stage
 
 def take_form(svc: Services, path: Path) -> str:
     """Take one file from the inbox; returns a short account for the log."""
-    stat, limit = path.stat(), svc.settings.limits.max_form_bytes
-    if stat.st_size > limit:  # too big to keep in the store: reject() moves the file itself
+    limit = svc.settings.limits.max_form_bytes
+    content, stat = read_plain(path, limit=limit)
+    mtime_ns = stat.st_mtime_ns
+    if len(content) > limit:  # too big to keep in the store: reject() moves the file itself
         fault = Fault("", f"файл слишком большой: {stat.st_size:,} байт при пределе {limit:,}".replace(",", " "))
-        return reject(svc, path, content=b"", mtime_ns=stat.st_mtime_ns, faults=[fault])
-    content, mtime_ns = path.read_bytes(), stat.st_mtime_ns
+        return reject(svc, path, content=b"", mtime_ns=mtime_ns, faults=[fault])
     sha = sha256_bytes(content)
     earlier = svc.store.accepted_with_sha(sha)
     if earlier is not None and earlier.state == "planned":
@@ -40,15 +42,22 @@ def take_form(svc: Services, path: Path) -> str:
         return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=[fault], manager=manager,
                       duplicate_of=earlier.deal)
     raw = None
+    source = form_name(path.name)
     try:
-        raw = parse_form(path.name, content, max_bytes=limit)
-        deal = accept(raw, source=path.name, settings=svc.settings,
+        raw = parse_form(source, content, max_bytes=limit)
+        deal = accept(raw, source=source, settings=svc.settings,
                       contract_types=svc.ws.contract_types(), today=svc.now().date())
         step = _record(svc, path, deal=deal, content=content, sha=sha)
     except FormError as exc:
         return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=exc.faults,
                       manager=_manager_of(raw.data if raw else {}))
     return finish_intake(svc, step)
+
+
+def form_name(name: str) -> str:
+    """The name a form is known by from now on (the journal, the dossier's «v1 <name>»): cleaned,
+    and short enough that «v999 » before it still fits on any disk."""
+    return fit_name(name, max_bytes=NAME_BYTES - 8)
 
 
 def _record(svc: Services, path: Path, *, deal: Deal, content: bytes, sha: str) -> Step:
@@ -60,15 +69,17 @@ def _record(svc: Services, path: Path, *, deal: Deal, content: bytes, sha: str) 
             row = _next_version_row(svc, deal, stage=route.first, now=now)
         else:
             number = svc.store.next_number(now.year, pattern=svc.settings.numbering.pattern)
+            refuse_taken_number(svc.ws, number)
             row = _new_row(svc, deal, number=number, version=1, created=now.isoformat(timespec="seconds"),
                            stage=route.first, now=now)
             svc.store.insert_deal(row)
         svc.store.add_version(row.number, row.version, origin="form", at=now, form_sha256=sha, route=route.to_json())
+        source = form_name(path.name)
         svc.store.journal_add(at=now, deal=row.number, version=row.version, actor=deal.form.manager.name,
                               role="manager", action="accepted", sha256=sha,
-                              detail={"file": path.name, "total": str(deal.totals.total)})
+                              detail={"file": source, "total": str(deal.totals.total), **_original(path, source)})
         key = f"intake:{sha}"
-        svc.store.plan(key=key, kind="intake", at=now, source=path.name, deal=row.number, version=row.version,
+        svc.store.plan(key=key, kind="intake", at=now, source=source, deal=row.number, version=row.version,
                        sha256=sha, content=content, payload={"inbox": svc.rel(path)})
         return svc.store.step(key)
 
@@ -117,7 +128,7 @@ def finish_intake(svc: Services, step: Step) -> str:
     move_into(svc.at_root(step.payload["inbox"]), dossier.forms / f"v{step.version} {step.source}",
               content=step.content, copy=True)
     for name, data in deal.attachments.items():
-        write_atomic(dossier.attachments / name, data)
+        write_atomic(within(dossier.attachments, dossier.attachments / fit_name(name)), data)
     stem = draft_stem(number=row.number, version=step.version, client=row.buyer_name)
     docx = svc.documents.contract(deal, number=row.number, version=step.version)
     pdf = svc.documents.pdf(docx, title=f"Проект договора {row.number}", number=row.number,
@@ -157,21 +168,34 @@ def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, ke
 
 def reject(svc: Services, path: Path, *, content: bytes, mtime_ns: int, faults: list[Fault],
            manager: str | None = None, duplicate_of: str | None = None) -> str:
-    """Record the rejection, then move the file to inbox/rejected/ with its Russian report beside it."""
+    """Record the rejection, then move the file to inbox/rejected/ with its Russian report beside it.
+
+    Each drop is its own rejection, with its own report and letter, even of a file rejected before
+    with the same bytes and time (an Explorer copy keeps the time); a step a crash left planned for
+    this very file is finished instead.
+    """
     now = svc.now()
     sha = sha256_bytes(content) if content else f"size:{path.stat().st_size}"
-    key = f"reject:{sha}:{mtime_ns}"
-    target = free_name(svc.ws.rejected, path.name)
-    report = render_report(path.name, faults)
+    source = form_name(path.name)
     with svc.store.transaction():
-        if svc.store.step(key) is None:
+        key, planned = svc.store.drop_key(f"reject:{sha}:{mtime_ns}")
+        if planned is None:
+            target = free_name(svc.ws.rejected, source)
+            report = render_report(source, faults)
             svc.store.journal_add(at=now, deal=duplicate_of, version=None, actor=manager or "неизвестно",
                                   role="manager", action="duplicate" if duplicate_of else "rejected",
-                                  detail={"file": path.name, "faults": [line_of(f) for f in faults]}, sha256=sha)
-            svc.store.plan(key=key, kind="reject", at=now, source=path.name, sha256=sha, content=content or None,
+                                  detail={"file": source, "faults": [line_of(f) for f in faults],
+                                          **_original(path, source)}, sha256=sha)
+            svc.store.plan(key=key, kind="reject", at=now, source=source, sha256=sha, content=content or None,
                            payload={"inbox": svc.rel(path), "target": svc.rel(target), "report": report,
                                     "manager": manager, "faults": [line_of(f) for f in faults]})
     return finish_reject(svc, svc.store.step(key))
+
+
+def _original(path: Path, source: str) -> dict[str, str]:
+    """The name as the person gave it, for the journal, when docgen had to clean or shorten it."""
+    original = original_name(path.name)
+    return {"original": original} if original != source else {}
 
 
 def finish_reject(svc: Services, step: Step) -> str:

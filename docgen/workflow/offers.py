@@ -32,7 +32,7 @@ def file_offer(ws: Workspace, deal: Deal, *, documents: Documents, today: dt.dat
     stem = safe_name(f"КП {number} — {deal.form.subject.summary}", limit=110)
     written = [folder / f"{stem}.docx"]
     write_atomic(written[0], docx)
-    pdf = documents.convert(docx)
+    pdf = documents.convert(docx, name=stem)
     if pdf is not None:
         written.append(folder / f"{stem}.pdf")
         write_atomic(written[1], pdf)

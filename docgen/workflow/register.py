@@ -18,10 +18,12 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from docgen.files import write_atomic
+from docgen.errors import UnsafeFile
+from docgen.files import read_plain, write_atomic
 from docgen.obligations import ledger
 from docgen.obligations.position import Position
 from docgen.obligations.summary import overdue_note, waiting_note
+from docgen.printable import printable
 from docgen.store import DealRow, Store
 from docgen.workflow.deadlines import Deadlines, in_zone_of, parse_since
 from docgen.workflow.people import person_name
@@ -30,6 +32,7 @@ from docgen.workflow.stages import stage_title
 from docgen.workspace import Role, Workspace
 
 REGISTER_NAME = "Предварительные заказы.xlsx"
+CELL_LIMIT = 32_767  # Excel's most characters in a cell
 UNRECOGNIZED_SHEET = "Нераспознанные файлы"
 DATE, MOMENT = "DD.MM.YYYY", "DD.MM.YYYY HH:MM"
 # (heading, width, number format) of the columns before the decision dates
@@ -117,7 +120,7 @@ def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, deals: list[D
     positions = ledger.positions(store, deals, calendar=deadlines.calendar, today=now.date())
     first_obligation = len(COLUMNS) + len(roles) + 2
     for row, deal in enumerate(deals, start=2):  # not sheet.max_row: it counts every row each time
-        sheet.append(_cells(store, deal, ws=ws, deadlines=deadlines, now=now))
+        sheet.append([_cell(v) for v in _cells(store, deal, ws=ws, deadlines=deadlines, now=now)])
         for column, (_heading, _width, fmt) in enumerate(COLUMNS, start=1):
             if fmt:
                 sheet.cell(row, column).number_format = fmt
@@ -198,14 +201,30 @@ def _unrecognized_sheet(sheet: Worksheet, ws: Workspace, *, roles: Sequence[str]
         folder = ws.review(role) / "unrecognized"
         if not folder.is_dir():
             continue
-        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".why.txt")):
-            why = path.with_name(path.name + ".why.txt")
-            reason = why.read_text(encoding="utf-8", errors="replace").strip() if why.exists() else ""
-            moment = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-            sheet.append([f"{ws.review(role).relative_to(ws.root)}/unrecognized/", path.name,
-                          _moment(moment, now=now), reason])
+        # A link set aside is listed as itself (lstat), and only a plain reason file is read.
+        for path in sorted(p for p in folder.iterdir() if not p.is_dir() and not p.name.endswith(".why.txt")):
+            reason = _reason(path.with_name(path.name + ".why.txt"))
+            moment = dt.datetime.fromtimestamp(path.lstat().st_mtime).astimezone()
+            sheet.append([_cell(v) for v in (f"{ws.review(role).relative_to(ws.root)}/unrecognized/", path.name,
+                                             _moment(moment, now=now), reason)])
             sheet.cell(sheet.max_row, 3).number_format = MOMENT
     sheet.freeze_panes = "A2"
+
+
+def _reason(why: Path) -> str:
+    try:
+        return read_plain(why)[0].decode("utf-8", errors="replace").strip()
+    except (OSError, UnsafeFile):
+        return ""
+
+
+def _cell(value: object) -> object:
+    """A value as a cell can hold it: text without control characters (openpyxl refuses them with
+    IllegalCharacterError, and one stored name must not stop every later write) and within Excel's
+    32 767 characters."""
+    if not isinstance(value, str):
+        return value
+    return printable(value, limit=CELL_LIMIT)
 
 
 def _head(sheet: Worksheet, headings: list[str], *, widths: list[int]) -> None:

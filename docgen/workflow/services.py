@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from docgen.files import within
 from docgen.form.deal import Deal, thaw
 from docgen.mail.outbox import MailOutbox
 from docgen.store import DealRow, Store
@@ -45,7 +46,7 @@ class Services:
         return Route.from_json(self.store.route(row.number, row.version))
 
     def dossier(self, row: DealRow) -> Dossier:
-        return Dossier(self.ws.root / row.dossier)
+        return Dossier(self.at_root(row.dossier))
 
     def deal_of(self, row: DealRow, *, attachments: dict[str, bytes] | None = None) -> Deal:
         return thaw(row.form_json, attachments=attachments, contract_date=dt.date.fromisoformat(row.contract_date),
@@ -58,4 +59,5 @@ class Services:
             return str(path)
 
     def at_root(self, rel: str) -> Path:
-        return self.ws.root / rel
+        """A path the store keeps relative to the workspace, checked to stay inside it."""
+        return within(self.ws.root, self.ws.root / rel)

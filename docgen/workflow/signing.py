@@ -107,7 +107,7 @@ def _technical(svc: Services, row: DealRow) -> list[str]:
     target = svc.ws.technical / row.number
     names = []
     for item in sorted(source.iterdir()):
-        if item.is_file():
+        if item.is_file() and not item.is_symlink():  # docgen filed these; a link put among them is not ours
             target.mkdir(parents=True, exist_ok=True)
             if not (target / item.name).exists():
                 write_atomic(target / item.name, item.read_bytes())
