@@ -23,7 +23,9 @@
     ├── MailError                     a notice could not be built or sent
     ├── AccountError                  a board account cannot be set: unknown person, weak password
     ├── AccessDenied                  a person may not see this deal, or not decide for its stage
-    └── ArchiveError                  an export or an archive to verify is wrong
+    ├── ArchiveError                  an export or an archive to verify is wrong
+    └── ObligationError               an event that does not fit the deal (a future date, more delivered than sold)
+        └── StatementInvalid          a bank statement that is not a readable 1CClientBankExchange file (the line)
 """
 
 from __future__ import annotations
@@ -171,6 +173,17 @@ class ArchiveError(DocgenError):
     """An export cannot be made, or an archive does not verify."""
 
 
+class ObligationError(DocgenError):
+    """A payment, delivery or correction that does not fit the deal, or a claim that has nothing to claim."""
+
+
+class StatementInvalid(ObligationError):
+    """A bank statement that cannot be read; `line` is the 1-based line at fault (0: the file as a whole)."""
+
+    def __init__(self, message: str, *, line: int = 0):
+        self.line = line
+        self.reason = message
+        super().__init__(f"строка {line}: {message}" if line else message)
 # Failures of the machine rather than of the input: worth another try, never a reason to reject a form.
 _TRANSIENT_ERRNO = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EAGAIN, errno.EBUSY,
                     errno.ETIMEDOUT, errno.EROFS, errno.ENOLCK, errno.ESTALE, errno.EHOSTDOWN,

@@ -35,7 +35,7 @@ def lay_out(root: Path) -> list[str]:
 
 def folders(ws: Workspace) -> list[Path]:
     reviews = [ws.review(r) / sub for r in ws.roles for sub in ("", "approved", "returned")]
-    return [ws.inbox, ws.rejected, *reviews, ws.economics, ws.technical, ws.mail_spool,
+    return [ws.inbox, ws.rejected, ws.bank_inbox, *reviews, ws.economics, ws.technical, ws.mail_spool,
             ws.clients, ws.registers, ws.archive]
 
 

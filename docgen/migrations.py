@@ -114,12 +114,68 @@ _MAIL_SAFETY = (
     "ALTER TABLE mail_notices ADD COLUMN ambiguous INTEGER NOT NULL DEFAULT 0",
 )
 
+# The contract's life after signing (docgen.obligations): what happened, the bank statements taken and
+# each payment in them (matched or not), and the notices sent about obligations.
+_V5_OBLIGATIONS = (
+    """CREATE TABLE IF NOT EXISTS obligation_events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        deal        TEXT NOT NULL REFERENCES deals(number),
+        kind        TEXT NOT NULL CHECK (kind IN ('payment', 'readiness', 'delivery', 'correction')),
+        day         TEXT NOT NULL,              -- YYYY-MM-DD: money received, goods ready or delivered
+        amount      TEXT,                       -- a payment; a delivery by the price of what was delivered
+        doc         TEXT NOT NULL DEFAULT '',   -- the payment order, the delivery note
+        reverses    INTEGER REFERENCES obligation_events(id),  -- a correction: the event it cancels
+        comment     TEXT NOT NULL DEFAULT '',
+        actor       TEXT NOT NULL,              -- who recorded it
+        source      TEXT NOT NULL,              -- where from: a command, a bank statement
+        recorded_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS obligation_events_deal ON obligation_events(deal)",
+    "CREATE INDEX IF NOT EXISTS obligation_events_reverses ON obligation_events(reverses)",
+    """CREATE TABLE IF NOT EXISTS bank_statements (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        sha256      TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        kept_as     TEXT NOT NULL,
+        documents   INTEGER NOT NULL,           -- payment documents in the file
+        incoming    INTEGER NOT NULL,           -- of them, money to the Company's account
+        recorded    INTEGER NOT NULL            -- of them, payments not seen in an earlier statement
+    )""",
+    "CREATE INDEX IF NOT EXISTS bank_statements_sha ON bank_statements(sha256)",
+    """CREATE TABLE IF NOT EXISTS bank_payments (
+        identity    TEXT PRIMARY KEY,           -- the same payment in two statements is one row
+        statement   INTEGER NOT NULL REFERENCES bank_statements(id),
+        line        INTEGER NOT NULL,
+        number      TEXT NOT NULL,
+        day         TEXT NOT NULL,
+        amount      TEXT NOT NULL,
+        payer_inn   TEXT NOT NULL,
+        payer       TEXT NOT NULL,
+        purpose     TEXT NOT NULL,
+        deal        TEXT REFERENCES deals(number),
+        event       INTEGER REFERENCES obligation_events(id),
+        reason      TEXT NOT NULL               -- how it matched, or why it did not
+    )""",
+    "CREATE INDEX IF NOT EXISTS bank_payments_deal ON bank_payments(deal)",
+    "CREATE INDEX IF NOT EXISTS bank_payments_event ON bank_payments(event)",
+    """CREATE TABLE IF NOT EXISTS obligation_notices (
+        key         TEXT PRIMARY KEY,           -- deal/obligation/stage/due: each told once
+        deal        TEXT NOT NULL REFERENCES deals(number),
+        obligation  TEXT NOT NULL,
+        stage       TEXT NOT NULL,
+        due         TEXT,
+        at          TEXT NOT NULL
+    )""",
+)
+
 # Append only. A store made before versions were kept (deals but no meta table) is version 1.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "сделки, версии, журнал, шаги, письма", _V1),
     Migration(2, "сроки этапов (deals.stage_since) и маршрут версии (versions.route)", _V2),
     Migration(3, "веб-доска: пароли, сеансы, токены API; поиск сделок по менеджеру, направлению, этапу", _ACCOUNTS),
     Migration(4, "письма: копия в досье после отправки, сомнительные отправки", _MAIL_SAFETY),
+    Migration(5, "оплаты, поставки, банковские выписки, напоминания о сроках", _V5_OBLIGATIONS),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -415,6 +415,15 @@ class RouteSettings(Section):
     rules: list[RouteRule] = Field(
         [], description="правила маршрута: этап добавляется, если выполнено любое из условий when_*"
     )
+class ObligationsSettings(Section):
+    """After signing; the reminders go out with the stage reminders, at `[deadlines] remind_at`."""
+
+    remind_days_before: int = Field(
+        3, ge=0, le=60, description="за сколько рабочих дней до срока оплаты или поставки напомнить менеджеру "
+                                    "и менеджеру по сопровождению (0 — только в день срока и после него)")
+    claim_answer_days: int = Field(
+        10, ge=1, le=60, description="срок ответа на претензию, рабочих дней — если в подписанном договоре не "
+                                     "найден претензионный пункт (закладка docgen_claim_answer), чей срок главнее")
 
 
 class WebSettings(Section):
@@ -467,6 +476,10 @@ class Settings(BaseSettings):
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="архивные выгрузки")
     calendar: CalendarSettings = Field(
         default_factory=CalendarSettings, description="производственный календарь: рабочие дни для сроков"
+    )
+    obligations: ObligationsSettings = Field(
+        default_factory=ObligationsSettings,
+        description="после подписания: напоминания о сроках оплаты и поставки, претензии",
     )
     deadlines: DeadlinesSettings = Field(
         default_factory=DeadlinesSettings, description="сроки этапов согласования и напоминания"

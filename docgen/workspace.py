@@ -58,6 +58,16 @@ class Workspace:
         return self.inbox / "rejected"
 
     @property
+    def bank_inbox(self) -> Path:
+        """Where finance drops bank statements (1CClientBankExchange)."""
+        return self.inbox / "bank"
+
+    @property
+    def bank_processed(self) -> Path:
+        """Statements taken, kept as they were received."""
+        return self.bank_inbox / "processed"
+
+    @property
     def outbox(self) -> Path:
         return self._at(self.settings.folders.outbox)
 
@@ -72,6 +82,11 @@ class Workspace:
     @property
     def handover_templates(self) -> Path:
         return self.templates / "handover"
+
+    @property
+    def letter_templates(self) -> Path:
+        """Letters to the buyer: the claim (претензия)."""
+        return self.templates / "letters"
 
     @property
     def offer_templates(self) -> Path:

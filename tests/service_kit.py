@@ -45,14 +45,16 @@ def wait_for(predicate: Callable[[], object], *, timeout: float = 30.0, what: st
 
 
 @contextlib.contextmanager
-def service(ws: Workspace, *, polling: bool = False, transport=None) -> Iterator[threading.Thread]:
-    """The real service in a thread, stopped and joined at the end."""
+def service(ws: Workspace, *, polling: bool = False, transport=None, clock=None) -> Iterator[threading.Thread]:
+    """The real service in a thread, stopped and joined at the end; `clock`: the workflow's, if the test sets it."""
     stop = threading.Event()
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            run_service(ws, log=service_log(ws, stderr=False), stop=stop, polling=polling, transport=transport)
+            extra = {"clock": clock} if clock is not None else {}
+            run_service(ws, log=service_log(ws, stderr=False), stop=stop, polling=polling, transport=transport,
+                        **extra)
         except BaseException as exc:  # surfaced in the test, not lost in the thread
             errors.append(exc)
 

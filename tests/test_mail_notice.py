@@ -36,10 +36,29 @@ SPECIFIC = {
     NoticeKind.HANDOVER: {"folder": "outbox/economics/", "support": "Менеджер по сопровождению"},
     NoticeKind.ORIGINALS: {"folder": "clients/5027012348/2026-0001/", "originals": ["Договор — 2 экз."]},
     NoticeKind.TECHNICAL: {"folder": "outbox/technical/2026-0001/", "files": ["КМ.pdf", "Геология.pdf"]},
+    NoticeKind.PRODUCTION: {"folder": "outbox/economics/", "support": "Менеджер по сопровождению",
+                            "prepaid_on": "20.01.2027", "prepaid": "607\u00a0194,00", "delivery_due": "26.03.2027",
+                            "delivery_term": "45 рабочих дней с даты поступления предоплаты"},
+    NoticeKind.OBLIGATION: {"folder": "clients/5027012348/2026-0001/", "stage": "missed", "obligation": "payment",
+                            "title": "Платёж 1: предоплата 30 %", "amount": "607\u00a0194,00",
+                            "outstanding": "607\u00a0194,00", "due": "14.01.2027", "days_left": 0,
+                            "overdue_days": 6, "penalty": "3\u00a0643,16", "rate": "0,1", "cap": "10",
+                            "penalty_from": "15.01.2027"},
+    NoticeKind.CLAIM: {"folder": "clients/5027012348/2026-0001/Претензии/", "on": "25.01.2027",
+                       "debt": "307\u00a0194,00", "penalty": "4\u00a0579,14", "claim_total": "311\u00a0773,14",
+                       "answer_days": 10},
     NoticeKind.REMINDER: {"folder": "outbox/lawyer/", **WAITS},
     NoticeKind.ESCALATION: {"folder": "outbox/lawyer/", "holder": "Юрист Компании", **WAITS},
     NoticeKind.ABSENCE: {"folder": "outbox/lawyer/", "stood_in_for": "Юрист Компании", "before": "", **WAITS},
     NoticeKind.WARNINGS: {"folder": "outbox/lawyer/", "warnings": ["Общие сведения, дата договора: уже прошла"]},
+}
+# Letters about a bank statement, not about one deal.
+STATEMENT_KINDS = {
+    NoticeKind.STATEMENT: {"statement": "kl_to_1c.txt", "folder": "inbox/bank/processed/", "documents": 3,
+                           "incoming": 2, "new": 2, "matched": ["строка 20: … → сделка 2026-0001"],
+                           "unmatched": ["строка 45: … — нет сделок с покупателем ИНН 7736207543"]},
+    NoticeKind.STATEMENT_REJECTED: {"statement": "kl_to_1c.txt", "folder": "inbox/rejected/",
+                                    "why": "строка 12: «Сумма=десять»: сумма должна быть положительным числом"},
 }
 SENDER = Address("Договорной отдел", "docgen", "example.ru")
 
@@ -49,7 +68,7 @@ def ws(tmp_path) -> Workspace:
     return Workspace(tmp_path, load_settings(tmp_path, {}))
 
 
-@pytest.mark.parametrize("kind", [k for k in NoticeKind if k is not NoticeKind.ADMIN])
+@pytest.mark.parametrize("kind", [k for k in NoticeKind if k not in STATEMENT_KINDS and k is not NoticeKind.ADMIN])
 def test_every_text_names_the_deal_client_total_folder_and_what_to_do(ws, kind):
     context = {**COMMON, **SPECIFIC[kind]}
     notice = build_notice(kind, ws=ws, event_id=f"2026-0001/v2/{kind}", to=["a@x.ru"], context=context)
@@ -61,6 +80,16 @@ def test_every_text_names_the_deal_client_total_folder_and_what_to_do(ws, kind):
     if kind not in (NoticeKind.TECHNICAL,):
         assert "2\u00a0023\u00a0980,00" in text
     assert "{{" not in text and "{#" not in text
+
+
+@pytest.mark.parametrize("kind", list(STATEMENT_KINDS))
+def test_statement_letters_name_the_file_the_folder_and_what_to_do(ws, kind):
+    context = STATEMENT_KINDS[kind]
+    notice = build_notice(kind, ws=ws, event_id=f"bank/1/{kind}", to=["a@x.ru"], context=context)
+    assert "kl_to_1c.txt" in notice.subject and "\n" not in notice.subject
+    for needed in (context["folder"], "Что нужно сделать", *context.get("unmatched", []), context.get("why", "")):
+        assert needed in notice.body, (kind, needed)
+    assert "{{" not in notice.body and "{#" not in notice.body
 
 
 def test_the_administrators_letter_says_what_where_and_what_to_do(ws):

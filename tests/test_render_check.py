@@ -44,7 +44,8 @@ def fatal(problems):
 def test_shipped_templates_pass(ws):
     checked, problems = check_workspace(ws, today=TODAY)
     assert {p.name for p in checked} == {"supply.docx", "works.docx", "approval-sheet.docx",
-                                         "client-transfer.docx", "production-launch.docx", "offer.docx"}
+                                         "client-transfer.docx", "production-launch.docx", "offer.docx",
+                                         "claim.docx"}
     assert problems == []
 
 
@@ -100,7 +101,7 @@ def test_what_cannot_be_mended_is_reported(ws):
 def test_cli_exit_codes(ws):
     good = docgen("templates", "check", root=ws.root)
     assert good.returncode == 0, good.stdout + good.stderr
-    assert "Проверено шаблонов: 6; все в порядке" in good.stdout
+    assert "Проверено шаблонов: 7; все в порядке" in good.stdout  # contracts, sheet, transfer, handover, offer, claim
     save(ws.contract_templates / "lease.docx", ["{{ buyer.kppp }}"])
     bad = docgen("templates", "check", root=ws.root)
     assert bad.returncode == 1

@@ -40,7 +40,8 @@ def text_parts(path: Path) -> str:
 def test_every_template_is_shipped():
     assert {p.relative_to(DEFAULTS).as_posix() for p in SHIPPED} == {
         "contracts/supply.docx", "contracts/works.docx", "contracts/approval-sheet.docx",
-        "contracts/client-transfer.docx", "handover/production-launch.docx", "offers/offer.docx"}
+        "contracts/client-transfer.docx", "handover/production-launch.docx", "offers/offer.docx",
+        "letters/claim.docx"}
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)

@@ -88,8 +88,9 @@ def _root(
     ctx.obj = Env(root=root.resolve())
 
 
-_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates", "docgen.cli.archive",
-                    "docgen.cli.doctor", "docgen.cli.backup", "docgen.cli.web")
+_COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates",
+                    "docgen.cli.archive", "docgen.cli.doctor", "docgen.cli.backup", "docgen.cli.web",
+                    "docgen.cli.obligations")
 
 
 def _register() -> None:

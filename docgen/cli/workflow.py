@@ -15,13 +15,14 @@ from rich.text import Text
 
 from docgen.cli import Env, app, out
 from docgen.form.money import format_money
+from docgen.obligations.show import deal_lines, obligations_cell
 from docgen.printable import printable
 from docgen.service import local_now, open_service, run_service, service_log
 from docgen.workflow.deadlines import Deadlines
 from docgen.workflow.engine import close_workflow
 from docgen.workflow.integrity import check_store
 from docgen.workflow.stages import Decision
-from docgen.workflow.status import status_item
+from docgen.workflow.status import status_items
 
 ROLE_HELP = "lawyer, finance, director или роль правила маршрута ([[route.rules]])"
 
@@ -86,7 +87,7 @@ def status(
         with read_snapshot(ws.state) as store:  # read-only: a read-only store or share is fine for a look
             check_store(ws, store)
             rows = [store.deal(deal)] if deal else store.deals()
-            items = [status_item(store, row, deadlines=deadlines, now=now) for row in rows]
+            items = status_items(store, rows, deadlines=deadlines, now=now)
     if as_json:
         out.print(json.dumps(items, ensure_ascii=False, indent=2), markup=False, highlight=False)
     elif deal:
@@ -101,14 +102,15 @@ def _print_table(items: list[dict]) -> None:
         return
     table = Table()
     for heading, no_wrap in (("Сделка", True), ("Версия", True), ("Клиент", False), ("ИНН", True),
-                             ("Сумма с НДС", True), ("Этап", False), ("С", True), ("Срок", True), ("Менеджер", False)):
+                             ("Сумма с НДС", True), ("Этап", False), ("С", True), ("Срок", True), ("Менеджер", False),
+                             ("Оплата и поставка", False)):
         table.add_column(heading, no_wrap=no_wrap, justify="right" if heading == "Сумма с НДС" else "left")
     for it in items:
         # Text from forms is shown, never obeyed: no terminal escapes, newlines or bidi marks from a name.
         table.add_row(*(Text(printable(v, limit=SHOWN_LIMIT)) for v in (
             it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
             format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"],
-            _day(it["stage_since"]), _due(it), it["manager"])))
+            _day(it["stage_since"]), _due(it), it["manager"])), obligations_cell(it))
     out.print(table)
 
 
@@ -138,6 +140,7 @@ def _print_deal(it: dict) -> None:
         deputy = f" за {e['on_behalf_of']}" if e["on_behalf_of"] else ""
         lines.append(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}{deputy}: {e['action_title']} "
                      f"(версия {e['version']}){comments}")
+    lines += deal_lines(it)
     for line in lines:  # text from forms is shown, never obeyed: no escapes, newlines or bidi marks
         out.print(printable(line, limit=SHOWN_LIMIT * 4), markup=False, highlight=False)
 

@@ -29,6 +29,11 @@ class NoticeKind(StrEnum):
     HANDOVER = "handover"
     ORIGINALS = "originals"
     TECHNICAL = "technical"
+    PRODUCTION = "production"
+    OBLIGATION = "obligation"
+    STATEMENT = "statement"
+    STATEMENT_REJECTED = "statement_rejected"
+    CLAIM = "claim"
     REMINDER = "reminder"
     ESCALATION = "escalation"
     ABSENCE = "absence"
@@ -45,6 +50,11 @@ KIND_TITLES = {
     NoticeKind.HANDOVER: "Ввод в Производство",
     NoticeKind.ORIGINALS: "ожидаются оригиналы",
     NoticeKind.TECHNICAL: "техническая документация",
+    NoticeKind.PRODUCTION: "можно запускать производство",
+    NoticeKind.OBLIGATION: "срок оплаты или поставки",
+    NoticeKind.STATEMENT: "банковская выписка",
+    NoticeKind.STATEMENT_REJECTED: "выписка не принята",
+    NoticeKind.CLAIM: "претензия готова",
     NoticeKind.REMINDER: "напоминание о сроке",
     NoticeKind.ESCALATION: "просрочено согласование",
     NoticeKind.ABSENCE: "сделка на время отсутствия",
@@ -69,6 +79,12 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.HANDOVER: DEAL_NAMES | {"support"},
     NoticeKind.ORIGINALS: DEAL_NAMES | {"originals"},
     NoticeKind.TECHNICAL: DEAL_NAMES | {"files"},
+    NoticeKind.PRODUCTION: DEAL_NAMES | {"support", "prepaid_on", "prepaid", "delivery_due", "delivery_term"},
+    NoticeKind.OBLIGATION: DEAL_NAMES | {"stage", "obligation", "title", "amount", "outstanding", "due", "days_left",
+                                         "overdue_days", "penalty", "rate", "cap", "penalty_from"},
+    NoticeKind.STATEMENT: frozenset({"statement", "folder", "documents", "incoming", "new", "matched", "unmatched"}),
+    NoticeKind.STATEMENT_REJECTED: frozenset({"statement", "why", "folder"}),
+    NoticeKind.CLAIM: DEAL_NAMES | {"on", "debt", "penalty", "claim_total", "answer_days"},
     NoticeKind.REMINDER: WAITING_NAMES,
     NoticeKind.ESCALATION: WAITING_NAMES | {"holder"},
     NoticeKind.ABSENCE: WAITING_NAMES | {"stood_in_for", "before"},
@@ -217,6 +233,14 @@ def recipients_for(
             found = (people.finance,)
         case NoticeKind.TECHNICAL:
             found = (people.technical,)
+        case NoticeKind.PRODUCTION:
+            found = (people.economics, div.support if div else None)
+        case NoticeKind.OBLIGATION:
+            found = (div.support if div else None, manager)
+        case NoticeKind.STATEMENT | NoticeKind.STATEMENT_REJECTED:
+            found = (people.finance,)
+        case NoticeKind.CLAIM:
+            found = (manager,)
         case NoticeKind.ADMIN:
             found = (people.admin,)
     return tuple(r for r in found if r)

@@ -79,6 +79,9 @@ class Samples:
         for path in sorted(self.ws.handover_templates.glob("*.docx")):
             if not path.name.startswith("~$"):
                 yield path, [self._handover(d) for d in self.deals]
+        for path in sorted(self.ws.letter_templates.glob("*.docx")):
+            if not path.name.startswith("~$"):
+                yield path, [self._claim(d) for d in self.deals]
         for path in sorted(self.ws.offer_templates.glob("*.docx")):
             if not path.name.startswith("~$"):
                 yield path, [offer_context(d, settings=self.ws.settings, number="20261126-1", today=self.today)
@@ -114,6 +117,11 @@ class Samples:
         return handover_context(deal, settings=self.ws.settings, number=SAMPLE_NUMBER, version=3,
                                 approvals=sample_approvals(), files=list(deal.form.attachments) or ["КМ.pdf"],
                                 signed_on=self.today)
+
+    def _claim(self, deal: Deal) -> dict[str, Any]:
+        from docgen.obligations.claim import sample_context
+
+        return sample_context(deal, settings=self.ws.settings, number=SAMPLE_NUMBER)
 
     def _transfer(self) -> dict[str, Any]:
         form = read_transfer_form(self._form_path("client-transfer.yaml"),

@@ -132,18 +132,22 @@ def attachment_names(deal: Deal) -> list[str]:
 
 
 def handover_context(deal: Deal, *, settings: Settings, number: str, version: int, approvals: list[Approval],
-                     files: list[str] | None = None, signed_on: dt.date | None = None) -> dict[str, Any]:
+                     files: list[str] | None = None, signed_on: dt.date | None = None,
+                     prepayment_date: dt.date | None = None) -> dict[str, Any]:
     """A contract's context plus what «Ввод в Производство» adds: approvals, the support manager,
-    the technical documents passed on (`files`) and the calendar dates known on `signed_on`."""
+    the technical documents passed on (`files`), the calendar dates known on `signed_on`, and the day
+    the payments due before production were received in full (`prepayment_date`, None until they are)."""
     context = contract_context(deal, settings=settings, number=number, version=version, attachments=files)
     first = context["before_production"]
     due = sum((p.amount for p in first), Decimal("0.00"))
     if signed_on is not None:
-        _known_dates(context, signed_on=signed_on, calendar=WorkCalendar.from_settings(settings.calendar))
+        _known_dates(context, signed_on=signed_on, prepayment_date=prepayment_date,
+                     calendar=WorkCalendar.from_settings(settings.calendar))
     context.update(
         support=context["division"].support,
         before_production_total=due,
         before_production_words=money_words(due),
+        prepayment_date=prepayment_date,
         **approval_lists(approvals, version=version),
     )
     return context
@@ -327,15 +331,16 @@ def _works(form: Any) -> Record:
     return Record(on_site=on_site, start_days=min(WORKS_START_DAYS, form.delivery.due_days))
 
 
-def _known_dates(context: dict[str, Any], *, signed_on: dt.date, calendar: WorkCalendar) -> None:
-    """Calendar dates of the payments and the delivery that count from signing; estimated when the
-    production calendar of their year is not known yet."""
-    terms = [p for p in context["payments"] if p.after == "signing"]
-    if context["delivery"].after == "signing":
-        terms.append(context["delivery"])
-    for term in terms:
-        term.due_date = calendar.add_workdays(signed_on, term.due_days)
-        term.due_date_estimated = bool(calendar.unknown_years([signed_on, term.due_date]))
+def _known_dates(context: dict[str, Any], *, signed_on: dt.date, prepayment_date: dt.date | None,
+                 calendar: WorkCalendar) -> None:
+    """Calendar dates of the payments and the delivery that count from signing (and, once the prepayment
+    is in, from it); estimated when the production calendar of their year is not known yet."""
+    events = {"signing": signed_on, "prepayment": prepayment_date}
+    for term in [*context["payments"], context["delivery"]]:
+        event = events.get(term.after)
+        if event is not None:
+            term.due_date = calendar.add_workdays(event, term.due_days)
+            term.due_date_estimated = bool(calendar.unknown_years([event, term.due_date]))
 
 
 def _person(name: str, email: str | None = None) -> Record:

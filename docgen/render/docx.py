@@ -257,11 +257,13 @@ def render_contract(deal: Deal, *, ws: Workspace, number: str, version: int) -> 
 
 
 def render_handover(deal: Deal, *, ws: Workspace, number: str, version: int, approvals: list[Approval],
-                    files: list[str] | None = None, signed_on: dt.date | None = None) -> bytes:
+                    files: list[str] | None = None, signed_on: dt.date | None = None,
+                    prepayment_date: dt.date | None = None) -> bytes:
     """«Ввод в Производство» of a signed deal from templates/handover/production-launch.docx; `files` are
-    the technical documents passed on, `signed_on` dates the terms that count from signing."""
+    the technical documents passed on, `signed_on` dates the terms that count from signing, and
+    `prepayment_date` (once the payments due before production are in) those that count from it."""
     context = handover_context(deal, settings=ws.settings, number=number, version=version, approvals=approvals,
-                               files=files, signed_on=signed_on)
+                               files=files, signed_on=signed_on, prepayment_date=prepayment_date)
     return render_document(ws.handover_templates / "production-launch.docx", context, number=number,
                            version=version, title=f"Ввод в Производство — договор № {number}")
 

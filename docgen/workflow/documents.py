@@ -88,9 +88,10 @@ class Documents:
                                             sha256=sha256, approvals=approvals, signed_sha256=signed_sha256)
 
     def handover(self, deal: Deal, *, number: str, version: int, approvals: list[Approval],
-                 files: list[str] | None = None, signed_on: dt.date | None = None) -> bytes:
+                 files: list[str] | None = None, signed_on: dt.date | None = None,
+                 prepayment_date: dt.date | None = None) -> bytes:
         return render.render_handover(deal, ws=self.ws, number=number, version=version, approvals=approvals,
-                                      files=files, signed_on=signed_on)
+                                      files=files, signed_on=signed_on, prepayment_date=prepayment_date)
 
     def pdf(self, docx: bytes, *, title: str, number: str, version: int, draft: bool = False,
             appendix: bytes | None = None) -> bytes | None:

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from docgen.errors import Fault, Postponed, StoreError, WorkflowError, describe, is_transient
+from docgen.errors import Fault, Postponed, StatementInvalid, StoreError, WorkflowError, describe, is_transient
 from docgen.files import entry_reason, read_plain, sha256_file
 from docgen.mail.notice import admin_notice
+from docgen.obligations import bank
+from docgen.obligations.notify import ObligationSchedule
+from docgen.obligations.steps import FINISHERS as OBLIGATION_STEPS
 from docgen.printable import printable
 from docgen.store import Step
 from docgen.workflow import decisions, entries, intake
@@ -31,6 +34,7 @@ _FINISHERS = {
     "decision": decisions.finish_decision,
     "unrecognized": decisions.finish_aside,
     entries.KIND: entries.finish_set_aside,
+    **OBLIGATION_STEPS,  # bank statements, production notices, claims
 }
 
 
@@ -55,6 +59,7 @@ class Workflow:
         self.unreadable = entries.Unreadable()
         self._register_retry_at = 0.0
         self.reminders = Reminders(svc)
+        self.obligations = ObligationSchedule(svc)
 
     def roles(self) -> list[str]:
         """The roles of the settings, and any role a deal still waits in after its rule was removed."""
@@ -64,7 +69,7 @@ class Workflow:
 
     def watched_folders(self) -> list[Path]:
         ws = self.svc.ws
-        return [ws.inbox] + [ws.review(role) / str(d) for role in self.roles() for d in Decision]
+        return [ws.inbox, ws.bank_inbox] + [ws.review(role) / str(d) for role in self.roles() for d in Decision]
 
     def take(self, path: Path) -> str:
         """Process one settled entry of a watched folder; returns the account of where it went.
@@ -77,6 +82,7 @@ class Workflow:
         """
         folder = self._folder_of(path)
         self.reminders.changed()  # a deal may enter a stage: its reminders start from the next working day
+        self.obligations.changed()  # ...or be signed with its prepayment in: production may start
         if not entries.storable(path.name):
             account, path = entries.clean_in_place(self.svc, path)
             return f"{account}; {self.take(path)}"
@@ -99,6 +105,8 @@ class Workflow:
         ws = self.svc.ws
         if path.parent == ws.inbox:
             return _Watched(lambda p: intake.take_form(self.svc, p), aside=ws.rejected, report=".errors.txt")
+        if path.parent == ws.bank_inbox:
+            return _Watched(lambda p: bank.take_statement(self.svc, p), aside=ws.rejected, report=".errors.txt")
         for role in self.roles():
             for decision in Decision:
                 if path.parent == ws.review(role) / str(decision):
@@ -133,6 +141,8 @@ class Workflow:
         why = (f"docgen не смог обработать файл из-за собственной ошибки ({describe(exc)}); "
                "администратор извещён. Форму не нужно исправлять: когда ошибку устранят, её можно положить снова")
         self._tell_admin_of_failure(path, exc)
+        if path.parent == self.svc.ws.bank_inbox:
+            return bank.reject(self.svc, path, content=read_plain(path)[0], why=StatementInvalid(why))
         if path.parent == self.svc.ws.inbox:
             content, st = read_plain(path)
             return intake.reject(self.svc, path, content=content, mtime_ns=st.st_mtime_ns, faults=[Fault("", why)])
@@ -181,16 +191,20 @@ class Workflow:
         actor = actor or holder(self.svc.settings, role, division=row.division, day=self.svc.now().date())
         step = decisions.record_decision(self.svc, number, role=role, decision=decision, submitted=submitted,
                                          actor=actor, via=via or f"command (пользователь {getpass.getuser()})")
-        return decisions.finish_decision(self.svc, step)
+        account = decisions.finish_decision(self.svc, step)
+        production = self.obligations.after_decision(number)
+        return f"{account}\n{production}" if production else account
 
     def tick(self) -> None:
-        """Record the reminders due now (cheap when none can be); the sender sends them."""
-        for account in self.reminders.tick():
+        """Record the reminders due now, of stages and of obligations (cheap when none can be); the sender
+        sends them. Also tells Economics when a deal signed here already has its prepayment."""
+        for account in self.reminders.tick() + self.obligations.run_due():
             self.svc.log.info("%s", account)
 
     def seconds_to_next(self) -> float | None:
         """How long the service may sleep before a reminder may come due."""
-        return self.reminders.seconds_left()
+        left = [s for s in (self.reminders.seconds_left(), self.obligations.seconds_left()) if s is not None]
+        return min(left) if left else None
 
     def flush_register(self, *, force: bool = False) -> None:
         """Rewrite the register if a step changed it; after a failure, try again a while later."""

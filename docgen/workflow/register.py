@@ -20,6 +20,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from docgen.errors import UnsafeFile
 from docgen.files import read_plain, write_atomic
+from docgen.obligations import ledger
+from docgen.obligations.position import Position
+from docgen.obligations.summary import overdue_note, waiting_note
 from docgen.printable import printable
 from docgen.store import DealRow, Store
 from docgen.workflow.deadlines import Deadlines, in_zone_of, parse_since
@@ -38,6 +41,11 @@ COLUMNS = (("Сделка", 11, None), ("Версия", 8, None), ("Принят
            ("Сумма с НДС, руб.", 16, "#,##0.00"), ("Менеджер", 28, None), ("Менеджер по сопровождению", 28, None),
            ("Этап", 30, None), ("На этапе с", 17, MOMENT), ("Срок этапа", 12, DATE))
 DUE_COLUMN = get_column_letter(len(COLUMNS))
+MONEY = "#,##0.00"
+# After the decision dates: a signed deal's obligations (docgen.obligations), as of the day the file is written.
+OBLIGATION_COLUMNS = (("Ближайший срок оплаты или поставки", 16, DATE), ("Что в срок", 40, None),
+                      ("Оплачено, руб.", 16, MONEY), ("Просрочено, руб.", 16, MONEY),
+                      ("Пеня Покупателя, руб.", 16, MONEY), ("Пеня Продавца, руб.", 16, MONEY))
 BUILT_IN_HEADINGS = {Role.LAWYER: "Юрист", Role.FINANCE: "Финансовый департамент", Role.DIRECTOR: "Директор"}
 OVERDUE_FILL = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
 
@@ -81,11 +89,13 @@ def register_rows(store: Store, ws: Workspace, *, deals: list[DealRow], roles: S
     """The register's headings and its rows for `deals`, as the web board shows a page of them."""
     roles = _decision_roles(roles)
     decided = _decisions(store, [d.number for d in deals])
+    positions = ledger.positions(store, deals, calendar=deadlines.calendar, today=now.date())
     rows = []
     for deal in deals:
         moments = decided.get(deal.number, {})
         rows.append(_cells(store, deal, ws=ws, deadlines=deadlines, now=now)
-                    + [_moment(moments[r].at, now=now) if r in moments else None for r in [*roles, "signed"]])
+                    + [_moment(moments[r].at, now=now) if r in moments else None for r in [*roles, "signed"]]
+                    + _obligation_values(positions.get(deal.number)))
     return _headings(ws, roles), rows
 
 
@@ -97,20 +107,25 @@ def _decision_roles(roles: Sequence[str]) -> list[str]:
 
 def _headings(ws: Workspace, roles: list[str]) -> list[str]:
     titles = {rule.role: rule.title for rule in ws.settings.route.rules}
-    return [c[0] for c in COLUMNS] + [BUILT_IN_HEADINGS.get(r) or titles.get(r, r) for r in roles] + ["Подписана"]
+    return ([c[0] for c in COLUMNS] + [BUILT_IN_HEADINGS.get(r) or titles.get(r, r) for r in roles] + ["Подписана"]
+            + [c[0] for c in OBLIGATION_COLUMNS])
 
 
 def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, deals: list[DealRow], roles: list[str],
                  deadlines: Deadlines, now: dt.datetime) -> None:
     sheet.title = "Предварительные заказы"
-    _head(sheet, _headings(ws, roles), widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1))
+    _head(sheet, _headings(ws, roles),
+          widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1) + [c[1] for c in OBLIGATION_COLUMNS])
     decided = _decisions(store, [d.number for d in deals])
+    positions = ledger.positions(store, deals, calendar=deadlines.calendar, today=now.date())
+    first_obligation = len(COLUMNS) + len(roles) + 2
     for row, deal in enumerate(deals, start=2):  # not sheet.max_row: it counts every row each time
         sheet.append([_cell(v) for v in _cells(store, deal, ws=ws, deadlines=deadlines, now=now)])
         for column, (_heading, _width, fmt) in enumerate(COLUMNS, start=1):
             if fmt:
                 sheet.cell(row, column).number_format = fmt
         _decision_cells(sheet, row, decided.get(deal.number, {}), roles=roles, now=now)
+        _obligation_cells(sheet, row, positions.get(deal.number), first=first_obligation)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     # Excel itself marks a past deadline red, so the file need not be rewritten as days pass.
@@ -128,6 +143,25 @@ def _cells(store: Store, deal: DealRow, *, ws: Workspace, deadlines: Deadlines, 
             division.title if division else deal.division, deal.subject, float(Decimal(deal.total)), deal.manager,
             person_name(division.support) if division else "", stage_title(deal.stage, route),
             _moment(since, now=now) if since else None, timing.due]
+
+
+def _obligation_values(p: Position | None) -> list[object]:
+    """The next due date, what it is for, paid, overdue and the penalties; blanks before signing."""
+    if p is None:
+        return [None] * len(OBLIGATION_COLUMNS)
+    upcoming = p.next_due()
+    what = f"ПРОСРОЧКА: {overdue_note(p)}" if p.overdue else upcoming.term.title if upcoming else waiting_note(p)
+    return [upcoming.due if upcoming else None, what, float(p.paid), float(sum(s.overdue_amount for s in p.payments)),
+            float(sum(s.penalty.total for s in p.payments)), float(p.delivery.penalty.total)]
+
+
+def _obligation_cells(sheet: Worksheet, row: int, p: Position | None, *, first: int) -> None:
+    if p is None:
+        return
+    for offset, (value, (_heading, _width, fmt)) in enumerate(zip(_obligation_values(p), OBLIGATION_COLUMNS)):
+        cell = sheet.cell(row, first + offset, value)
+        if fmt:
+            cell.number_format = fmt
 
 
 def _decision_cells(sheet: Worksheet, row: int, decided: dict[str, Decided], *, roles: list[str],

@@ -71,17 +71,24 @@ def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
                             appendix=sheet)
     if pdf is not None:
         write_atomic(contract.with_suffix(".pdf"), pdf)
-    copied = _technical(svc, row)
-    listed = [name for name in deal.form.attachments if name in copied]  # the contract's annex order
-    files = listed + [name for name in copied if name not in listed]
-    handover = _handover(svc, row, deal=deal, approvals=approvals, files=files, signed_on=day)
+    files = technical_files(svc, row, deal=deal)
+    handover = write_handover(svc, row, deal=deal, approvals=approvals, files=files, signed_on=day)
     return _signed_notices(svc, row, contract=contract, has_pdf=pdf is not None, handover=handover, files=files)
 
 
-def _handover(svc: Services, row: DealRow, *, deal, approvals: list[Approval], files: list[str],
-              signed_on: dt.date) -> list:
+def technical_files(svc: Services, row: DealRow, *, deal) -> list[str]:
+    """The deal's technical documents, copied for the Technical department, in the contract's annex order."""
+    copied = _technical(svc, row)
+    listed = [name for name in deal.form.attachments if name in copied]  # the contract's annex order
+    return listed + [name for name in copied if name not in listed]
+
+
+def write_handover(svc: Services, row: DealRow, *, deal, approvals: list[Approval], files: list[str],
+                   signed_on: dt.date, prepayment_date: dt.date | None = None) -> list:
+    """«Ввод в Производство» into outbox/economics/ and the dossier; the dossier's files, for the notice.
+    Written again with the day the prepayment came in full, when it does (docgen.obligations)."""
     docx = svc.documents.handover(deal, number=row.number, version=row.version, approvals=approvals,
-                                  files=files, signed_on=signed_on)
+                                  files=files, signed_on=signed_on, prepayment_date=prepayment_date)
     pdf = svc.documents.pdf(docx, title=f"Ввод в Производство {row.number}", number=row.number,
                             version=row.version)
     stem = handover_stem(row.number, row.buyer_name)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from docgen.errors import SettingsError
+from docgen.obligations import ledger
+from docgen.obligations.events import ACTION_TITLES as OBLIGATION_ACTIONS
+from docgen.obligations.position import Position
+from docgen.obligations.summary import deal_summary, obligations_json
 from docgen.store import DealRow, Store
 from docgen.workflow.deadlines import Deadlines, Timing, parse_since
 from docgen.workflow.people import holder
@@ -13,13 +18,20 @@ from docgen.workflow.route import Route
 from docgen.workflow.stages import ACTION_TITLES, holds, stage_title
 from docgen.workspace import Stage
 
+_TITLES = ACTION_TITLES | OBLIGATION_ACTIONS
 
-def status_item(store: Store, row: DealRow, *, deadlines: Deadlines, now: dt.datetime) -> dict[str, Any]:
+
+def status_item(store: Store, row: DealRow, *, deadlines: Deadlines, now: dt.datetime,
+                position: Position | None = None) -> dict[str, Any]:
     """One deal as a plain JSON-ready dict: at least deal, stage, version, buyer_inn, total; its stage's
-    `stage_since`, `due` (YYYY-MM-DD or None) and `overdue`; who holds it; the route and the journal."""
+    `stage_since`, `due` (YYYY-MM-DD or None) and `overdue`; who holds it; the route and the journal; and
+    once signed, its `obligations` (counted through `now` on the deadlines' calendar) and their `events`.
+    A caller that has the position computed already (`status_items`) passes it."""
     route = Route.from_json(store.route(row.number, row.version))
     timing = deadlines.timing(row.stage, parse_since(row.stage_since), now=now)
-    return {
+    if position is None and row.stage == Stage.SIGNED:
+        position = ledger.position_of(store, row, calendar=deadlines.calendar, today=now.date())
+    item = {
         "deal": row.number, "stage": row.stage, "stage_title": stage_title(row.stage, route),
         "version": row.version, "buyer_inn": row.buyer_inn, "buyer": row.buyer_name,
         "total": row.total, "manager": row.manager, "contract_date": row.contract_date,
@@ -29,10 +41,31 @@ def status_item(store: Store, row: DealRow, *, deadlines: Deadlines, now: dt.dat
         **_holder(row, deadlines=deadlines, now=now),
         "route": route_view(route, stage=row.stage, deadlines=deadlines, timing=timing),
         "journal": [{"at": e["at"], "who": e["actor"], "role": e["role"], "action": e["action"],
-                     "action_title": ACTION_TITLES.get(e["action"], e["action"]), "version": e["version"],
+                     "action_title": _TITLES.get(e["action"], e["action"]), "version": e["version"],
                      "comments": e["detail"].get("comments", []),
                      "on_behalf_of": e["detail"].get("on_behalf_of") or None} for e in store.journal(row.number)],
+        "obligations": obligations_json(position) if position else [],
+        "events": _events(store, row.number) if position else [],
     }
+    if position:
+        item.update(deal_summary(position))
+    return item
+
+
+def status_items(store: Store, rows: Sequence[DealRow], *, deadlines: Deadlines,
+                 now: dt.datetime) -> list[dict[str, Any]]:
+    """Every deal of `rows`, the signed ones' obligations computed in one pass over the store."""
+    positions = ledger.positions(store, rows, calendar=deadlines.calendar, today=now.date())
+    return [status_item(store, row, deadlines=deadlines, now=now, position=positions.get(row.number))
+            for row in rows]
+
+
+def _events(store: Store, deal: str) -> list[dict[str, Any]]:
+    """What was recorded after signing, with who recorded it and from where; corrections included."""
+    return [{"id": r.event.id, "kind": str(r.event.kind), "day": r.event.day.isoformat(),
+             "amount": None if r.event.amount is None else f"{r.event.amount:f}", "doc": r.event.doc,
+             "reverses": r.event.reverses, "comment": r.comment, "who": r.actor, "source": r.source,
+             "recorded_at": r.recorded_at} for r in ledger.recorded(store, deal)]
 
 
 def _holder(row: DealRow, *, deadlines: Deadlines, now: dt.datetime) -> dict[str, str | None]:
