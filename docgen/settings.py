@@ -327,9 +327,24 @@ class StoreSettings(Section):
     )
 
 
+class PdfSettings(Section):
+    enabled: bool = Field(True, description="делать PDF-версии через LibreOffice (если он установлен)")
+    workers: int = Field(
+        1, ge=1, le=16, description="сколько LibreOffice держать запущенными: столько PDF делается одновременно "
+                                    "(каждый — около 200 МБ памяти; см. «PDF-версии» в docs/admin.md)",
+    )
+    timeout: float = Field(
+        120.0, gt=0, description="секунд на один PDF; дольше — этот LibreOffice перезапускается, документ — другому"
+    )
+
+
+# The PDF keys [documents] had before [pdf]: still read, said at start (and by doctor) as deprecated.
+DEPRECATED_PDF_KEYS = {"pdf": "enabled", "pdf_timeout": "timeout"}
+
+
 class DocumentsSettings(Section):
-    pdf: bool = Field(True, description="делать PDF-версии через LibreOffice (если он установлен)")
-    pdf_timeout: float = Field(120.0, description="секунд на один PDF, после чего LibreOffice перезапускается")
+    pdf: bool | None = Field(None, description="устарело, читается как [pdf] enabled")
+    pdf_timeout: float | None = Field(None, gt=0, description="устарело, читается как [pdf] timeout")
 
 
 class ArchiveSettings(Section):
@@ -472,7 +487,10 @@ class Settings(BaseSettings):
     folders: FolderSettings = Field(default_factory=FolderSettings, description="папки рабочего пространства")
     store: StoreSettings = Field(default_factory=StoreSettings, description="служебная база")
     watch: WatchSettings = Field(default_factory=WatchSettings, description="наблюдение за папками")
-    documents: DocumentsSettings = Field(default_factory=DocumentsSettings, description="документы")
+    pdf: PdfSettings = Field(default_factory=PdfSettings, description="PDF-версии документов через LibreOffice")
+    documents: DocumentsSettings = Field(
+        default_factory=DocumentsSettings, description="устаревший раздел: его ключи PDF перенесены в [pdf]"
+    )
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="архивные выгрузки")
     calendar: CalendarSettings = Field(
         default_factory=CalendarSettings, description="производственный календарь: рабочие дни для сроков"
@@ -492,10 +510,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _route_and_absences_fit(self) -> Settings:
-        faults = _route_faults(self) + _absence_faults(self)
+        faults = _route_faults(self) + _absence_faults(self) + _deprecated_pdf_keys(self)
         if faults:  # one line each, every line naming its key
             raise PydanticCustomError("route_absences", "{faults}", {"faults": "\n".join(faults)})
         return self
+
+    def deprecations(self) -> list[str]:
+        """What the settings still say by an old name, one Russian line each (logged at start, shown by doctor)."""
+        return [f"[documents] {old} устарел: пишите [pdf] {new} (старое имя пока действует)"
+                for old, new in DEPRECATED_PDF_KEYS.items() if getattr(self.documents, old) is not None]
 
     def route_roles(self) -> list[str]:
         """The roles of the route rules, in their order."""
@@ -548,6 +571,21 @@ def _route_faults(settings: Settings) -> list[str]:
     for key in settings.deadlines.model_extra or {}:
         if key not in known:
             faults.append(f"deadlines.{key}: такого этапа нет; этапы: {', '.join(known)}")
+    return faults
+
+
+def _deprecated_pdf_keys(settings: Settings) -> list[str]:
+    """[documents] pdf / pdf_timeout carried over to [pdf]; the same key given both ways must agree."""
+    faults = []
+    for old, new in DEPRECATED_PDF_KEYS.items():
+        value = getattr(settings.documents, old)
+        if value is None:
+            continue
+        if new in settings.pdf.model_fields_set and getattr(settings.pdf, new) != value:
+            faults.append(f"documents.{old}: устаревшее имя для pdf.{new}, и они расходятся "
+                          f"({_shown(value)} и {_shown(getattr(settings.pdf, new))}); оставьте только [pdf] {new}")
+        else:
+            setattr(settings.pdf, new, value)
     return faults
 
 

@@ -101,10 +101,10 @@ def offer(
         raise typer.Exit(1) from None
     log = logging.getLogger("docgen.cli")
     converter = None
-    if env.settings.documents.pdf:
-        # its own LibreOffice profile: a running `docgen watch` holds the service's one
+    if env.settings.pdf.enabled:
+        # its own LibreOffice profile: a running `docgen watch` holds the service's one (one office: one offer)
         converter = open_converter(profile_dir=ws.state / "libreoffice-cli", log=log,
-                                   timeout=env.settings.documents.pdf_timeout)
+                                   timeout=env.settings.pdf.timeout)
     documents = Documents(ws, converter, log=log)
     try:
         written = file_offer(ws, deal, documents=documents, today=today)
