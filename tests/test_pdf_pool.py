@@ -13,15 +13,18 @@ import os
 import shutil
 import signal
 import threading
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from service_kit import make_workspace
 from test_pdf_convert import MONEY, make_docx, pdftotext, wait_until
 
 from docgen.errors import ConversionError
 from docgen.render.pdf import KeptConverter, group_pids, open_converter
 from docgen.render.pdfpool import ConverterPool, convert_all
+from docgen.workflow.documents import Documents
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice не установлен")
 
@@ -173,8 +176,6 @@ def test_a_bad_document_is_refused_once_and_no_office_restarted(pool: ConverterP
     pids = live_pids(pool)
     good = make_docx(tmp_path / "good.docx", number="1")
     damaged = tmp_path / "битый.docx"
-    import zipfile
-
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(damaged, "w") as dst:
         for name in src.namelist():
             data = src.read(name)
@@ -205,3 +206,34 @@ def test_close_leaves_no_libreoffice_behind(tmp_path: Path) -> None:
     with pytest.raises(ConversionError, match="закрыт"):
         pool.convert(docs[0], tmp_path / "after.pdf")
     pool.close()  # twice is fine
+
+
+def test_a_contract_and_its_approval_sheet_go_to_the_pool_together(pool: ConverterPool, tmp_path: Path) -> None:
+    """What signing does: the contract with its sheet started (start_pdf) while the handover converts."""
+    ws = make_workspace(tmp_path / "ws")
+    documents = Documents(ws, pool, log=logging.getLogger("test"))
+    contract, sheet, handover = (make_docx(tmp_path / f"{name}.docx", number=name).read_bytes()
+                                 for name in ("2026-0401", "ЛС-0401", "ВП-0401"))
+    pids = live_pids(pool)
+    stop_all(pids)
+    try:
+        pending = documents.start_pdf(contract, title="Договор 2026-0401", number="2026-0401", version=1,
+                                      appendix=sheet)
+        assert wait_until(lambda: len(pool.busy()) == 2, timeout=30), pool.busy()
+        assert sorted(p.name for p in pool.busy().values()) == ["Договор 2026-0401 (приложение).docx",
+                                                               "Договор 2026-0401.docx"]
+        later = threading.Thread(target=lambda: made.append(
+            documents.pdf(handover, title="Ввод в Производство 2026-0401", number="2026-0401", version=1)))
+        made: list[bytes | None] = []
+        later.start()
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+    later.join(timeout=120)
+    signed = pending.result(timeout=120)
+    assert signed is not None and made and made[0] is not None
+    (tmp_path / "signed.pdf").write_bytes(signed)
+    (tmp_path / "handover.pdf").write_bytes(made[0])
+    text = pdftotext(tmp_path / "signed.pdf")
+    assert text.index("№ 2026-0401") < text.index("№ ЛС-0401"), "the sheet comes after the contract"
+    assert "№ ВП-0401" in pdftotext(tmp_path / "handover.pdf")
