@@ -14,12 +14,12 @@ from docgen.files import sweep_partials
 from docgen.layout import folders
 from docgen.lock import WatchLock
 from docgen.mail.errors import login_secrets
-from docgen.mail.outbox import MailOutbox, connect
+from docgen.mail.outbox import MailOutbox
 from docgen.mail.sender import MailSender, MailThread
 from docgen.mail.transport import Transport, transport_for
 from docgen.printable import printable
 from docgen.settings import SETTINGS_FILE
-from docgen.store import DB_NAME, Store
+from docgen.store import Store, store_connection
 from docgen.watch import Watcher
 from docgen.workflow.documents import clean_scratch
 from docgen.workflow.engine import Workflow, close_workflow, open_workflow
@@ -185,7 +185,7 @@ def run_each(jobs: list[Callable[[], object]]) -> None:
 def open_sender(ws: Workspace, *, log: logging.Logger, transport: Transport | None = None) -> MailSender:
     """The sender on its own connection to the store; on start it scrubs a password a server echoed into
     stored errors and writes the dossier copies of letters whose process died right after sending."""
-    outbox = MailOutbox(connect(ws.state / DB_NAME, timeout=ws.settings.store.lock_timeout))
+    outbox = MailOutbox(store_connection(ws))
     sender = MailSender(outbox, transport or transport_for(ws), ws=ws, clock=lambda: dt.datetime.now(dt.UTC),
                         log=log)
     smtp = ws.settings.smtp

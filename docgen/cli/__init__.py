@@ -116,6 +116,10 @@ def main(argv: list[str] | None = None) -> None:
     except (OSError, sqlite3.Error, RecursionError, MemoryError) as exc:
         _fail(describe(exc), 1)
     except Exception as exc:  # the last net: a user never sees a traceback
+        from docgen.engines import is_store_error
+
+        if is_store_error(exc):  # PostgreSQL's driver: the store's trouble, said as SQLite's is
+            _fail(describe(exc), 1)
         _fail(f"{describe(exc)}; подробности — в файле {_keep_traceback(exc)}", 1)
 
 

@@ -223,7 +223,7 @@ def open_workflow(ws, *, clock, log, converter=None) -> Workflow:
     from docgen.store import open_store
     from docgen.workflow.documents import Documents
 
-    store = open_store(ws.state, timeout=ws.settings.store.lock_timeout)
+    store = open_store(ws, timeout=ws.settings.store.lock_timeout)
     outbox = MailOutbox(store.conn)
     documents = Documents(ws, converter, log=log)
     return Workflow(Services(ws=ws, store=store, documents=documents, outbox=outbox, clock=clock, log=log))
