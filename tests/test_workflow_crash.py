@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from conftest import REPO
+from pg_kit import store_toml
 from service_kit import drop, files, make_workspace, wait_for
 from docgen.store import open_store
 from docgen.workspace import Role
@@ -51,8 +52,8 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_kill_9_and_restart_lose_nothing_and_repeat_nothing(tmp_path, example_data):
-    ws = make_workspace(tmp_path / "ws")
+def test_kill_9_and_restart_lose_nothing_and_repeat_nothing(tmp_path, example_data, store_url):
+    ws = make_workspace(tmp_path / "ws", extra=store_toml(store_url))
     rng = random.Random(20261126)
     forms = _forms(example_data)
     staged = tmp_path / "staged"
@@ -99,7 +100,7 @@ def _check_every_form_once(ws, dropped: dict[str, str]) -> None:
 def _check_deals(ws, dropped: dict[str, str]) -> None:
     valid = {sha for name, sha in dropped.items() if not name.startswith("again-")
              and int(name[5:8]) % 25 != 7}
-    store = open_store(ws.state)
+    store = open_store(ws)
     try:
         deals = store.deals()
         assert [d.number for d in deals] == [f"2026-{n:04d}" for n in range(1, len(valid) + 1)], "numbers have gaps"
@@ -162,7 +163,7 @@ def test_a_form_resaved_after_a_killed_step_is_taken_anew_and_the_step_keeps_its
 
 
 def _planned(ws) -> list:
-    store = open_store(ws.state)
+    store = open_store(ws)
     try:
         return store.planned_steps()
     finally:
