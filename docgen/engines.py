@@ -10,6 +10,7 @@ engine-specific bit lives here, so a migration written in the portable subset ru
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import sqlite3
@@ -246,6 +247,21 @@ def connect_postgres(url: str, *, password: str | None = None, timeout: float = 
     # a lock waited for longer than the store's timeout is a busy store, as on SQLite
     raw.execute(f"SET lock_timeout = {int(timeout * 1000)}")
     return PgConnection(raw, url)
+
+
+def claim_key(name: str) -> int:
+    """The advisory lock of a claim on `name` (a step's key, an entry of a watched folder): 63 bits of its hash."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def try_claim(conn: PgConnection, name: str) -> bool:
+    """Take the session's claim on `name` unless another session holds it. The server drops it when the
+    session ends however it ends (a watcher killed with kill -9, a host gone), so no claim outlives its holder."""
+    return bool(conn.raw.execute("SELECT pg_try_advisory_lock(%s)", (claim_key(name),)).fetchone()[0])
+
+
+def drop_claim(conn: PgConnection, name: str) -> None:
+    conn.raw.execute("SELECT pg_advisory_unlock(%s)", (claim_key(name),))
 
 
 def password_from(env_name: str) -> str | None:

@@ -82,6 +82,10 @@ class StoreError(DocgenError):
     """The state store cannot be used: newer than this docgen, damaged, or not this workspace's."""
 
 
+class StepBusy(StoreError):
+    """Another docgen process on the same PostgreSQL store is doing this step now (docgen.engines claims)."""
+
+
 class WorkspaceBusy(StoreError):
     """Another `docgen watch` serves this workspace."""
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docgen.engines import PgConnection, connect_postgres, password_from, safe_url
-from docgen.errors import DealNotFound, StoreError, describe
+from docgen.engines import PgConnection, connect_postgres, drop_claim, password_from, safe_url, try_claim
+from docgen.errors import DealNotFound, StepBusy, StoreError, describe
 from docgen.migrations import BACKUPS, backup_beside, migrate, stored_version
 from docgen.settings import StoreSettings
 from docgen.workspace import Workspace
@@ -74,6 +74,8 @@ class Store:
         self.location = safe_url(url) if url else str(path)  # where the store is, for messages
         self.conn = None
         self.upgrade_backup: Path | None = None  # the copy made before this opening upgraded the schema
+        self._claims: set[str] = set()  # PostgreSQL: what this process works on (see `claim`)
+        self._release_after_commit: list[str] = []
         if url:
             self._open_postgres(url, password=password, create=create, timeout=timeout)
             return
@@ -127,8 +129,46 @@ class Store:
             yield self.conn
         except BaseException:
             self.conn.execute("ROLLBACK")
+            self._release_after_commit.clear()
             raise
         self.conn.execute("COMMIT")
+        self._released()
+
+    # claims: several watchers on one PostgreSQL store
+
+    def claim(self, name: str) -> bool:
+        """Whether this process may work on `name` (a step's key, a file of a watched folder) now; True
+        while it holds the claim. On PostgreSQL it is a session advisory lock: several watchers share
+        one store, each step is done by the one that holds it, and a watcher that dies (kill -9, its
+        host down) drops its claims with its connection, so another or its restart finishes the step.
+        On SQLite one watcher serves a workspace (docgen.lock), so a claim is always had."""
+        if not self.postgres or name in self._claims:
+            return True
+        if not try_claim(self.conn, name):
+            return False
+        self._claims.add(name)
+        return True
+
+    def release(self, name: str) -> None:
+        if name in self._claims:
+            self._claims.discard(name)
+            drop_claim(self.conn, name)
+
+    def claim_step(self, key: str) -> bool:
+        """Claim a planned step to finish it: False when another process does it, or it is done by now."""
+        if not self.claim(f"step:{key}"):
+            return False
+        step = self.step(key)
+        if step is None or step.state != "planned":
+            self.release(f"step:{key}")
+            return False
+        return True
+
+    def _released(self) -> None:
+        """After COMMIT: the claims of the steps it finished (not before: another would see them planned)."""
+        names, self._release_after_commit = self._release_after_commit, []
+        for name in names:
+            self.release(name)
 
     # numbers
 
@@ -215,6 +255,7 @@ class Store:
     def plan(self, *, key: str, kind: str, at: dt.datetime, source: str, payload: dict[str, Any],
              deal: str | None = None, version: int | None = None, sha256: str | None = None,
              content: bytes | None = None) -> None:
+        self.claim(f"step:{key}")  # a new key: no one else can hold it
         self.conn.execute(
             "INSERT INTO steps(key, kind, state, deal, version, sha256, source, payload, content, created_at) "
             "VALUES (?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?)",
@@ -224,6 +265,9 @@ class Store:
     def finish(self, key: str, *, at: dt.datetime) -> None:
         self.conn.execute("UPDATE steps SET state = 'done', done_at = ?, content = NULL WHERE key = ?",
                           (at.isoformat(), key))
+        self._release_after_commit.append(f"step:{key}")
+        if not self.conn.in_transaction:
+            self._released()
 
     def step(self, key: str) -> Step | None:
         row = self.conn.execute("SELECT * FROM steps WHERE key = ?", (key,)).fetchone()
@@ -231,11 +275,16 @@ class Store:
 
     def drop_key(self, base: str) -> tuple[str, Step | None]:
         """The key for one more drop of the same file: `base` while free, then `base:2`, `base:3`…;
-        a step under such a key still planned (a crash) is returned to be finished instead."""
+        a step under such a key still planned (a crash) is returned to be finished instead; StepBusy when
+        another watcher is finishing it now."""
         key, n = base, 1
         while (step := self.step(key)) is not None:
             if step.state == "planned":
-                return key, step
+                if self.claim_step(key):
+                    return key, step
+                again = self.step(key)
+                if again is not None and again.state == "planned":
+                    raise StepBusy(f"шаг {key} выполняет другая служба docgen")
             n += 1
             key = f"{base}:{n}"
         return key, None

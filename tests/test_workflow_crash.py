@@ -28,10 +28,10 @@ FORMS = 200
 KILLS = 4
 
 
-def _forms(example: dict) -> list[tuple[str, dict]]:
+def _forms(example: dict, count: int = FORMS) -> list[tuple[str, dict]]:
     """Distinct valid forms, a few invalid ones and a few exact duplicates."""
     out = []
-    for n in range(FORMS):
+    for n in range(count):
         data = yaml.safe_load(yaml.safe_dump(example))
         data["subject"]["items"][0]["quantity"] = str(n + 1)
         if n % 25 == 7:
@@ -52,8 +52,8 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_kill_9_and_restart_lose_nothing_and_repeat_nothing(tmp_path, example_data, store_url):
-    ws = make_workspace(tmp_path / "ws", extra=store_toml(store_url))
+def test_kill_9_and_restart_lose_nothing_and_repeat_nothing(tmp_path, example_data):
+    ws = make_workspace(tmp_path / "ws")
     rng = random.Random(20261126)
     forms = _forms(example_data)
     staged = tmp_path / "staged"
@@ -77,6 +77,48 @@ def test_kill_9_and_restart_lose_nothing_and_repeat_nothing(tmp_path, example_da
     final = subprocess.run([sys.executable, "-m", "docgen", "--root", str(ws.root), "watch", "--once"], cwd=REPO,
                            capture_output=True, text=True, timeout=600)
     assert final.returncode == 0, final.stderr[-3000:]
+    _check_every_form_once(ws, dropped)
+    _check_deals(ws, dropped)
+    _check_no_half_files(ws)
+
+
+def test_two_watchers_on_postgres_one_killed_at_random_lose_nothing_and_repeat_nothing(tmp_path, example_data,
+                                                                                     pg_url):
+    """Two `docgen watch` on one workspace and one PostgreSQL store; one of them, at random, is killed with
+    kill -9 mid-burst and started again: every form once, numbers without gaps, each step done once."""
+    ws = make_workspace(tmp_path / "ws", extra=store_toml(pg_url))
+    rng = random.Random(20261207)
+    forms = _forms(example_data, count=120)
+    dropped: dict[str, str] = {}
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    for name, data in forms:
+        (staged / name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        dropped[name] = _sha(staged / name)
+    watchers = [_start(ws.root), _start(ws.root)]
+    try:
+        for _ in range(KILLS):
+            for name, _data in forms:
+                if (staged / name).exists() and rng.random() < 0.35:
+                    drop(ws, name, source=staged / name)
+                    (staged / name).unlink()
+            time.sleep(rng.uniform(0.5, 2.0))  # the moment of the crash is the point of this test
+            assert all(w.poll() is None for w in watchers), "a watcher refused to share the store, or died"
+            victim = rng.randrange(2)
+            os.killpg(watchers[victim].pid, signal.SIGKILL)
+            watchers[victim].wait(timeout=30)
+            watchers[victim] = _start(ws.root)
+        for name, _data in forms:
+            if (staged / name).exists():
+                drop(ws, name, source=staged / name)
+        wait_for(lambda: not [p for p in files(ws.inbox) if not p.name.startswith(("~$", "."))] and not _planned(ws),
+                 timeout=120, what="every form taken by the two watchers")
+    finally:
+        for proc in watchers:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=60)
+    logs = (ws.state / "docgen.log").read_text(encoding="utf-8")
+    assert "завершён прерванный шаг" in logs or "принята" in logs
     _check_every_form_once(ws, dropped)
     _check_deals(ws, dropped)
     _check_no_half_files(ws)
@@ -106,8 +148,13 @@ def _check_deals(ws, dropped: dict[str, str]) -> None:
         assert [d.number for d in deals] == [f"2026-{n:04d}" for n in range(1, len(valid) + 1)], "numbers have gaps"
         assert all(d.version == 1 and d.stage == "lawyer" for d in deals)
         assert not store.planned_steps()
-        accepted = [e for e in store.journal() if e["action"] == "accepted"]
+        journal = store.journal()
+        accepted = [e for e in journal if e["action"] == "accepted"]
         assert sorted(e["sha256"] for e in accepted) == sorted(valid), "a form was accepted twice or not at all"
+        sent = sorted(e["deal"] for e in journal if e["action"] == "sent_for_review")
+        assert sent == [d.number for d in deals], "a draft was sent for review twice or not at all"
+        letters = store.conn.execute("SELECT count(*) FROM mail_notices WHERE kind = 'review'").fetchone()[0]
+        assert letters == len(deals)
     finally:
         store.close()
     drafts = [p for p in files(ws.review(Role.LAWYER), "*.docx")]
