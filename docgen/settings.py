@@ -17,6 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import pydantic_settings
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
@@ -325,6 +326,32 @@ class StoreSettings(Section):
     lock_timeout: float = Field(
         30.0, description="секунд ждать, пока база занята другим процессом; дольше — шаг откладывается и повторяется"
     )
+    url: str = Field(
+        "", description="база в PostgreSQL, postgresql://пользователь@сервер:порт/база (пусто — SQLite в папке "
+                        "state); пароль — только через password_env"
+    )
+    password_env: str = Field(
+        "", description="имя переменной окружения с паролем к PostgreSQL (пусто — пароль не нужен или берётся "
+                        "из ~/.pgpass)"
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_only(cls, value: str) -> str:
+        """Empty (SQLite) or a postgresql:// URL without a password in it (the file is read by many)."""
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise _fault(f"адрес базы «{value}» должен начинаться с postgresql:// (или оставьте его пустым: SQLite)")
+        if parts.password is not None:
+            raise _fault("пароль в адресе базы недопустим: файл настроек читают многие; уберите его из url и "
+                         "задайте password_env — имя переменной окружения с паролем")
+        return value
+
+    @property
+    def postgres(self) -> bool:
+        return bool(self.url)
 
 
 class PdfSettings(Section):

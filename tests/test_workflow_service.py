@@ -13,6 +13,7 @@ import docx as python_docx
 import pytest
 from openpyxl import load_workbook
 
+from pg_kit import store_toml
 from service_kit import drop, files, make_workspace, one, service, wait_for, stage_of
 from docgen.workflow.register import REGISTER_NAME
 from docgen.workspace import Role
@@ -29,9 +30,11 @@ def _approve(ws, role: Role) -> Path:
     return target
 
 
-@pytest.mark.parametrize("polling", [False, True], ids=["native", "polling"])
-def test_a_deal_from_the_inbox_to_production(tmp_path, polling, example_data):
-    ws = make_workspace(tmp_path / "ws")
+@pytest.mark.parametrize("polling, engine", [(False, "sqlite"), (True, "sqlite"), (False, "postgres")],
+                         ids=["native", "polling", "postgres"])
+def test_a_deal_from_the_inbox_to_production(tmp_path, polling, engine, example_data, request):
+    url = request.getfixturevalue("pg_url") if engine == "postgres" else ""
+    ws = make_workspace(tmp_path / "ws", extra=store_toml(url))
     example_data["attachments"] = ["КМ-1.pdf"]
     example_data["contract_date"] = None  # dated on acceptance: no warning letter, whatever day the test runs
     bundle = tmp_path / "deal.zip"

@@ -13,10 +13,10 @@ from rich.text import Text
 
 from docgen.cli import Env, app, out
 from docgen.mail.notice import KIND_TITLES
-from docgen.mail.outbox import DB_NAME, MailOutbox, MailStatus, QueuedNotice, utc_now
+from docgen.mail.outbox import MailOutbox, MailStatus, QueuedNotice, utc_now
 from docgen.mail.sender import MailSender
 from docgen.mail.transport import transport_for
-from docgen.store import open_store
+from docgen.store import open_store, store_exists
 from docgen.workspace import Workspace
 
 STATUS_TITLES = {MailStatus.QUEUED: "в очереди", MailStatus.SENT: "отправлено", MailStatus.FAILED: "ошибка"}
@@ -33,10 +33,10 @@ def mail(
     """Письма-уведомления: что в очереди, что отправлено, что не уходит."""
     env: Env = ctx.obj
     ws = env.existing_workspace
-    if not (ws.state / DB_NAME).is_file():
+    if not store_exists(ws):
         out.print(Text("Писем пока нет."))
         return
-    store = open_store(ws.state, create=False, timeout=ws.settings.store.lock_timeout)
+    store = open_store(ws, create=False, timeout=ws.settings.store.lock_timeout)
     conn = store.conn
     try:
         outbox = MailOutbox(conn)

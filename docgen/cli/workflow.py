@@ -36,11 +36,11 @@ def _role(ctx: typer.Context, role: str | None) -> str | None:
 
 
 def _waits_in(env: Env, stage: str) -> bool:
-    from docgen.store import DB_NAME, open_store
+    from docgen.store import open_store, store_exists
 
-    if not (env.workspace.state / DB_NAME).exists():
+    if not store_exists(env.workspace):
         return False
-    store = open_store(env.workspace.state)
+    store = open_store(env.workspace)
     try:
         return bool(store.deals(where="stage = ?", params=(stage,)))
     finally:
@@ -77,14 +77,14 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="ответ в JSON")] = False,
 ) -> None:
     """Сделки и где каждая сейчас."""
-    from docgen.store import DB_NAME, read_snapshot
+    from docgen.store import read_snapshot, store_exists
 
     env: Env = ctx.obj
     ws = env.existing_workspace
     deadlines, now = Deadlines.from_settings(env.settings), local_now()
     items = []
-    if (ws.state / DB_NAME).is_file() or deal:
-        with read_snapshot(ws.state) as store:  # read-only: a read-only store or share is fine for a look
+    if store_exists(ws) or deal:
+        with read_snapshot(ws) as store:  # read-only: a read-only store or share is fine for a look
             check_store(ws, store)
             rows = [store.deal(deal)] if deal else store.deals()
             items = status_items(store, rows, deadlines=deadlines, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from docgen.errors import Fault, FormError, FormInvalid
+from docgen.errors import Fault, FormError, FormInvalid, StepBusy
 from docgen.files import NAME_BYTES, fit_name, free_name, move_into, original_name, read_plain, sha256_bytes, within, write_atomic
 from docgen.form.deal import Deal, accept, freeze
 from docgen.form.readers import parse_form
@@ -36,6 +36,8 @@ def take_form(svc: Services, path: Path) -> str:
     sha = sha256_bytes(content)
     earlier = svc.store.accepted_with_sha(sha)
     if earlier is not None and earlier.state == "planned":
+        if not svc.store.claim_step(earlier.key):  # another watcher does it now: this copy waits for its end
+            raise StepBusy(f"такую же форму сейчас принимает другая служба docgen (файл «{earlier.source}»)")
         return finish_intake(svc, earlier)  # a crash came between the record and the files
     if earlier is not None:
         fault = Fault("", f"эта форма уже принята: сделка {earlier.deal}, версия {earlier.version} "
