@@ -51,6 +51,8 @@ SPECIFIC = {
     NoticeKind.ESCALATION: {"folder": "outbox/lawyer/", "holder": "Юрист Компании", **WAITS},
     NoticeKind.ABSENCE: {"folder": "outbox/lawyer/", "stood_in_for": "Юрист Компании", "before": "", **WAITS},
     NoticeKind.WARNINGS: {"folder": "outbox/lawyer/", "warnings": ["Общие сведения, дата договора: уже прошла"]},
+    NoticeKind.CANCELLED: {"folder": "clients/5027012348/2026-0001/", "cancelled_by": "Петров Пётр Сергеевич",
+                           "reason": ["Клиент отказался от заказа"], "stage_was": "у юриста", "held_by": ["Юрист"]},
 }
 # Letters about a bank statement, not about one deal.
 STATEMENT_KINDS = {
