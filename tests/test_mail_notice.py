@@ -70,7 +70,8 @@ def ws(tmp_path) -> Workspace:
     return Workspace(tmp_path, load_settings(tmp_path, {}))
 
 
-@pytest.mark.parametrize("kind", [k for k in NoticeKind if k not in STATEMENT_KINDS and k is not NoticeKind.ADMIN])
+@pytest.mark.parametrize("kind", [k for k in NoticeKind if k not in STATEMENT_KINDS
+                                  and k not in (NoticeKind.ADMIN, NoticeKind.TRANSFER)])
 def test_every_text_names_the_deal_client_total_folder_and_what_to_do(ws, kind):
     context = {**COMMON, **SPECIFIC[kind]}
     notice = build_notice(kind, ws=ws, event_id=f"2026-0001/v2/{kind}", to=["a@x.ru"], context=context)

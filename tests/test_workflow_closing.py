@@ -3,6 +3,7 @@ the downstream departments acknowledging what they received, a client handed to 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import email
 import json
@@ -12,12 +13,15 @@ import subprocess
 import zipfile
 import sys
 from email import policy
+from decimal import Decimal
 from pathlib import Path
 
+import yaml
 from openpyxl import load_workbook
 
 from conftest import REPO
 from service_kit import drop, files, make_workspace, one, service, stage_of, wait_for
+from docgen.form.money import format_money
 from docgen.store import open_store
 from docgen.workflow.register import REGISTER_NAME
 from docgen.workspace import Role
@@ -257,3 +261,83 @@ def test_nothing_to_acknowledge_before_signing_or_without_drawings(tmp_path):
     assert none.returncode == 1 and "техническая документация не передавались" in none.stderr
     [item] = json.loads(docgen(ws, "status", "--json").stdout)
     assert item["unacknowledged"] == ["originals", "production"]
+
+
+# transfer-client
+
+
+TRANSFER = REPO / "templates" / "forms" / "client-transfer.yaml"
+
+
+def transfer_form(tmp_path, name: str, deals: list) -> Path:
+    data = yaml.safe_load(TRANSFER.read_text(encoding="utf-8")) | {"deals": deals}
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_client_handed_to_another_manager_takes_its_open_deals_and_their_letters(tmp_path, example_data):
+    from docx import Document
+    from test_archive_kit import client
+
+    ws = make_workspace(tmp_path / "ws", pdf=True)
+    drop(ws, "first.yaml", example_data)
+    second = copy.deepcopy(example_data)
+    second["subject"]["items"][0]["quantity"] = "3"
+    drop(ws, "second.yaml", second)
+    drop(ws, "other.yaml", client(example_data, inn_prefix="770812345", name="АО «Другой клиент»"))
+    assert docgen(ws, "watch", "--once").returncode == 0
+    assert docgen(ws, "return", "2026-0002", "--role", "lawyer", "--comment", "уточнить объём").returncode == 0
+    store = open_store(ws.state)
+    try:
+        totals = {r.number: r.total for r in store.deals()}
+        subject = store.deal("2026-0002").subject
+    finally:
+        store.close()
+
+    refused = docgen(ws, "transfer-client", str(transfer_form(tmp_path, "a.yaml", [
+        {"number": "2026-0001", "summary": "x"}, {"number": "2026-0003"}, {"number": "2026-0099"}])))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "сделка 2026-0003 — клиента АО «Другой клиент» (ИНН 7708123450" in refused.stderr
+    assert "сделки 2026-0099 нет в docgen" in refused.stderr
+    assert "открытые сделки, не названные в соглашении: 2026-0002" in refused.stderr
+    assert not (ws.clients / "5027012348 ООО «Ромашка & Ко»" / "Передача клиента").exists()
+
+    form = transfer_form(tmp_path, "b.yaml", [{"number": "2026-0001", "summary": "x", "amount": "1.00"},
+                                             {"number": "2026-0002"}])
+    run = docgen(ws, "transfer-client", str(form))
+    assert run.returncode == 0, run.stderr
+    assert "Сделка 2026-0001 передана: Петров Пётр Сергеевич → Смирнова Ольга Петровна" in run.stdout
+    filed = ws.clients / "5027012348 ООО «Ромашка & Ко»" / "Передача клиента"
+    stem = "Соглашение ПК-5027012348-20261126 о передаче клиента"
+    assert sorted(p.name for p in filed.iterdir()) == [f"{stem}.docx", f"{stem}.pdf"]
+    assert (filed / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+    text = "\n".join(c.text for t in Document(filed / f"{stem}.docx").tables for r in t.rows
+                     for c in r.cells).replace("\u00a0", " ")
+    assert "2 023 980,00" in text and "1,00" not in text and subject in text  # the store's amounts and subjects
+    assert format_money(Decimal(totals["2026-0002"])).replace("\u00a0", " ") in text
+    again = docgen(ws, "transfer-client", str(form))
+    assert again.returncode == 1 and "повторите команду с --force" in again.stderr
+    assert docgen(ws, "transfer-client", str(form), "--force").returncode == 0
+
+    store = open_store(ws.state)
+    try:
+        managers = {r.number: (r.manager, r.manager_email) for r in store.deals()}
+    finally:
+        store.close()
+    assert managers == {"2026-0001": ("Смирнова Ольга Петровна", "smirnova@ams.example"),
+                        "2026-0002": ("Смирнова Ольга Петровна", "smirnova@ams.example"),
+                        "2026-0003": ("Петров Пётр Сергеевич", "petrov@ams.example")}
+    [entry, _forced] = journal(ws, "2026-0002", "client_transferred")
+    assert (entry["detail"]["from"], entry["detail"]["to"]) == ("Петров Пётр Сергеевич", "Смирнова Ольга Петровна")
+
+    assert docgen(ws, "cancel", "2026-0001", "--comment", "Клиент отказался").returncode == 0
+    assert docgen(ws, "watch", "--once").returncode == 0  # sends what the commands queued
+    [told, replaced] = letters(ws, "Клиент передан: ООО «Ромашка & Ко» — Смирнова Ольга Петровна")  # --force: anew
+    assert told["To"] == replaced["To"]
+    to = str(told["To"])
+    assert all(a in to for a in ("petrov@ams.example", "smirnova@ams.example", "director.metal@localhost")), to
+    assert "2026-0001" in body(told) and "2026-0002" in body(told)
+    assert [p.get_filename() for p in told.iter_attachments()] == [f"{stem}.pdf"]
+    [cancelled] = letters(ws, "Сделка 2026-0001 отменена")
+    assert "smirnova@ams.example" in str(cancelled["To"]) and "petrov@ams.example" not in str(cancelled["To"])
