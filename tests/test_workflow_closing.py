@@ -105,8 +105,10 @@ def test_a_deal_cancelled_from_the_terminal_leaves_the_route_and_everyone_who_he
 
     [item] = json.loads(docgen(ws, "status", "--json").stdout)
     assert (item["stage"], item["stage_title"], item["due"], item["holder"]) == ("cancelled", "отменена", None, None)
+    assert [r["state"] for r in item["route"]] == ["passed", "cancelled", "ahead"]
     shown = docgen(ws, "status", "2026-0001").stdout
     assert "отменена" in shown and "Клиент отказался от заказа" in shown
+    assert "Юрист ✓ → [Руководитель Финансового департамента — здесь сделка отменена]" in shown
     row = register_row(ws, "2026-0001")
     assert row["Этап"] == "отменена" and row["Причина отмены"] == "Клиент отказался от заказа"
     assert isinstance(row["Отменена"], dt.datetime)

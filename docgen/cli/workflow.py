@@ -164,6 +164,8 @@ def _stage(stage: dict) -> str:
         return f"{stage['title']} ✓"
     if stage["state"] == "current":
         return f"[{stage['title']} — сейчас]"
+    if stage["state"] == "cancelled":
+        return f"[{stage['title']} — здесь сделка отменена]"
     return f"{stage['title']} ({stage['days']} раб. дн.)"
 
 

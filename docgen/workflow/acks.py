@@ -95,6 +95,7 @@ def ack(svc: Services, number: str, what: Ack, *, actor: str | None = None, via:
         who = actor or person_name(str(getattr(svc.settings.people, ROLES[what], "") or ROLES[what]))
         svc.store.journal_add(at=now, deal=number, version=row.version, actor=who, role=ROLES[what],
                               action="acknowledged", detail={"what": str(what), "via": via,
+                                                             "comments": [TITLES[what]],  # shown in status, board
                                                              **({"file": file} if file else {})})
         key = f"{KIND}:{number}:{what}"
         svc.store.plan(key=key, kind=KIND, at=now, source=file or "command", deal=number, version=row.version,

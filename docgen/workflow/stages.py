@@ -88,4 +88,5 @@ ACTION_TITLES = {
     "cancelled": "сделка отменена",
     "cancel_refused": "отмена не принята",
     "acknowledged": "получение подтверждено",
+    "client_transferred": "клиент передан другому менеджеру",
 }

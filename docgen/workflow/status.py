@@ -33,6 +33,7 @@ def status_item(store: Store, row: DealRow, *, deadlines: Deadlines, now: dt.dat
     A caller that has the position and the closing computed already (`status_items`) passes them."""
     route = Route.from_json(store.route(row.number, row.version))
     timing = deadlines.timing(row.stage, parse_since(row.stage_since), now=now)
+    journal = store.journal(row.number)
     if position is None and row.stage == Stage.SIGNED:
         position = ledger.position_of(store, row, calendar=deadlines.calendar, today=now.date())
     if closing is None and row.stage == Stage.SIGNED:
@@ -45,11 +46,12 @@ def status_item(store: Store, row: DealRow, *, deadlines: Deadlines, now: dt.dat
         "stage_since": row.stage_since or None, "due": timing.due.isoformat() if timing.due else None,
         "overdue": timing.overdue, "days_overdue": timing.days_overdue,
         **_holder(row, deadlines=deadlines, now=now),
-        "route": route_view(route, stage=row.stage, deadlines=deadlines, timing=timing),
+        "route": route_view(route, stage=row.stage, deadlines=deadlines, timing=timing,
+                            cancelled_at=_cancelled_at(journal) if row.stage == Stage.CANCELLED else None),
         "journal": [{"at": e["at"], "who": e["actor"], "role": e["role"], "action": e["action"],
                      "action_title": _TITLES.get(e["action"], e["action"]), "version": e["version"],
                      "comments": e["detail"].get("comments", []),
-                     "on_behalf_of": e["detail"].get("on_behalf_of") or None} for e in store.journal(row.number)],
+                     "on_behalf_of": e["detail"].get("on_behalf_of") or None} for e in journal],
         "obligations": obligations_json(position) if position else [],
         "events": _events(store, row.number) if position else [],
         "acknowledged": [{"what": str(what), "title": ACK_TITLES[what], "at": at, "who": who}
@@ -90,14 +92,25 @@ def _holder(row: DealRow, *, deadlines: Deadlines, now: dt.datetime) -> dict[str
     return {"holder": found.person, "deputy_for": found.for_person or None}
 
 
-def route_view(route: Route, *, stage: str, deadlines: Deadlines, timing: Timing) -> list[dict[str, Any]]:
+def _cancelled_at(journal: list[dict[str, Any]]) -> str | None:
+    """The stage a cancelled deal was taken from (docgen.workflow.cancel journals it)."""
+    found = [e["detail"].get("stage") for e in journal if e["action"] == "cancelled"]
+    return found[-1] if found else None
+
+
+def route_view(route: Route, *, stage: str, deadlines: Deadlines, timing: Timing,
+               cancelled_at: str | None = None) -> list[dict[str, Any]]:
     """The whole route: each stage `passed`, `current` or `ahead`, with its working days (and the current
-    one's deadline). A returned deal's route is the one its corrected version will be given anew."""
+    one's deadline). A returned deal's route is the one its corrected version will be given anew; a cancelled
+    one's stage where it was cancelled is `cancelled`."""
     roles = route.roles
-    at = roles.index(stage) if stage in roles else (len(roles) if stage == Stage.SIGNED else -1)
+    where = cancelled_at if cancelled_at in roles else stage
+    at = roles.index(where) if where in roles else (len(roles) if stage == Stage.SIGNED else -1)
     out = []
     for index, role in enumerate(roles):
         state = "passed" if index < at else "current" if index == at else "ahead"
+        if state == "current" and cancelled_at is not None:
+            state = "cancelled"
         out.append({"role": role, "title": route.title(role), "state": state,
                     "days": deadlines.settings.deadlines.days(role),
                     "due": timing.due.isoformat() if state == "current" and timing.due else None})

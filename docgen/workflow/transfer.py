@@ -150,6 +150,8 @@ def _reassign(svc: Services, transfer: Transfer, *, agreement: Path, sha: str) -
                                   detail={"agreement": number, "file": svc.rel(agreement),
                                           "from": before[row.number][0], "from_email": before[row.number][1],
                                           "to": form.manager.name,
-                                          "to_email": form.manager.email})
+                                          "to_email": form.manager.email,
+                                          "comments": [f"{before[row.number][0]} → {form.manager.name}, "
+                                                       f"соглашение {number}"]})
         svc.outbox.enqueue(mail)
     svc.register_dirty = True
