@@ -91,6 +91,9 @@ def test_a_deal_cancelled_from_the_terminal_leaves_the_route_and_everyone_who_he
     assert wrong.returncode == 1 and "отменена" in wrong.stderr
 
     example_data["deal"] = "2026-0001"  # the manager tries to go on with the cancelled deal
+    (tmp_path / "fixed.yaml").write_text(yaml.safe_dump(example_data, allow_unicode=True), encoding="utf-8")
+    check = docgen(ws, "validate", str(tmp_path / "fixed.yaml"))
+    assert check.returncode == 1 and "сделка 2026-0001 отменена" in check.stdout + check.stderr
     drop(ws, "deal-fixed.yaml", example_data)
     assert docgen(ws, "watch", "--once").returncode == 0  # also sends the letters queued by `cancel`
     report = (ws.rejected / "deal-fixed.yaml.errors.txt").read_text(encoding="utf-8")
