@@ -111,9 +111,9 @@ class UnsafeFile(DocgenError):
 class FileConflict(DocgenError):
     """A different file already sits where docgen would put one; docgen never replaces it."""
 
-    def __init__(self, path: os.PathLike | str):
+    def __init__(self, path: os.PathLike | str, hint: str = "docgen не перезаписывает чужие файлы"):
         self.path = path
-        super().__init__(f"на месте «{path}» уже лежит другой файл; docgen не перезаписывает чужие файлы")
+        super().__init__(f"на месте «{path}» уже лежит другой файл; {hint}")
 
 
 class DossierDamaged(DocgenError):

@@ -28,10 +28,11 @@ class Stage(StrEnum):
     DIRECTOR = "director"
     RETURNED = "returned"
     SIGNED = "signed"
+    CANCELLED = "cancelled"
 
 
 # Stages in which nobody holds the deal: no deadline, no folder, no reminder.
-RESTING_STAGES = frozenset({Stage.RETURNED, Stage.SIGNED, "cancelled"})
+RESTING_STAGES = frozenset({Stage.RETURNED, Stage.SIGNED, Stage.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ class Workspace:
     def bank_processed(self) -> Path:
         """Statements taken, kept as they were received."""
         return self.bank_inbox / "processed"
+
+    @property
+    def cancel_inbox(self) -> Path:
+        """Where a manager drops a deal's draft or form (with the reason) to cancel the deal."""
+        return self.inbox / "cancelled"
 
     @property
     def outbox(self) -> Path:

@@ -51,6 +51,8 @@ SPECIFIC = {
     NoticeKind.ESCALATION: {"folder": "outbox/lawyer/", "holder": "Юрист Компании", **WAITS},
     NoticeKind.ABSENCE: {"folder": "outbox/lawyer/", "stood_in_for": "Юрист Компании", "before": "", **WAITS},
     NoticeKind.WARNINGS: {"folder": "outbox/lawyer/", "warnings": ["Общие сведения, дата договора: уже прошла"]},
+    NoticeKind.CANCELLED: {"folder": "clients/5027012348/2026-0001/", "cancelled_by": "Петров Пётр Сергеевич",
+                           "reason": ["Клиент отказался от заказа"], "stage_was": "у юриста", "held_by": ["Юрист"]},
 }
 # Letters about a bank statement, not about one deal.
 STATEMENT_KINDS = {
@@ -68,7 +70,8 @@ def ws(tmp_path) -> Workspace:
     return Workspace(tmp_path, load_settings(tmp_path, {}))
 
 
-@pytest.mark.parametrize("kind", [k for k in NoticeKind if k not in STATEMENT_KINDS and k is not NoticeKind.ADMIN])
+@pytest.mark.parametrize("kind", [k for k in NoticeKind if k not in STATEMENT_KINDS
+                                  and k not in (NoticeKind.ADMIN, NoticeKind.TRANSFER)])
 def test_every_text_names_the_deal_client_total_folder_and_what_to_do(ws, kind):
     context = {**COMMON, **SPECIFIC[kind]}
     notice = build_notice(kind, ws=ws, event_id=f"2026-0001/v2/{kind}", to=["a@x.ru"], context=context)

@@ -141,8 +141,21 @@ def _print_deal(it: dict) -> None:
         lines.append(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}{deputy}: {e['action_title']} "
                      f"(версия {e['version']}){comments}")
     lines += deal_lines(it)
+    lines += _closing_lines(it)
     for line in lines:  # text from forms is shown, never obeyed: no escapes, newlines or bidi marks
         out.print(printable(line, limit=SHOWN_LIMIT * 4), markup=False, highlight=False)
+
+
+def _closing_lines(it: dict) -> list[str]:
+    """What the departments confirmed of a signed deal, and what they have not yet."""
+    from docgen.workflow.acks import TITLES, Ack
+
+    done = [f"{a['title']} — {a['who']}, {_day(a['at'])}" for a in it.get("acknowledged", [])]
+    lines = [f"Подтверждено: {'; '.join(done)}"] if done else []
+    if it.get("unacknowledged"):
+        lines.append("Не подтверждено: " + ", ".join(TITLES[Ack(a)] for a in it["unacknowledged"])
+                     + " (docgen ack СДЕЛКА originals|production|technical или папка accepted/)")
+    return lines
 
 
 def _stage(stage: dict) -> str:
@@ -151,6 +164,8 @@ def _stage(stage: dict) -> str:
         return f"{stage['title']} ✓"
     if stage["state"] == "current":
         return f"[{stage['title']} — сейчас]"
+    if stage["state"] == "cancelled":
+        return f"[{stage['title']} — здесь сделка отменена]"
     return f"{stage['title']} ({stage['days']} раб. дн.)"
 
 

@@ -39,6 +39,8 @@ class NoticeKind(StrEnum):
     ABSENCE = "absence"
     ADMIN = "admin"
     WARNINGS = "warnings"
+    CANCELLED = "cancelled"
+    TRANSFER = "transfer"
 
 
 KIND_TITLES = {
@@ -60,6 +62,8 @@ KIND_TITLES = {
     NoticeKind.ABSENCE: "сделка на время отсутствия",
     NoticeKind.ADMIN: "администратору",
     NoticeKind.WARNINGS: "принята с предупреждениями",
+    NoticeKind.CANCELLED: "сделка отменена",
+    NoticeKind.TRANSFER: "клиент передан",
 }
 # A subject is one line of a mail client's list: a value of megabytes must not make it a megabyte.
 SUBJECT_LIMIT = 300
@@ -90,6 +94,9 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.ABSENCE: WAITING_NAMES | {"stood_in_for", "before"},
     NoticeKind.ADMIN: frozenset({"title", "lines", "todo", "where", "workspace"}),
     NoticeKind.WARNINGS: DEAL_NAMES | {"warnings"},
+    NoticeKind.CANCELLED: DEAL_NAMES | {"cancelled_by", "reason", "stage_was", "held_by"},
+    NoticeKind.TRANSFER: frozenset({"number", "client", "inn", "transfer_date", "employee", "previous", "new_manager",
+                                    "folder", "deals"}),
 }
 # Names a kind may get when they are known (a rejected correction of a deal names the deal).
 # A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
@@ -243,6 +250,10 @@ def recipients_for(
             found = (manager,)
         case NoticeKind.ADMIN:
             found = (people.admin,)
+        case NoticeKind.CANCELLED:
+            found = (manager,)
+        case NoticeKind.TRANSFER:
+            found = (manager, div.director if div else None)
     return tuple(r for r in found if r)
 
 

@@ -68,7 +68,7 @@ def form_name(name: str) -> str:
 def known_deal(row: DealRow) -> KnownDeal:
     """What a corrected form is checked against: the deal's stage and buyer."""
     return KnownDeal(number=row.number, returned=row.stage == Stage.RETURNED, where=stage_title(row.stage),
-                     buyer_inn=row.buyer_inn)
+                     buyer_inn=row.buyer_inn, cancelled=row.stage == Stage.CANCELLED)
 
 
 def _known(row: DealRow | None) -> KnownDeal | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from docgen.obligations.position import Position
 from docgen.obligations.summary import overdue_note, waiting_note
 from docgen.printable import printable
 from docgen.store import DealRow, Store
+from docgen.workflow.acks import TITLES as ACK_TITLES
+from docgen.workflow.acks import Closing, closing_of
 from docgen.workflow.deadlines import Deadlines, in_zone_of, parse_since
 from docgen.workflow.people import person_name
 from docgen.workflow.route import Route
@@ -46,6 +49,8 @@ MONEY = "#,##0.00"
 OBLIGATION_COLUMNS = (("Ближайший срок оплаты или поставки", 16, DATE), ("Что в срок", 40, None),
                       ("Оплачено, руб.", 16, MONEY), ("Просрочено, руб.", 16, MONEY),
                       ("Пеня Покупателя, руб.", 16, MONEY), ("Пеня Продавца, руб.", 16, MONEY))
+# Last: how the deal ended or is being closed (docgen.workflow.cancel, docgen.workflow.acks).
+CLOSING_COLUMNS = (("Отменена", 17, MOMENT), ("Причина отмены", 40, None), ("Не подтверждено", 36, None))
 BUILT_IN_HEADINGS = {Role.LAWYER: "Юрист", Role.FINANCE: "Финансовый департамент", Role.DIRECTOR: "Директор"}
 OVERDUE_FILL = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
 
@@ -90,12 +95,14 @@ def register_rows(store: Store, ws: Workspace, *, deals: list[DealRow], roles: S
     roles = _decision_roles(roles)
     decided = _decisions(store, [d.number for d in deals])
     positions = ledger.positions(store, deals, calendar=deadlines.calendar, today=now.date())
+    ended = _ended(store, [d.number for d in deals])
     rows = []
     for deal in deals:
         moments = decided.get(deal.number, {})
         rows.append(_cells(store, deal, ws=ws, deadlines=deadlines, now=now)
                     + [_moment(moments[r].at, now=now) if r in moments else None for r in [*roles, "signed"]]
-                    + _obligation_values(positions.get(deal.number)))
+                    + _obligation_values(positions.get(deal.number))
+                    + _closing_values(ended.get(deal.number), now=now))
     return _headings(ws, roles), rows
 
 
@@ -108,17 +115,19 @@ def _decision_roles(roles: Sequence[str]) -> list[str]:
 def _headings(ws: Workspace, roles: list[str]) -> list[str]:
     titles = {rule.role: rule.title for rule in ws.settings.route.rules}
     return ([c[0] for c in COLUMNS] + [BUILT_IN_HEADINGS.get(r) or titles.get(r, r) for r in roles] + ["Подписана"]
-            + [c[0] for c in OBLIGATION_COLUMNS])
+            + [c[0] for c in OBLIGATION_COLUMNS] + [c[0] for c in CLOSING_COLUMNS])
 
 
 def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, deals: list[DealRow], roles: list[str],
                  deadlines: Deadlines, now: dt.datetime) -> None:
     sheet.title = "Предварительные заказы"
     _head(sheet, _headings(ws, roles),
-          widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1) + [c[1] for c in OBLIGATION_COLUMNS])
+          widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1) + [c[1] for c in OBLIGATION_COLUMNS]
+          + [c[1] for c in CLOSING_COLUMNS])
     decided = _decisions(store, [d.number for d in deals])
     positions = ledger.positions(store, deals, calendar=deadlines.calendar, today=now.date())
     first_obligation = len(COLUMNS) + len(roles) + 2
+    ended = _ended(store, [d.number for d in deals])
     for row, deal in enumerate(deals, start=2):  # not sheet.max_row: it counts every row each time
         sheet.append([_cell(v) for v in _cells(store, deal, ws=ws, deadlines=deadlines, now=now)])
         for column, (_heading, _width, fmt) in enumerate(COLUMNS, start=1):
@@ -126,6 +135,7 @@ def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, deals: list[D
                 sheet.cell(row, column).number_format = fmt
         _decision_cells(sheet, row, decided.get(deal.number, {}), roles=roles, now=now)
         _obligation_cells(sheet, row, positions.get(deal.number), first=first_obligation)
+        _closing_cells(sheet, row, ended.get(deal.number), first=first_obligation + len(OBLIGATION_COLUMNS), now=now)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     # Excel itself marks a past deadline red, so the file need not be rewritten as days pass.
@@ -160,6 +170,45 @@ def _obligation_cells(sheet: Worksheet, row: int, p: Position | None, *, first: 
         return
     for offset, (value, (_heading, _width, fmt)) in enumerate(zip(_obligation_values(p), OBLIGATION_COLUMNS)):
         cell = sheet.cell(row, first + offset, value)
+        if fmt:
+            cell.number_format = fmt
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a deal ended or is being closed: its cancellation (when, why), its acknowledgments."""
+
+    cancelled_at: dt.datetime | None = None
+    reason: str = ""
+    closing: Closing | None = None
+
+
+def _ended(store: Store, numbers: list[str]) -> dict[str, Ended]:
+    closing = closing_of(store, numbers if len(numbers) <= 500 else None)
+    cancelled: dict[str, tuple[dt.datetime, str]] = {}
+    for entry in store.conn.execute("SELECT deal, at, detail FROM journal WHERE action = 'cancelled' ORDER BY id"):
+        detail = json.loads(entry[2])
+        cancelled[entry[0]] = (dt.datetime.fromisoformat(entry[1]), "; ".join(detail.get("comments") or []))
+    out = {}
+    for number in set(closing) | set(cancelled):
+        at, reason = cancelled.get(number, (None, ""))
+        out[number] = Ended(at, reason, closing.get(number))
+    return out
+
+
+def _closing_values(ended: Ended | None, *, now: dt.datetime) -> list[object]:
+    """When and why the deal was cancelled; what its departments have not acknowledged yet («» when all did)."""
+    if ended is None:
+        return [None] * len(CLOSING_COLUMNS)
+    pending = ", ".join(ACK_TITLES[a] for a in ended.closing.pending) if ended.closing else None
+    return [_moment(ended.cancelled_at, now=now) if ended.cancelled_at else None, ended.reason or None, pending]
+
+
+def _closing_cells(sheet: Worksheet, row: int, ended: Ended | None, *, first: int, now: dt.datetime) -> None:
+    for offset, (value, (_heading, _width, fmt)) in enumerate(zip(_closing_values(ended, now=now), CLOSING_COLUMNS)):
+        if value is None:
+            continue
+        cell = sheet.cell(row, first + offset, _cell(value))
         if fmt:
             cell.number_format = fmt
 
