@@ -60,6 +60,9 @@ class SmtpSettings(Section):
     retry_delays: list[float] = Field(
         [10, 60, 300, 1800], description="паузы между повторными попытками отправки, секунды"
     )
+    attach_max_bytes: int = Field(
+        10_000_000, ge=0, description="наибольший общий размер технической документации, прикладываемой к письму "
+                                      "Техническому отделу, байт; больше — письмо только называет папку")
 
 
 class PeopleSettings(Section):
@@ -299,8 +302,11 @@ class FolderSettings(Section):
     registers: str = Field("registers", description="реестр «Предварительные заказы»")
     archive: str = Field("archive", description="архивные выгрузки")
     state: str = Field(".docgen", description="служебная база и журнал работы")
+    share_path: str = Field(
+        "", description="рабочее пространство, как его видят люди (например \\\\server\\Договоры): так письма "
+                        "называют папки; пусто — путь рабочего пространства на сервере")
 
-    @field_validator("*")
+    @field_validator("inbox", "outbox", "templates", "clients", "registers", "archive", "state")
     @classmethod
     def _inside(cls, value: str, info: ValidationInfo) -> str:
         """Shared folders lie inside the workspace (a relative path without «..»); only the service's

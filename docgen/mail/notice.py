@@ -12,7 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from docgen.errors import TemplateError
 from docgen.layout import DEFAULT_TEMPLATES
-from docgen.mail.addresses import header_text
+from docgen.mail.addresses import greeting, header_text
 from docgen.render import tags
 from docgen.settings import Settings
 from docgen.workspace import Role, Workspace
@@ -91,6 +91,8 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.ADMIN: frozenset({"title", "lines", "todo", "where", "workspace"}),
     NoticeKind.WARNINGS: DEAL_NAMES | {"warnings"},
 }
+# Names every letter gets from build_notice itself: `greeting`, the first line, by the recipients' names.
+GIVEN_NAMES = frozenset({"greeting"})
 # Names a kind may get when they are known (a rejected correction of a deal names the deal).
 # A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
 # the signature letter, who approved before (the route's stages): `approved_by`.
@@ -101,6 +103,7 @@ OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.SIGNATURE: frozenset({"deputy_for", "approved_by"}),
     NoticeKind.ADMIN: frozenset({"deal"}),
     NoticeKind.REVIEW: frozenset({"deputy_for", "warnings"}),
+    NoticeKind.TECHNICAL: frozenset({"deputy_for", "attached"}),  # whether the files are attached to the letter
 }
 
 
@@ -132,7 +135,7 @@ def build_notice(
     """Render the template of `kind` with `context`; raises TemplateError naming the template and the name."""
     if not event_id:
         raise ValueError("event_id is required: the Message-ID and the outbox key come from it")
-    subject, body = render(kind, templates=template_dirs(ws), context=context)
+    subject, body = render(kind, templates=template_dirs(ws), context={"greeting": greeting(to), **context})
     return Notice(
         event_id=event_id,
         kind=NoticeKind(kind),

@@ -287,7 +287,8 @@ def finish_decision(svc: Services, step: Step) -> str:
     docx = svc.at_root(p["kept_as"]).read_bytes() if p["edited"] else _version_docx(svc, row, p["reviewed"])
     mails = []
     if decision is Decision.RETURNED:
-        mails = [_returned_notice(svc, row, role=role, comments=p["comments"], on_behalf_of=p.get("on_behalf_of"))]
+        mails = [_returned_notice(svc, row, role=role, comments=p["comments"], on_behalf_of=p.get("on_behalf_of"),
+                                  draft=svc.at_root(p["kept_as"]))]
     elif row.stage == Stage.SIGNED:
         mails = sign_files(svc, row, docx=docx)
     else:
@@ -347,13 +348,15 @@ def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
     return notices.notice(NoticeKind.REVIEW, event=f"review/{role}", role_title=route.title(role), **common)
 
 
-def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[str], on_behalf_of: str | None):
+def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[str], on_behalf_of: str | None,
+                     draft: Path | None = None):
     dossier = svc.dossier(row)
     title = role_title(role, svc.route_of(row))
     by = f"{title} (заместитель за {on_behalf_of})" if on_behalf_of else title
     return notices.notice(NoticeKind.RETURNED, ws=svc.ws, row=row, event=f"returned/{role}",
                           to=[notices.manager_address(row)], folder=dossier.versions, dossier=dossier.letters,
-                          today=svc.now().date(), returned_by=by, comments=comments or ["(замечания не приложены)"])
+                          today=svc.now().date(), returned_by=by, comments=comments or ["(замечания не приложены)"],
+                          attachments=[draft] if draft is not None else [])
 
 
 def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes | None = None) -> str:

@@ -12,13 +12,13 @@ from docgen.form.readers import parse_form
 from docgen.form.report import line_of, render_report
 from docgen.form.text import shown
 from docgen.form.versions import KnownDeal, version_faults
-from docgen.mail.addresses import greeting_name, mailbox, parse_address
+from docgen.mail.addresses import mailbox, parse_address
 from docgen.mail.notice import NoticeKind, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
 from docgen.workflow.dossier import client_folder, draft_stem
 from docgen.workflow.integrity import refuse_taken_number
-from docgen.workflow.people import role_address
+from docgen.workflow.people import person_name, role_address
 from docgen.workflow.route import route_for
 from docgen.workflow.services import Services
 from docgen.workflow.stages import stage_title
@@ -231,8 +231,8 @@ def finish_reject(svc: Services, step: Step) -> str:
             svc.outbox.enqueue(build_notice(
                 NoticeKind.REJECTED, ws=svc.ws, event_id=step.key.replace("reject:", "rejected/", 1),
                 to=[manager], attachments=[report, target],  # the report, and the form back to be corrected
-                context={"form": step.source, "faults": step.payload["faults"], "folder": svc.rel(target.parent) + "/",
-                         "manager": greeting_name(manager), "warnings": step.payload.get("warnings") or [],
+                context={"form": step.source, "faults": step.payload["faults"], "folder": svc.ws.shown(target.parent),
+                         "manager": person_name(manager), "warnings": step.payload.get("warnings") or [],
                          **(step.payload.get("about") or {})}))
         svc.store.finish(step.key, at=now)
     return f"не принята: {svc.rel(target)} (причины — в {target.name}.errors.txt)"

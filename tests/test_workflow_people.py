@@ -1,0 +1,87 @@
+"""People told by name, as they read their letters: the real watcher, files moved between folders, the .eml spool."""
+
+from __future__ import annotations
+
+import email
+import json
+import zipfile
+from email import policy
+from pathlib import Path
+
+from service_kit import drop, files, make_workspace, one, service, stage_of, wait_for
+from docgen.workspace import Role
+
+PEOPLE = """
+[people]
+lawyer = "Смирнова Елена Викторовна <lawyer@ams.example>"
+finance = "Кузнецов Андрей Павлович <finance@ams.example>"
+
+[folders]
+share_path = '\\\\server\\Договоры'
+"""
+
+
+def _mails(ws) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in files(ws.mail_spool, "*.eml")]
+
+
+def _letter(ws, subject: str) -> email.message.EmailMessage:
+    return wait_for(lambda: next((m for m in _mails(ws) if str(m["Subject"]).startswith(subject)), None),
+                    what=f"the letter «{subject}…»")
+
+
+def _body(letter) -> str:
+    return letter.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def _move(ws, role: Role, decision: str, pattern: str = "*.docx") -> Path:
+    draft = wait_for(lambda: one(ws.review(role), pattern), what=f"a draft in {role}")
+    target = ws.review(role) / decision / draft.name
+    draft.replace(target)
+    return target
+
+
+def _bundle(tmp_path: Path, data: dict) -> Path:
+    data["attachments"] = ["КМ-1.pdf"]
+    data["contract_date"] = None  # dated on acceptance: no warning letter
+    bundle = tmp_path / "deal.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("deal.yaml", json.dumps(data, default=str, ensure_ascii=False))
+        archive.writestr("КМ-1.pdf", b"%PDF-1.4 KM drawings")
+    return bundle
+
+
+def test_reviewers_are_greeted_by_name_and_told_the_folder_as_they_see_it(tmp_path, example_data):
+    ws = make_workspace(tmp_path / "ws", extra=PEOPLE)
+    with service(ws):
+        drop(ws, "deal.zip", source=_bundle(tmp_path, example_data))
+        lawyer = _letter(ws, "На согласование (Юрист)")
+        _move(ws, Role.LAWYER, "approved")
+        finance = _letter(ws, "На согласование (Руководитель Финансового департамента)")
+        returned = _move(ws, Role.FINANCE, "returned")
+        returned.with_suffix(".txt").write_text("Уточните порядок оплаты", encoding="utf-8")
+        back = _letter(ws, "Возвращён на доработку")
+    assert _body(lawyer).startswith("Елена Викторовна, здравствуйте.\n")
+    assert "\\\\server\\Договоры\\outbox\\lawyer\\" in _body(lawyer)
+    assert _body(finance).startswith("Андрей Павлович, здравствуйте.\n")
+    assert "\\\\server\\Договоры\\outbox\\finance\\" in _body(finance)
+    assert _body(back).startswith("Пётр Сергеевич, здравствуйте.\n")  # the manager of the form, by name
+    assert "Уточните порядок оплаты" in _body(back)
+    [draft] = back.iter_attachments()  # the returned draft itself, to read the reviewer's edits
+    assert draft.get_filename().startswith("2026-0001 v1") and draft.get_filename().endswith(".docx")
+    assert draft.get_content()[:2] == b"PK"
+
+
+def test_the_technical_department_gets_the_files_attached_or_the_folder_named(tmp_path, example_data):
+    for limit, attached in ((10_000_000, True), (5, False)):
+        ws = make_workspace(tmp_path / f"ws{limit}", extra=f"[smtp]\nattach_max_bytes = {limit}\n")
+        with service(ws):
+            drop(ws, "deal.zip", source=_bundle(tmp_path, dict(example_data)))
+            for role in (Role.LAWYER, Role.FINANCE, Role.DIRECTOR):
+                _move(ws, role, "approved")
+                wait_for(lambda r=role: stage_of(ws, "2026-0001") not in ("", r), what=f"past {role}")
+            letter = _letter(ws, "Техническая документация")
+        names = [(p.get_filename(), p.get_content()) for p in letter.iter_attachments()]
+        assert names == ([("КМ-1.pdf", b"%PDF-1.4 KM drawings")] if attached else []), limit
+        assert ("приложены к письму" in _body(letter)) is attached
+        assert f"{ws.root}/outbox/technical/2026-0001/" in _body(letter)
