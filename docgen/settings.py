@@ -325,6 +325,10 @@ class WatchSettings(Section):
     settle_seconds: float = Field(0.5, description="файл берётся, если столько секунд не менялся")
     poll_seconds: float = Field(1.0, description="период опроса папок в режиме polling")
     rescan_seconds: float = Field(30.0, description="период страховочного пересмотра папок")
+    comments_wait_seconds: float = Field(
+        60.0, ge=0, le=3600, description="сколько секунд возврат без замечаний (в returned/) ждёт файл .txt с "
+                                         "замечаниями; потом такой возврат не принимается и проект возвращается "
+                                         "рецензенту с письмом")
 
 
 class StoreSettings(Section):

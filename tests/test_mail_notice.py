@@ -52,6 +52,7 @@ SPECIFIC = {
     NoticeKind.ESCALATION: {"folder": "outbox/lawyer/", "holder": "Юрист Компании", **WAITS},
     NoticeKind.ABSENCE: {"folder": "outbox/lawyer/", "stood_in_for": "Юрист Компании", "before": "", **WAITS},
     NoticeKind.WARNINGS: {"folder": "outbox/lawyer/", "warnings": ["Общие сведения, дата договора: уже прошла"]},
+    NoticeKind.NO_COMMENTS: {"folder": "outbox/lawyer/", "draft": "2026-0001 v2 Договор.docx", "role_title": "Юрист"},
 }
 # Letters about a bank statement, not about one deal.
 STATEMENT_KINDS = {

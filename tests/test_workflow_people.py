@@ -85,3 +85,46 @@ def test_the_technical_department_gets_the_files_attached_or_the_folder_named(tm
         assert names == ([("КМ-1.pdf", b"%PDF-1.4 KM drawings")] if attached else []), limit
         assert ("приложены к письму" in _body(letter)) is attached
         assert f"{ws.root}/outbox/technical/2026-0001/" in _body(letter)
+
+
+def _waiting(tmp_path, seconds: float):
+    from docgen.settings import load_settings
+    from docgen.workspace import Workspace
+
+    ws = make_workspace(tmp_path / "ws", extra=PEOPLE)
+    return Workspace(ws.root, load_settings(ws.root, {"DOCGEN_WATCH__COMMENTS_WAIT_SECONDS": str(seconds)}))
+
+
+def test_comments_that_come_just_after_their_document_make_one_letter(tmp_path):
+    ws = _waiting(tmp_path, 30)
+    with service(ws):
+        drop(ws, "deal.yaml")
+        returned = _move(ws, Role.LAWYER, "returned")
+        wait_for(lambda: "ждёт" in (ws.state / "docgen.log").read_text(encoding="utf-8"), what="the return held")
+        note = returned.with_suffix(".txt")
+        (ws.root / ".note.tmp").write_text("Уточните адрес поставки", encoding="utf-8")
+        (ws.root / ".note.tmp").replace(note)
+        back = _letter(ws, "Возвращён на доработку")
+        wait_for(lambda: stage_of(ws, "2026-0001") == "returned", what="returned")
+    letters = [m for m in _mails(ws) if str(m["Subject"]).startswith("Возвращён")]
+    assert len(letters) == 1
+    assert "Уточните адрес поставки" in _body(back) and "не приложены" not in _body(back)
+    assert not files(ws.review(Role.LAWYER) / "returned")
+
+
+def test_a_return_without_any_comments_goes_back_to_the_reviewer(tmp_path):
+    ws = _waiting(tmp_path, 1)
+    with service(ws):
+        drop(ws, "deal.yaml")
+        returned = _move(ws, Role.LAWYER, "returned")
+        refused = _letter(ws, "Возврат не принят")
+        back = wait_for(lambda: one(ws.review(Role.LAWYER), returned.name), what="the draft back with the lawyer")
+        assert stage_of(ws, "2026-0001") == "lawyer"
+        back.replace(ws.review(Role.LAWYER) / "approved" / back.name)  # and then the lawyer approves it
+        wait_for(lambda: stage_of(ws, "2026-0001") == "finance", what="approved after all")
+    assert not [m for m in _mails(ws) if str(m["Subject"]).startswith("Возвращён")]
+    # (the address only: Python's parser adds a space inside a name split between encoded words, python/cpython#128110)
+    assert [a.addr_spec for a in refused["To"].addresses] == ["lawyer@ams.example"]
+    body = _body(refused)
+    assert body.startswith("Елена Викторовна, здравствуйте.\n")
+    assert f"\\\\server\\Договоры\\outbox\\lawyer\\{returned.name}" in body and "замечания" in body

@@ -39,6 +39,7 @@ class NoticeKind(StrEnum):
     ABSENCE = "absence"
     ADMIN = "admin"
     WARNINGS = "warnings"
+    NO_COMMENTS = "no_comments"
 
 
 KIND_TITLES = {
@@ -60,6 +61,7 @@ KIND_TITLES = {
     NoticeKind.ABSENCE: "сделка на время отсутствия",
     NoticeKind.ADMIN: "администратору",
     NoticeKind.WARNINGS: "принята с предупреждениями",
+    NoticeKind.NO_COMMENTS: "возврат без замечаний не принят",
 }
 # A subject is one line of a mail client's list: a value of megabytes must not make it a megabyte.
 SUBJECT_LIMIT = 300
@@ -90,6 +92,7 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.ABSENCE: WAITING_NAMES | {"stood_in_for", "before"},
     NoticeKind.ADMIN: frozenset({"title", "lines", "todo", "where", "workspace"}),
     NoticeKind.WARNINGS: DEAL_NAMES | {"warnings"},
+    NoticeKind.NO_COMMENTS: DEAL_NAMES | {"draft", "role_title"},
 }
 # Names every letter gets from build_notice itself: `greeting`, the first line, by the recipients' names.
 GIVEN_NAMES = frozenset({"greeting"})
@@ -226,6 +229,8 @@ def recipients_for(
             found: tuple[str | None, ...] = (manager,)
         case NoticeKind.REVIEW:
             found = (people.finance if role == Role.FINANCE else people.lawyer,)
+        case NoticeKind.NO_COMMENTS:
+            found = (div.director if role == Role.DIRECTOR and div else getattr(people, str(role or "lawyer"), None),)
         case NoticeKind.SIGNATURE | NoticeKind.ESCALATION:
             found = (div.director if div else None,)
         case NoticeKind.REMINDER | NoticeKind.ABSENCE:

@@ -16,7 +16,7 @@ from docgen.files import (
 from docgen.mail.notice import NoticeKind, admin_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
-from docgen.workflow.comments import document_text, text_comments, word_comments
+from docgen.workflow.comments import arrived, document_text, note_for, text_comments, wait_or_refuse, word_comments
 from docgen.workflow.dossier import draft_stem, identity_from_name
 from docgen.workflow.integrity import check_dossier
 from docgen.workflow.people import Holder, holder, role_address
@@ -58,8 +58,10 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
         check_dossier(svc.ws, svc.store, row)
     except DossierDamaged as exc:
         return _damaged(svc, path, row=row, role=role, content=content, why=exc.why)
-    note, noted = _note_beside(path)
+    note, noted = _note_beside(path, number=row.number, version=row.version)
     comments = word_comments(content) + (text_comments(noted) if note else [])
+    if decision is Decision.RETURNED and not comments:  # held for its .txt, then refused to the reviewer
+        return wait_or_refuse(svc, path, row=row, role=role, content=content)
     submitted = Submitted(path, content, st.st_mtime_ns, comments, note)
     actor = holder(svc.settings, role, division=row.division, day=svc.now().date())
     try:
@@ -71,10 +73,12 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     return finish_decision(svc, step)
 
 
-def _note_beside(path: Path) -> tuple[Path | None, bytes]:
+def _note_beside(path: Path, *, number: str, version: int) -> tuple[Path | None, bytes]:
     """The comments .txt beside a reviewer's file, if it is a plain file (a link is left for the watcher,
     which sets it aside unread: its target must not reach the manager's letter)."""
-    note = path.with_suffix(".txt")
+    note = note_for(path, number=number, version=version)
+    if note is None:
+        return None, b""
     try:
         return note, read_plain(note)[0]
     except (FileNotFoundError, UnsafeFile):
@@ -144,8 +148,13 @@ def _damaged(svc: Services, path: Path, *, row: DealRow, role: str, content: byt
 
 def _take_note(svc: Services, path: Path, *, role: str) -> str:
     """A comments .txt: taken with its document; if it came late, added to the decision already made."""
-    if any(path.with_suffix(s).exists() for s in (".docx", ".pdf", ".DOCX", ".PDF")):
-        return "примечания: будут взяты вместе с документом"
+    document = next((path.with_suffix(s) for s in (".docx", ".pdf", ".DOCX", ".PDF") if path.with_suffix(s).exists()),
+                    None)
+    if document is not None:
+        if svc.now().timestamp() - arrived(document) < svc.settings.watch.settle_seconds:
+            return "примечания: будут взяты вместе с документом"
+        # The document came first and waits for these very comments: one decision, one letter, now.
+        return take_decision(svc, document, role=role, decision=Decision(path.parent.name))
     if svc.clock().timestamp() - path.stat().st_mtime < NOTE_GRACE_SECONDS:
         return "примечания: ждут документ с тем же именем (он мог ещё не докопироваться)"
     number, version = identity_from_name(path.name)
