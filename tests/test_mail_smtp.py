@@ -248,6 +248,11 @@ def test_a_refused_recipient_does_not_block_the_others(rig, port):
         assert rows["e2"].status == MailStatus.FAILED and "550" in rows["e2"].last_error
         assert rows["e3"].status == MailStatus.SENT
         assert [r for r, _ in handler.received] == [("eco@x.ru",), ("eco@x.ru",)]
+        # Whoever was not reached, the administrator is told: a letter refused whole and one refused in part.
+        told = {r.event_id: r.notice for r in rig.outbox.listing() if r.notice.kind is NoticeKind.ADMIN}
+        assert set(told) == {"admin/mail-failed/e1", "admin/mail-failed/e2"}
+        assert "nobody@x.ru" in told["admin/mail-failed/e1"].body and "нет адреса" in told["admin/mail-failed/e1"].body
+        assert "eco@x.ru: " not in told["admin/mail-failed/e1"].body
     finally:
         controller.stop()
 

@@ -128,3 +128,49 @@ def test_a_return_without_any_comments_goes_back_to_the_reviewer(tmp_path):
     body = _body(refused)
     assert body.startswith("Елена Викторовна, здравствуйте.\n")
     assert f"\\\\server\\Договоры\\outbox\\lawyer\\{returned.name}" in body and "замечания" in body
+
+
+def _admin_letters(ws) -> list:
+    return [m for m in _mails(ws) if "admin@localhost" in str(m["To"])]
+
+
+def test_a_rejected_correction_names_its_deal_and_greets_the_manager(tmp_path, example_data):
+    ws = make_workspace(tmp_path / "ws", extra=PEOPLE)
+    with service(ws):
+        drop(ws, "deal.yaml")
+        returned = _move(ws, Role.LAWYER, "returned")
+        returned.with_suffix(".txt").write_text("Уточните срок поставки", encoding="utf-8")
+        wait_for(lambda: stage_of(ws, "2026-0001") == "returned", what="returned")
+        # A correction whose YAML does not read, and one without the manager's e-mail: both name the deal.
+        broken = tmp_path / "broken.yaml"
+        broken.write_text("deal: 2026-0001\nbuyer: [не закрыта\n", encoding="utf-8")
+        drop(ws, "исправление.yaml", source=broken)
+        nameless = {**example_data, "deal": "2026-0001", "manager": {"name": "", "email": ""}}
+        drop(ws, "без менеджера.yaml", nameless)
+        wait_for(lambda: len([m for m in _mails(ws) if "не принята" in str(m["Subject"])]) == 2, what="two rejections")
+    for letter in (m for m in _mails(ws) if "не принята" in str(m["Subject"])):
+        body = _body(letter)
+        assert "(сделка 2026-0001): ООО «Ромашка & Ко»" in str(letter["Subject"])
+        assert body.startswith("Пётр Сергеевич, здравствуйте.\n"), body
+        assert "Клиент: ООО «Ромашка & Ко», ИНН 5027012348" in body
+        assert "Сумма договора (версия 1): 2 023 980,00 руб." in body.replace("\u00a0", " ")
+        assert "не указан" not in body and "не подсчитана" not in body and "<petrov@" not in body
+        assert [a.addr_spec for a in letter["To"].addresses] == ["petrov@ams.example"]
+    assert not _admin_letters(ws)  # the store knew the manager: nobody else needed to be told
+
+
+def test_the_administrator_hears_of_what_no_one_else_would(tmp_path, example_data):
+    ws = make_workspace(tmp_path / "ws", extra=PEOPLE)
+    with service(ws):
+        drop(ws, "ничья.yaml", {**example_data, "manager": {"name": "Петров", "email": "не адрес"}})
+        stranger = ws.review(Role.LAWYER) / "approved" / "письмо клиенту.docx"
+        stranger.parent.mkdir(parents=True, exist_ok=True)
+        stranger.write_bytes(b"PK not a contract")
+        wait_for(lambda: len(_admin_letters(ws)) == 2, what="two letters to the administrator")
+    subjects = sorted(str(m["Subject"]) for m in _admin_letters(ws))
+    assert subjects == ["docgen: файл «письмо клиенту.docx» не распознан и отложен",
+                        "docgen: форма «ничья.yaml» не принята, а менеджеру не сообщить"]
+    bodies = "\n".join(_body(m) for m in _admin_letters(ws))
+    assert "\\\\server\\Договоры\\inbox\\rejected\\ничья.yaml" in bodies
+    assert "\\\\server\\Договоры\\outbox\\lawyer\\unrecognized\\письмо клиенту.docx" in bodies
+    assert not [m for m in _mails(ws) if "не принята" in str(m["Subject"]) and "admin" not in str(m["To"])]

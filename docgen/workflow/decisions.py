@@ -391,7 +391,14 @@ def finish_aside(svc: Services, step: Step) -> str:
     move_into(svc.at_root(step.payload["file"]), target, content=step.content, copy=True)
     text = f"Файл «{step.source}» не принят: {step.payload['why']}.\n"
     write_atomic(target.with_name(target.name + ".why.txt"), text.encode("utf-8"))
+    mail = admin_notice(svc.ws, event=step.key, title=f"файл «{step.source}» не распознан и отложен",
+                        lines=[step.payload["why"], f"файл и причина: {svc.ws.shown(target, folder=False)}"],
+                        where=svc.ws.shown(target.parent),
+                        todo="узнайте у того, кто положил файл, что он хотел сделать; проект договора кладут в "
+                             "approved/ или returned/ своей папки, как его прислал docgen")
     with svc.store.transaction():
+        if mail is not None:
+            svc.outbox.enqueue(mail)
         svc.store.finish(step.key, at=svc.now())
     svc.register_dirty = True  # the register lists what waits in unrecognized/
     return f"не распознан: {svc.rel(target)} ({step.payload['why']})"
