@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 
 from docgen.errors import SettingsError
 from docgen.form import requisites
+from docgen.form.text import cyrillic_letters, mixed_alphabet_word
 from docgen.settings_errors import explain, explain_source, model_inside, toml_error
 
 SETTINGS_FILE = "docgen.toml"
@@ -65,6 +66,17 @@ class SmtpSettings(Section):
                                       "Техническому отделу, байт; больше — письмо только называет папку")
 
 
+def _mailbox(value: str) -> str:
+    """An «Имя <addr>» whose address mixes Latin and Cyrillic letters («petrov@аms.ru» with a Russian «а») is
+    refused, as in the form: such a domain looks right and never receives a letter."""
+    addr = value[value.rfind("<") + 1:value.rfind(">")] if "<" in value and ">" in value else value
+    word = mixed_alphabet_word(addr.strip())
+    if word:
+        raise _fault(f"в адресе «{addr.strip()}» смешаны латинские и русские буквы: в «{word}» русские — "
+                     f"«{cyrillic_letters(word)}»; наберите адрес в английской раскладке")
+    return value
+
+
 class PeopleSettings(Section):
     """The fixed addresses, plus one `<role> = "Имя <addr>"` per role of a route rule ([[route.rules]])."""
 
@@ -82,6 +94,15 @@ class PeopleSettings(Section):
         "", description="кому сообщать о просрочке на этапе директора направления; пусто — никому"
     )
     archivist: str = Field("Архивариус <archivist@localhost>", description="архивариус: видит на доске все сделки")
+    @model_validator(mode="after")
+    def _addresses(self) -> PeopleSettings:
+        for key, value in self.model_dump().items():  # a route rule's role among them
+            try:
+                _mailbox(str(value))
+            except PydanticCustomError as exc:
+                raise _fault(f"ключ {key}: {exc.message()}") from None
+        return self
+
     admin: str = Field(
         "Администратор docgen <admin@localhost>",
         description="администратор docgen: узнаёт о том, что требует человека (ссылки и нечитаемые файлы "
@@ -99,6 +120,11 @@ class DivisionSettings(Section):
     title: str = Field(description="название направления")
     director: str = Field(description="директор направления: подписывает договоры")
     support: str = Field(description="менеджер по сопровождению: ведёт клиента после подписания")
+
+    @field_validator("director", "support")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        return _mailbox(value)
     signatory: SignatorySettings | None = Field(
         None, description="кто подписывает договоры направления за Продавца, если не [company.signatory]: "
                           "{ name, position, basis = \"доверенности № … от …\" }")
@@ -399,6 +425,11 @@ class AbsenceSettings(Section):
     start: dt.date = Field(alias="from", description="первый день отсутствия")
     end: dt.date = Field(alias="to", description="последний день отсутствия (включительно)")
     deputy: str = Field(description="заместитель: «Имя <e-mail>»; получает письма и решает за отсутствующего")
+
+    @field_validator("who", "deputy")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        return _mailbox(value)
 
 
 BUILT_IN_ROLES = ("lawyer", "finance", "director")  # docgen.workspace.Role
