@@ -174,3 +174,49 @@ def test_the_administrator_hears_of_what_no_one_else_would(tmp_path, example_dat
     assert "\\\\server\\Договоры\\inbox\\rejected\\ничья.yaml" in bodies
     assert "\\\\server\\Договоры\\outbox\\lawyer\\unrecognized\\письмо клиенту.docx" in bodies
     assert not [m for m in _mails(ws) if "не принята" in str(m["Subject"]) and "admin" not in str(m["To"])]
+
+
+class _ExplorerInfo(zipfile.ZipInfo):
+    """A member as Windows Explorer writes it: the name in the OEM code page (cp866), no UTF-8 flag."""
+
+    def _encodeFilenameFlags(self):  # noqa: N802 - zipfile's own hook
+        return self.filename.encode("cp866"), self.flag_bits & ~0x800
+
+
+def _explorer_zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(_ExplorerInfo(name), data)
+    with zipfile.ZipFile(path) as archive:  # as written: no flag, so zipfile itself would read cp437 mojibake
+        assert all(not m.flag_bits & 0x800 for m in archive.infolist())
+        assert "Сделка/deal.yaml" not in archive.namelist()
+    return path
+
+
+def test_a_zip_from_windows_explorer_reaches_the_dossier_and_the_technical_letter(tmp_path, example_data):
+    ws = make_workspace(tmp_path / "ws", extra=PEOPLE)
+    first = dict(example_data, contract_date=None, attachments=["КМ/Лист 1.pdf", "КЖ/Лист 1.pdf"])
+    v1 = _explorer_zip(tmp_path / "Сделка.zip", {
+        "Сделка/deal.yaml": json.dumps(first, default=str, ensure_ascii=False).encode("utf-8"),
+        "Сделка/КМ/Лист 1.pdf": b"%PDF km v1", "Сделка/КЖ/Лист 1.pdf": b"%PDF kzh v1"})
+    second = dict(first, deal="2026-0001", attachments=["КМ/Лист 1.pdf", "КЖ/Лист 1.pdf"])
+    v2 = _explorer_zip(tmp_path / "Сделка v2.zip", {
+        "Сделка/deal.yaml": json.dumps(second, default=str, ensure_ascii=False).encode("utf-8"),
+        "Сделка/КМ/Лист 1.pdf": b"%PDF km v2", "Сделка/КЖ/Лист 1.pdf": b"%PDF kzh v1"})
+    with service(ws):
+        drop(ws, "Сделка.zip", source=v1)
+        returned = _move(ws, Role.LAWYER, "returned")
+        returned.with_suffix(".txt").write_text("Новый лист КМ", encoding="utf-8")
+        wait_for(lambda: stage_of(ws, "2026-0001") == "returned", what="returned")
+        drop(ws, "Сделка v2.zip", source=v2)
+        for role in (Role.LAWYER, Role.FINANCE, Role.DIRECTOR):
+            _move(ws, role, "approved", "2026-0001 v2 *.docx")
+            wait_for(lambda r=role: stage_of(ws, "2026-0001") not in ("", r), what=f"past {role}")
+        letter = _letter(ws, "Техническая документация")
+    technical = next(ws.clients.glob("*/2026-0001")) / "Техническая документация"
+    assert {p.relative_to(technical).as_posix(): p.read_bytes() for p in technical.rglob("*") if p.is_file()} == {
+        "v1/КМ/Лист 1.pdf": b"%PDF km v1", "v1/КЖ/Лист 1.pdf": b"%PDF kzh v1",
+        "v2/КМ/Лист 1.pdf": b"%PDF km v2", "v2/КЖ/Лист 1.pdf": b"%PDF kzh v1"}
+    assert sorted((p.get_filename(), p.get_content()) for p in letter.iter_attachments()) == [
+        ("КЖ — Лист 1.pdf", b"%PDF kzh v1"), ("КМ — Лист 1.pdf", b"%PDF km v2")]  # the signed version's
+    assert "КЖ/Лист 1.pdf" in _body(letter) and "КМ/Лист 1.pdf" in _body(letter)

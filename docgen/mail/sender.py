@@ -197,9 +197,12 @@ def _read_attachments(paths: Sequence[Path], *, quiet: bool = False) -> tuple[li
     """
     found: list[Attachment] = []
     missing: list[str] = []
-    for path in paths:
+    names = [attachment_name(path) for path in paths]
+    for path, name in zip(paths, names):
+        if names.count(name) > 1:  # «КМ/Лист 1.pdf» and «КЖ/Лист 1.pdf»: both, told apart by their folders
+            name = attachment_name(path.parent / f"{path.parent.name} — {path.name}")
         try:
-            found.append(Attachment(attachment_name(path), read_plain(path)[0]))
+            found.append(Attachment(name, read_plain(path)[0]))
         except (FileNotFoundError, UnsafeFile):
             missing.append(attachment_name(path))
         except OSError as exc:
