@@ -18,7 +18,7 @@ from docgen.obligations.notify import ObligationSchedule
 from docgen.obligations.steps import FINISHERS as OBLIGATION_STEPS
 from docgen.printable import printable
 from docgen.store import Step
-from docgen.workflow import acks, cancel, decisions, entries, intake
+from docgen.workflow import acks, cancel, comments, decisions, entries, intake
 from docgen.workflow.decisions import Submitted
 from docgen.workflow.dossier import draft_stem
 from docgen.workflow.integrity import check_dossier
@@ -34,6 +34,7 @@ _FINISHERS = {
     "decision": decisions.finish_decision,
     "unrecognized": decisions.finish_aside,
     entries.KIND: entries.finish_set_aside,
+    comments.RETURN_REFUSED: comments.finish_refused,
     **OBLIGATION_STEPS,  # bank statements, production notices, claims
     **cancel.FINISHERS,
     **acks.FINISHERS,
