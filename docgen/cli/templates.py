@@ -93,12 +93,12 @@ def transfer_client(
 
 def _cli_converter(env: Env, log):
     """LibreOffice for a command's PDF, with its own profile: a running `docgen watch` holds the service's one."""
-    if not env.settings.documents.pdf:
+    if not env.settings.pdf.enabled:
         return None
     from docgen.render.pdf import open_converter
 
     return open_converter(profile_dir=env.workspace.state / "libreoffice-cli", log=log,
-                          timeout=env.settings.documents.pdf_timeout)
+                          timeout=env.settings.pdf.timeout)
 
 
 @app.command("offer")
