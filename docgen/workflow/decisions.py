@@ -151,7 +151,7 @@ def _take_note(svc: Services, path: Path, *, role: str) -> str:
     document = next((path.with_suffix(s) for s in (".docx", ".pdf", ".DOCX", ".PDF") if path.with_suffix(s).exists()),
                     None)
     if document is not None:
-        if svc.now().timestamp() - arrived(document) < svc.settings.watch.settle_seconds:
+        if entry_reason(document) or svc.now().timestamp() - arrived(document) < svc.settings.watch.settle_seconds:
             return "примечания: будут взяты вместе с документом"
         # The document came first and waits for these very comments: one decision, one letter, now.
         return take_decision(svc, document, role=role, decision=Decision(path.parent.name))
