@@ -105,3 +105,20 @@ def test_a_refused_return_cut_short_by_a_crash_is_finished_on_restart(tmp_path):
         assert wf.svc.store.deal("2026-0001").stage == "lawyer"
     finally:
         close_workflow(wf)
+
+
+def test_a_set_aside_file_tells_the_administrator_once(tmp_path):
+    from docgen.workflow.decisions import set_aside
+
+    ws = make_workspace(tmp_path / "ws")
+    wf = _workflow(ws)
+    try:
+        folder = ws.review(Role.LAWYER) / "approved"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, told in (("чужой.docx", False), ("сбой.docx", True)):  # «сбой»: docgen's own failure, told by it
+            (folder / name).write_bytes(name.encode())
+            set_aside(wf.svc, folder / name, role="lawyer", why="проверка", admin_told=told)
+        admin = [q.notice.subject for q in wf.svc.outbox.listing() if str(q.notice.kind) == "admin"]
+        assert admin == ["docgen: файл «чужой.docx» не распознан и отложен"]
+    finally:
+        close_workflow(wf)
