@@ -355,7 +355,8 @@ class WatchSettings(Section):
     comments_wait_seconds: float = Field(
         60.0, ge=0, le=3600, description="сколько секунд возврат без замечаний (в returned/) ждёт файл .txt с "
                                          "замечаниями; потом такой возврат не принимается и проект возвращается "
-                                         "рецензенту с письмом")
+                                         "рецензенту с письмом (проверяется при пересмотре папок: самое позднее "
+                                         "через watch.rescan_seconds после срока)")
 
 
 class StoreSettings(Section):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
 from docgen.files import within
 from docgen.settings import SETTINGS_FILE, Settings
@@ -141,17 +141,17 @@ class Workspace:
 
     def shown(self, path: Path, *, folder: bool = True) -> str:
         """`path` as the people reading a letter see it: under `[folders] share_path` when set
-        («\\\\server\\Договоры\\outbox\\lawyer\\»), else on the server; a folder ends in its separator, a file (`folder=False`) does not."""
-        share = self.settings.folders.share_path.strip()
+        («\\\\server\\Договоры\\outbox\\lawyer\\», «smb://server/Договоры/outbox/lawyer/»), else on the
+        server; a folder ends in its separator, a file (`folder=False`) does not."""
+        share = self.settings.folders.share_path.strip() or str(self.root)
         try:
             parts = path.relative_to(self.root).parts
         except ValueError:
             return str(path)
-        windows = share.startswith("\\\\") or "\\" in share or share[1:2] == ":"
-        base = (PureWindowsPath if windows else PurePosixPath)(share) if share else PurePosixPath(self.root)
-        shown = str(base.joinpath(*parts))
+        windows = "\\" in share or share[1:2] == ":"
         sep = "\\" if windows else "/"
-        return shown + sep if folder and not shown.endswith(sep) else shown
+        shown = sep.join([share.rstrip(sep), *parts])  # joined as text: «smb://» keeps its two slashes
+        return shown + sep if folder else shown
 
     def review(self, role: str) -> Path:
         """The folder of a role's stage: outbox/<role>/ with approved/ and returned/ inside."""

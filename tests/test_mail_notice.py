@@ -258,7 +258,9 @@ def test_attachment_paths_are_made_absolute(ws, monkeypatch, tmp_path):
     (["Смирнова Елена Викторовна <smirnova@x.ru>"], "Елена Викторовна, здравствуйте."),
     (['"Петров Пётр Сергеевич" <petrov@x.ru>'], "Пётр Сергеевич, здравствуйте."),
     (["Алиев Рашид Гейдар оглы <aliev@x.ru>"], "Рашид Гейдар оглы, здравствуйте."),
+    (["СМИРНОВА ЕЛЕНА ВИКТОРОВНА <smirnova@x.ru>"], "Елена Викторовна, здравствуйте."),
     (["Юрист Компании <lawyer@x.ru>"], "Здравствуйте."),  # a role, not a person
+    (["Отдел Продаж Ивановича <sales@x.ru>"], "Здравствуйте."),  # three words, not a person's name
     (["lawyer@x.ru"], "Здравствуйте."),
     (["Смирнова Елена Викторовна <s@x.ru>", "Экономический отдел <e@x.ru>"], "Здравствуйте."),
     (["Смирнова Елена Викторовна <s@x.ru>", "Иванов Иван Иванович <i@x.ru>"],
@@ -278,11 +280,14 @@ def test_the_reviewers_subjects_differ_by_stage(ws):
     assert len(subjects) == 2 and all("2026-0001" in s for s in subjects)
 
 
-@pytest.mark.parametrize("share", ["", "\\\\server\\Договоры", "/mnt/договоры"])
+@pytest.mark.parametrize("share", ["", "\\\\server\\Договоры", "/mnt/договоры", "smb://server/Договоры/",
+                                   "D:\\Договоры\\"])
 def test_a_folder_is_named_as_the_reader_sees_it(tmp_path, share):
     ws = Workspace(tmp_path, load_settings(tmp_path, {"DOCGEN_FOLDERS__SHARE_PATH": share}))
     lawyer = ws.review(Role.LAWYER)
     expected = {"": f"{tmp_path}/outbox/lawyer/", "\\\\server\\Договоры": "\\\\server\\Договоры\\outbox\\lawyer\\",
-                "/mnt/договоры": "/mnt/договоры/outbox/lawyer/"}[share]
+                "/mnt/договоры": "/mnt/договоры/outbox/lawyer/",
+                "smb://server/Договоры/": "smb://server/Договоры/outbox/lawyer/",
+                "D:\\Договоры\\": "D:\\Договоры\\outbox\\lawyer\\"}[share]
     assert ws.shown(lawyer) == expected
     assert ws.shown(lawyer / "x.docx", folder=False) == expected + "x.docx"

@@ -77,3 +77,48 @@ def test_a_form_above_the_size_limit_is_rejected_and_kept(tmp_path):
             encoding="utf-8")
     finally:
         close_workflow(wf)
+
+
+def test_a_refused_return_cut_short_by_a_crash_is_finished_on_restart(tmp_path):
+    from docgen.settings import load_settings
+    from docgen.workspace import Workspace
+
+    root = make_workspace(tmp_path / "ws").root
+    ws = Workspace(root, load_settings(root, {"DOCGEN_WATCH__COMMENTS_WAIT_SECONDS": "0"}))
+    wf = _workflow(ws)
+    try:
+        wf.take(drop(ws, "deal.yaml"))
+        draft = one(ws.review(Role.LAWYER), "*.docx")
+        returned = ws.review(Role.LAWYER) / "returned" / draft.name
+        draft.replace(returned)
+        store = wf.svc.store
+        # What a crash between the record and the files leaves: the step planned, the file still in returned/.
+        with store.transaction():
+            store.plan(key="return_refused:x:1", kind="return_refused", at=wf.svc.now(), source=returned.name,
+                       deal="2026-0001", version=1, content=returned.read_bytes(),
+                       payload={"file": wf.svc.rel(returned), "target": wf.svc.rel(draft), "role": "lawyer"})
+        [account] = wf.recover()
+        assert "возврат без замечаний не принят" in account
+        assert draft.exists() and not returned.exists()
+        letters = [q.notice for q in wf.svc.outbox.listing(deal="2026-0001") if str(q.notice.kind) == "no_comments"]
+        assert len(letters) == 1 and letters[0].to == ("Юрист Компании <lawyer@localhost>",)
+        assert wf.svc.store.deal("2026-0001").stage == "lawyer"
+    finally:
+        close_workflow(wf)
+
+
+def test_a_set_aside_file_tells_the_administrator_once(tmp_path):
+    from docgen.workflow.decisions import set_aside
+
+    ws = make_workspace(tmp_path / "ws")
+    wf = _workflow(ws)
+    try:
+        folder = ws.review(Role.LAWYER) / "approved"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, told in (("чужой.docx", False), ("сбой.docx", True)):  # «сбой»: docgen's own failure, told by it
+            (folder / name).write_bytes(name.encode())
+            set_aside(wf.svc, folder / name, role="lawyer", why="проверка", admin_told=told)
+        admin = [q.notice.subject for q in wf.svc.outbox.listing() if str(q.notice.kind) == "admin"]
+        assert admin == ["docgen: файл «чужой.docx» не распознан и отложен"]
+    finally:
+        close_workflow(wf)

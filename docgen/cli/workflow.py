@@ -123,6 +123,8 @@ def _print_table(items: list[dict]) -> None:
             it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
             format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"],
             _day(it["stage_since"]), _due(it), it["manager"])] + [obligations_cell(it)]
+        if not wide and not it["due"]:  # a signed deal has no stage deadline: its payments and delivery instead
+            cells[7] = obligations_cell(it)
         table.add_row(*(cells if wide else [cells[i] for i in (0, 2, 4, 5, 7)]))
     out.print(table)
 

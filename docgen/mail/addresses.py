@@ -39,20 +39,21 @@ def mailbox(name: str, addr: str) -> str:
     return str(address) if address else header_text(addr)
 
 
-_PATRONYMIC = ("вич", "вна", "чна", "ична", "оглы", "кызы", "улы", "уулу")
+_PATRONYMIC = ("вич", "вна", "чна", "ична")
+_TURKIC_TAILS = ("оглы", "кызы", "улы", "уулу")
 
 
 def greeting_name(entry: str) -> str:
     """How a letter addresses the person of «Петров Пётр Сергеевич <petrov@…>»: «Пётр Сергеевич» (the first
-    name and patronymic of a full Russian name, as [people] and the form write it); '' for a name that is
-    not a person's full name («Юрист Компании», «Технический отдел») or a bare address."""
+    name and patronymic of a full Russian name, as [people] and the form write it; «ПЕТРОВ ПЁТР СЕРГЕЕВИЧ»
+    too); '' for a name that is not a person's full name («Юрист Компании», «Технический отдел»)."""
+    from docgen.render.names import first_names, looks_like_person  # pymorphy3 loads only when a letter is made
+
     address = parse_address(entry)
     words = (address.display_name if address else "").split()
-    if len(words) == 3 and words[2].lower().endswith(_PATRONYMIC) and words[1][:1].isupper():
-        return f"{words[1]} {words[2]}"
-    if len(words) == 4 and words[3].lower() in ("оглы", "кызы", "улы", "уулу"):
-        return " ".join(words[1:])
-    return ""
+    full = (len(words) == 3 and words[2].lower().endswith(_PATRONYMIC)) or (
+        len(words) == 4 and words[3].lower() in _TURKIC_TAILS)
+    return first_names(" ".join(words)) if full and looks_like_person(" ".join(words)) else ""
 
 
 def greeting(recipients: Iterable[str]) -> str:

@@ -151,7 +151,7 @@ def _take_note(svc: Services, path: Path, *, role: str) -> str:
     document = next((path.with_suffix(s) for s in (".docx", ".pdf", ".DOCX", ".PDF") if path.with_suffix(s).exists()),
                     None)
     if document is not None:
-        if svc.now().timestamp() - arrived(document) < svc.settings.watch.settle_seconds:
+        if entry_reason(document) or svc.now().timestamp() - arrived(document) < svc.settings.watch.settle_seconds:
             return "примечания: будут взяты вместе с документом"
         # The document came first and waits for these very comments: one decision, one letter, now.
         return take_decision(svc, document, role=role, decision=Decision(path.parent.name))
@@ -368,7 +368,8 @@ def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[s
                           attachments=[draft] if draft is not None else [])
 
 
-def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes | None = None) -> str:
+def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes | None = None,
+              admin_told: bool = False) -> str:
     """A file that fits no deal or stage goes to `<role>/unrecognized/` with the reason beside it;
     each drop its own, even of the same bytes with the same time."""
     content = read_plain(path)[0] if content is None else content
@@ -382,7 +383,8 @@ def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes 
                                   action="unrecognized", detail={"file": name, "why": why, **(
                                       {"original": original_name(path.name)} if name != path.name else {})})
             svc.store.plan(key=key, kind="unrecognized", at=now, source=name, content=content,
-                           payload={"file": svc.rel(path), "target": svc.rel(target), "why": why})
+                           payload={"file": svc.rel(path), "target": svc.rel(target), "why": why,
+                                    "admin_told": admin_told})
     return finish_aside(svc, svc.store.step(key))
 
 
@@ -391,11 +393,12 @@ def finish_aside(svc: Services, step: Step) -> str:
     move_into(svc.at_root(step.payload["file"]), target, content=step.content, copy=True)
     text = f"Файл «{step.source}» не принят: {step.payload['why']}.\n"
     write_atomic(target.with_name(target.name + ".why.txt"), text.encode("utf-8"))
-    mail = admin_notice(svc.ws, event=step.key, title=f"файл «{step.source}» не распознан и отложен",
-                        lines=[step.payload["why"], f"файл и причина: {svc.ws.shown(target, folder=False)}"],
-                        where=svc.ws.shown(target.parent),
-                        todo="узнайте у того, кто положил файл, что он хотел сделать; проект договора кладут в "
-                             "approved/ или returned/ своей папки, как его прислал docgen")
+    mail = None if step.payload.get("admin_told") else admin_notice(  # told already of a failure of docgen
+        svc.ws, event=step.key, title=f"файл «{step.source}» не распознан и отложен",
+        lines=[step.payload["why"], f"файл и причина: {svc.ws.shown(target, folder=False)}"],
+        where=svc.ws.shown(target.parent),
+        todo="узнайте у того, кто положил файл, что он хотел сделать; проект договора кладут в approved/ или "
+             "returned/ своей папки, как его прислал docgen")
     with svc.store.transaction():
         if mail is not None:
             svc.outbox.enqueue(mail)

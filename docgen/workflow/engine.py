@@ -173,7 +173,7 @@ class Workflow:
         if path.parent == self.svc.ws.inbox:
             content, st = read_plain(path)
             return intake.reject(self.svc, path, content=content, mtime_ns=st.st_mtime_ns, faults=[Fault("", why)])
-        return decisions.set_aside(self.svc, path, role=path.parent.parent.name, why=why)
+        return decisions.set_aside(self.svc, path, role=path.parent.parent.name, why=why, admin_told=True)
 
     def _tell_admin_of_failure(self, path: Path, exc: Exception) -> None:
         mail = admin_notice(self.svc.ws, event=f"failure/{self.svc.rel(path)}/{self.svc.now():%Y%m%d%H%M%S%f}",
