@@ -51,6 +51,9 @@ SPECIFIC = {
     NoticeKind.ESCALATION: {"folder": "outbox/lawyer/", "holder": "Юрист Компании", **WAITS},
     NoticeKind.ABSENCE: {"folder": "outbox/lawyer/", "stood_in_for": "Юрист Компании", "before": "", **WAITS},
     NoticeKind.WARNINGS: {"folder": "outbox/lawyer/", "warnings": ["Общие сведения, дата договора: уже прошла"]},
+    NoticeKind.NOT_TAKEN: {"folder": "outbox/finance/unrecognized/", "file": "из письма.docx", "role_title": "Финансы",
+                           "why": "это версия v1 договора 2026-0001, а на согласовании версия v2",
+                           "draft": "outbox/finance/2026-0001 v2 Договор.docx"},
 }
 # Letters about a bank statement, not about one deal.
 STATEMENT_KINDS = {

@@ -39,6 +39,7 @@ class NoticeKind(StrEnum):
     ABSENCE = "absence"
     ADMIN = "admin"
     WARNINGS = "warnings"
+    NOT_TAKEN = "not_taken"
 
 
 KIND_TITLES = {
@@ -60,6 +61,7 @@ KIND_TITLES = {
     NoticeKind.ABSENCE: "сделка на время отсутствия",
     NoticeKind.ADMIN: "администратору",
     NoticeKind.WARNINGS: "принята с предупреждениями",
+    NoticeKind.NOT_TAKEN: "решение не принято",
 }
 # A subject is one line of a mail client's list: a value of megabytes must not make it a megabyte.
 SUBJECT_LIMIT = 300
@@ -90,6 +92,7 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.ABSENCE: WAITING_NAMES | {"stood_in_for", "before"},
     NoticeKind.ADMIN: frozenset({"title", "lines", "todo", "where", "workspace"}),
     NoticeKind.WARNINGS: DEAL_NAMES | {"warnings"},
+    NoticeKind.NOT_TAKEN: frozenset({"file", "why", "folder", "role_title"}),
 }
 # Names a kind may get when they are known (a rejected correction of a deal names the deal).
 # A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
@@ -101,6 +104,8 @@ OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.SIGNATURE: frozenset({"deputy_for", "approved_by"}),
     NoticeKind.ADMIN: frozenset({"deal"}),
     NoticeKind.REVIEW: frozenset({"deputy_for", "warnings"}),
+    # A file set aside from a decision folder: the deal, when the file could be matched to one.
+    NoticeKind.NOT_TAKEN: DEAL_NAMES - {"folder"} | {"deputy_for", "draft"},
 }
 
 

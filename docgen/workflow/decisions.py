@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 import zlib
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from xml.etree import ElementTree
 
-from docgen.errors import DossierDamaged, UnsafeFile, WorkflowError
+from docgen.errors import DossierDamaged, FileConflict, SettingsError, UnsafeFile, WorkflowError
 from docgen.files import (
-    entry_reason, fit_name, free_name, move_into, original_name, read_plain, sha256_bytes, write_atomic,
+    entry_reason, fit_name, free_name, holds, move_into, original_name, read_plain, sha256_bytes, write_atomic,
 )
-from docgen.mail.notice import NoticeKind, admin_notice
+from docgen.mail.notice import Notice, NoticeKind, admin_notice, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
 from docgen.workflow.comments import document_text, text_comments, word_comments
 from docgen.workflow.dossier import draft_stem, identity_from_name
 from docgen.workflow.integrity import check_dossier
-from docgen.workflow.people import Holder, holder, role_address
+from docgen.workflow.people import Holder, holder, role_address, role_addresses, substitute
+from docgen.workflow.revisions import accept_revisions
 from docgen.workflow.route import Route
 from docgen.workflow.services import Services
 from docgen.render.docx import restamp
@@ -50,10 +53,12 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     content, st = read_plain(path)
     number, version = identify(path.name, content)
     row = svc.store.find_deal(number) if number else None
+    if row is not None:
+        version = placed_version(svc, row, name=path.name, content=content, claimed=version)
     why = _mismatch(row, number=number, version=version, role=role, route=svc.route_of(row) if row else None) \
         or _not_this_contract(path.name, content, number=number)
     if why:
-        return set_aside(svc, path, role=role, why=why, content=content)
+        return set_aside(svc, path, role=role, why=why, content=content, row=row)
     try:
         check_dossier(svc.ws, svc.store, row)
     except DossierDamaged as exc:
@@ -67,8 +72,39 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     except DossierDamaged as exc:
         return _damaged(svc, path, row=row, role=role, content=content, why=exc.why)
     except WorkflowError as exc:
-        return set_aside(svc, path, role=role, why=str(exc), content=content)
+        return set_aside(svc, path, role=role, why=str(exc), content=content, row=row)
     return finish_decision(svc, step)
+
+
+def placed_version(svc: Services, row: DealRow, *, name: str, content: bytes, claimed: int | None) -> int | None:
+    """The version of deal `row` a reviewer's file is. The bytes of a version docgen itself placed are that
+    version, whatever else the file says; a file whose properties name an older version while its name (which
+    docgen gave it in this folder) names the current one is the current one when its text is nearer to it —
+    a file docgen passed on before it re-stamped edited versions still carries the version it was made from."""
+    sha = sha256_bytes(content)
+    for recorded in svc.store.versions(row.number):
+        if recorded["sha256"] == sha:
+            return int(recorded["version"])
+    if claimed == row.version or claimed is None:
+        return claimed
+    named = identity_from_name(name)
+    if named != (row.number, row.version):
+        return claimed
+    text = document_text(content)
+    current, older = (_version_text(svc, row.number, v) for v in (row.version, claimed))
+    nearer = SequenceMatcher(None, text, current, autojunk=False).quick_ratio() >= \
+        SequenceMatcher(None, text, older, autojunk=False).quick_ratio()
+    return row.version if current and nearer else claimed
+
+
+def _version_text(svc: Services, number: str, version: int) -> str:
+    recorded = svc.store.version(number, version)
+    if recorded is None or not recorded["file"]:
+        return ""
+    try:
+        return document_text(svc.at_root(recorded["file"]).read_bytes())
+    except OSError:
+        return ""
 
 
 def _note_beside(path: Path) -> tuple[Path | None, bytes]:
@@ -138,7 +174,7 @@ def _damaged(svc: Services, path: Path, *, row: DealRow, role: str, content: byt
                               action="dossier_damaged", detail={"why": why, "file": path.name})
         if mail is not None:
             svc.outbox.enqueue(mail)
-    return set_aside(svc, path, role=role, content=content,
+    return set_aside(svc, path, role=role, content=content, row=row,
                      why=f"досье сделки {row.number} повреждено ({why}); решение не принято, администратор извещён")
 
 
@@ -226,7 +262,9 @@ def record_decision(svc: Services, number: str, *, role: str, decision: Decision
         key = f"decision:{number}:v{row.version}:{role}"
         if svc.store.step(key) is not None:
             raise WorkflowError(f"решение по версии v{row.version} сделки {number} уже принято")
-        edited, kept_as = _edit_of(svc, row, submitted, role=role)
+        accepted = accept_revisions(submitted.content) if _accepts(submitted, decision) else None
+        edited, kept_as = _edit_of(svc, row, submitted, role=role,
+                                   text=accepted.docx if accepted is not None else submitted.content)
         version = row.version + 1 if edited else row.version
         if edited:  # a reviewer's edit goes on along the same route
             svc.store.add_version(number, version, origin=f"edit:{role}", at=now, form_sha256=None,
@@ -237,19 +275,33 @@ def record_decision(svc: Services, number: str, *, role: str, decision: Decision
             sha256=sha256_bytes(submitted.content),
             detail={"file": submitted.path.name, "comments": submitted.comments, "edited": edited,
                     "new_version": version, "stage": stage, "via": via, "role_title": route.title(role),
-                    "on_behalf_of": actor.for_person})
+                    "on_behalf_of": actor.for_person}
+            | ({"revisions_accepted": accepted.counts} if accepted is not None and accepted.any else {}))
         svc.store.plan(key=key, kind="decision", at=now, source=submitted.path.name, deal=number, version=version,
                        sha256=sha256_bytes(submitted.content), content=submitted.content, payload={
                            "role": str(role), "decision": str(decision), "reviewed": row.version,
                            "edited": edited, "file": svc.rel(submitted.path), "kept_as": svc.rel(kept_as),
                            "note": svc.rel(submitted.note) if submitted.note else None,
                            "comments": submitted.comments, "actor": actor.person,
-                           "on_behalf_of": actor.for_person})
+                           "on_behalf_of": actor.for_person,
+                           "accept": accepted is not None and accepted.any})
         return svc.store.step(key)
 
 
-def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: str) -> tuple[bool, Path]:
-    """Whether the reviewer changed the text, and where their file is kept in the dossier."""
+def _accepts(submitted: Submitted, decision: Decision) -> bool:
+    """An approval accepts the tracked changes of the DOCX approved (a return leaves them for the manager)."""
+    return decision is Decision.APPROVED and submitted.path.suffix.lower() == ".docx"
+
+
+def version_bytes(content: bytes, *, accept: bool, number: str, version: int) -> bytes:
+    """The file of a version a reviewer made: their DOCX, its tracked changes accepted when they approved it,
+    stamped with the version it became. The same input always gives the same bytes."""
+    return restamp(accept_revisions(content).docx if accept else content, number=number, version=version)
+
+
+def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: str, text: bytes) -> tuple[bool, Path]:
+    """Whether the reviewer changed the text (`text`: their DOCX as approved, tracked changes accepted), and
+    where their file is kept in the dossier."""
     versions = svc.dossier(row).versions
     stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
     suffix = submitted.path.suffix.lower()
@@ -263,7 +315,7 @@ def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: str) ->
         raise DossierDamaged(row.number, f"нет файла текущей версии {svc.rel(ours)}")
     if kept == submitted.content:
         return False, ours
-    if suffix != ".docx" or (kept is not None and document_text(kept) == document_text(submitted.content)):
+    if suffix != ".docx" or (kept is not None and document_text(kept) == document_text(text)):
         return False, free_name(versions, f"{stem} (сохранено — {role_title(role, svc.route_of(row))}){suffix}")
     new_stem = draft_stem(number=row.number, version=row.version + 1, client=row.buyer_name)
     return True, versions / f"{new_stem}.docx"
@@ -276,10 +328,11 @@ def finish_decision(svc: Services, step: Step) -> str:
     row = svc.store.deal(step.deal)
     route = svc.route_of(row)
     dossier = svc.dossier(row)
-    move_into(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), content=step.content, copy=True)
     if p["edited"]:  # the edited file still says it is the version it was made from: it is the next one
-        kept = svc.at_root(p["kept_as"])
-        write_atomic(kept, restamp(kept.read_bytes(), number=row.number, version=row.version))
+        placed = version_bytes(step.content, accept=bool(p.get("accept")), number=row.number, version=row.version)
+        _file_as(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), received=step.content, placed=placed)
+    else:
+        move_into(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), content=step.content, copy=True)
     if p["note"]:
         note = fit_name(f"v{p['reviewed']} {route.title(role)} {Path(p['note']).name}")
         move_into(svc.at_root(p["note"]), dossier.returns / note, copy=True)
@@ -302,6 +355,19 @@ def finish_decision(svc: Services, step: Step) -> str:
     svc.register_dirty = True
     what = decision_title(role, decision)
     return f"{route.title(role)}: {what}, сделка {row.number} → {stage_title(row.stage, route)}"
+
+
+def _file_as(source: Path, target: Path, *, received: bytes, placed: bytes) -> None:
+    """The reviewer's file `source` (as the step recorded it: `received`) leaves their folder, and `target`
+    holds `placed`; repeated after a crash, it finds the work done. A different file at `target` is never
+    replaced; a `source` changed meanwhile is a new input and stays."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not os.path.lexists(target):
+        write_atomic(target, placed)
+    elif not holds(target, placed):
+        raise FileConflict(target)
+    if holds(source, received):
+        source.unlink()
 
 
 def _collect_drafts(svc: Services, row: DealRow, *, role: str, version: int) -> None:
@@ -356,9 +422,11 @@ def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[s
                           today=svc.now().date(), returned_by=by, comments=comments or ["(замечания не приложены)"])
 
 
-def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes | None = None) -> str:
+def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes | None = None,
+              row: DealRow | None = None, tell: bool = True) -> str:
     """A file that fits no deal or stage goes to `<role>/unrecognized/` with the reason beside it;
-    each drop its own, even of the same bytes with the same time."""
+    each drop its own, even of the same bytes with the same time. Whoever holds the role is told by letter
+    (`tell`), about deal `row` when the file could be matched to one."""
     content = read_plain(path)[0] if content is None else content
     now = svc.now()
     name = fit_name(path.name)
@@ -366,12 +434,42 @@ def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes 
         key, planned = svc.store.drop_key(f"unrecognized:{sha256_bytes(content)}:{path.stat().st_mtime_ns}")
         if planned is None:
             target = free_name(svc.ws.review(role) / UNRECOGNIZED, name)
-            svc.store.journal_add(at=now, deal=None, version=None, actor=str(role), role=str(role),
+            svc.store.journal_add(at=now, deal=row.number if row else None, version=row.version if row else None,
+                                  actor=str(role), role=str(role),
                                   action="unrecognized", detail={"file": name, "why": why, **(
                                       {"original": original_name(path.name)} if name != path.name else {})})
             svc.store.plan(key=key, kind="unrecognized", at=now, source=name, content=content,
                            payload={"file": svc.rel(path), "target": svc.rel(target), "why": why})
+            letter = _not_taken_notice(svc, role=role, row=row, name=name, why=why, target=target, key=key) \
+                if tell else None
+            if letter is not None:
+                svc.outbox.enqueue(letter)
     return finish_aside(svc, svc.store.step(key))
+
+
+def _not_taken_notice(svc: Services, *, role: str, row: DealRow | None, name: str, why: str, target: Path,
+                      key: str) -> Notice | None:
+    """The letter telling the reviewer their file was not taken, and why (None when the role has no address)."""
+    event = f"not_taken/{role}/{sha256_bytes(key.encode())[:16]}"
+    route = svc.route_of(row) if row is not None else None
+    context = {"file": name, "why": why, "role_title": role_title(role, route)}
+    if row is not None and row.stage == role:
+        draft = svc.ws.review(role) / f"{draft_stem(number=row.number, version=row.version, client=row.buyer_name)}.docx"
+        context["draft"] = svc.rel(draft) if draft.exists() else ""
+    try:
+        if row is not None:
+            to = [role_address(svc.settings, role, division=row.division)]
+            return notices.notice(NoticeKind.NOT_TAKEN, ws=svc.ws, row=row, event=event, to=to,
+                                  folder=target.parent, dossier=svc.dossier(row).letters, today=svc.now().date(),
+                                  **context)
+        to = role_addresses(svc.settings, role)
+    except (SettingsError, KeyError):  # a role or division no longer in the settings: nobody to tell
+        return None
+    if not to:
+        return None
+    recipients, absent = substitute(svc.settings, to, day=svc.now().date())
+    return build_notice(NoticeKind.NOT_TAKEN, ws=svc.ws, event_id=event, to=recipients,
+                        context=context | {"folder": svc.rel(target.parent) + "/", "deputy_for": ", ".join(absent)})
 
 
 def finish_aside(svc: Services, step: Step) -> str:

@@ -1,0 +1,160 @@
+"""The route with reviewers who edit: drafts edited in place with python-docx and moved between folders, the real
+watcher. Every file docgen places carries its own version; a decision is matched by properties, name and bytes;
+tracked changes are accepted on approval; what is not a version is set aside and its reviewer told."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import hashlib
+import logging
+from email import policy
+from pathlib import Path
+
+import docx as python_docx
+import pytest
+
+from service_kit import drop, files, make_workspace, one, service, stage_of, wait_for
+from docgen.render.docx import read_identity, restamp
+from docgen.store import open_store, read_snapshot
+from docgen.workflow.engine import close_workflow, open_workflow
+from docgen.workspace import Role, Workspace
+
+DEAL = "2026-0001"
+
+
+def letters(ws: Workspace) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in files(ws.mail_spool, "*.eml")]
+
+
+def letters_to(ws: Workspace, address: str, subject: str = "") -> list[email.message.EmailMessage]:
+    return [m for m in letters(ws) if address in str(m["To"]) and subject in str(m["Subject"])]
+
+
+def body(letter: email.message.EmailMessage) -> str:
+    return letter.get_body(("plain",)).get_content()
+
+
+def draft_at(ws: Workspace, role: Role, version: int) -> Path:
+    return wait_for(lambda: one(ws.review(role), f"{DEAL} v{version} *.docx"), what=f"v{version} at {role}")
+
+
+def edit_in_place(draft: Path, text: str) -> None:
+    """What a reviewer does in Word: open the draft where it lies, add a clause, save it over itself."""
+    document = python_docx.Document(draft)
+    document.add_paragraph(text)
+    document.save(draft)
+
+
+def move(draft: Path, folder: str) -> Path:
+    target = draft.parent / folder / draft.name
+    draft.replace(target)
+    return target
+
+
+def unrecognized(ws: Workspace) -> list[Path]:
+    return [p for role in Role for p in files(ws.review(role) / "unrecognized")]
+
+
+def journal(ws: Workspace) -> list[dict]:
+    with read_snapshot(ws.state) as store:
+        return store.journal(DEAL)
+
+
+@pytest.mark.parametrize("decision", ["approved", "returned"])
+def test_after_the_lawyer_edits_finance_decides_by_moving_the_file(tmp_path, decision):
+    ws = make_workspace(tmp_path / "ws")
+    with service(ws):
+        drop(ws, "deal.yaml")
+        draft = draft_at(ws, Role.LAWYER, 1)
+        edit_in_place(draft, "9.9. Стороны договорились о дополнительной гарантии 24 месяца.")
+        move(draft, "approved")
+        passed_on = draft_at(ws, Role.FINANCE, 2)
+        assert read_identity(passed_on) == (DEAL, 2)  # the file finance holds says what it is
+        if decision == "returned":
+            passed_on.with_suffix(".txt").write_text("Уточнить график платежей", encoding="utf-8")
+        move(passed_on, decision)
+        wait_for(lambda: stage_of(ws, DEAL) == ("director" if decision == "approved" else "returned"),
+                 what=f"finance's {decision} taken")
+    assert unrecognized(ws) == []
+    versions = next(ws.clients.glob(f"*/{DEAL}")) / "Версии"
+    kept = one(versions, f"{DEAL} v2 *.docx")
+    assert read_identity(kept) == (DEAL, 2)
+    assert "гарантии 24 месяца" in "\n".join(p.text for p in python_docx.Document(kept).paragraphs)
+    if decision == "approved":
+        assert read_identity(draft_at(ws, Role.DIRECTOR, 2)) == (DEAL, 2)
+
+
+def test_a_file_passed_on_before_restamping_is_still_the_version_docgen_placed(tmp_path):
+    """An older docgen passed edited versions on with the properties of the version they were made from, and
+    recorded those very bytes: a reviewer who moves such a file, even renamed, decides on it."""
+    ws = make_workspace(tmp_path / "ws")
+    with service(ws):
+        drop(ws, "deal.yaml")
+        draft = draft_at(ws, Role.LAWYER, 1)
+        edit_in_place(draft, "9.9. Гарантия 24 месяца.")
+        move(draft, "approved")
+        passed_on = draft_at(ws, Role.FINANCE, 2)
+    stale = restamp(passed_on.read_bytes(), number=DEAL, version=1)  # as the older docgen left it
+    passed_on.write_bytes(stale)
+    store = open_store(ws.state)
+    with store.transaction():
+        file = store.version(DEAL, 2)["file"]
+        store.set_version_file(DEAL, 2, sha256=hashlib.sha256(stale).hexdigest(), file=file)
+    store.close()
+    (ws.root / file).write_bytes(stale)
+    with service(ws):
+        passed_on.replace(ws.review(Role.FINANCE) / "approved" / "договор Ромашка.docx")  # renamed, too
+        wait_for(lambda: stage_of(ws, DEAL) == "director", what="the stale file taken as v2")
+    assert unrecognized(ws) == []
+    decided = [e for e in journal(ws) if e["role"] == "finance" and e["action"] == "approved"]
+    assert [(e["version"], e["detail"]["edited"]) for e in decided] == [(2, False)]
+
+
+def test_an_old_version_moved_by_the_next_reviewer_is_set_aside_and_they_are_told(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    with service(ws):
+        drop(ws, "deal.yaml")
+        draft = draft_at(ws, Role.LAWYER, 1)
+        first = draft.read_bytes()  # the lawyer's letter carried v1: finance has it too
+        edit_in_place(draft, "9.9. Гарантия 24 месяца.")
+        move(draft, "approved")
+        draft_at(ws, Role.FINANCE, 2)
+        (ws.review(Role.FINANCE) / "approved" / "из письма.docx").write_bytes(first)
+        why = wait_for(lambda: one(ws.review(Role.FINANCE) / "unrecognized", "*.why.txt"), what="set aside")
+        told = wait_for(lambda: letters_to(ws, "finance@", "Решение не принято"), what="finance told")
+    assert "это версия v1 договора 2026-0001, а на согласовании версия v2" in why.read_text(encoding="utf-8")
+    text = body(told[0])
+    assert "из письма.docx" in text and "версия v1" in text and "outbox/finance/unrecognized/" in text
+    assert f"outbox/finance/{DEAL} v2" in text  # where the draft waiting for them is
+    assert stage_of(ws, DEAL) == "finance"
+    assert [e["action"] for e in journal(ws)][-1] == "unrecognized"
+
+
+def test_a_decision_repeated_after_a_crash_writes_the_same_version_file(tmp_path):
+    """The edited version is written re-stamped: a repeat of the step (a crash before it was marked done)
+    must find the very bytes it wrote, not take them for someone else's file."""
+    ws = make_workspace(tmp_path / "ws")
+    with service(ws):
+        drop(ws, "deal.yaml")
+        draft = draft_at(ws, Role.LAWYER, 1)
+        edit_in_place(draft, "9.9. Гарантия 24 месяца.")
+        edited = draft.read_bytes()
+        move(draft, "approved")
+        draft_at(ws, Role.FINANCE, 2)
+    kept = one(next(ws.clients.glob(f"*/{DEAL}")) / "Версии", f"{DEAL} v2 *.docx")
+    before = kept.read_bytes()
+    store = open_store(ws.state)
+    with store.transaction():
+        # as a crash leaves it: planned, with the reviewer's bytes (finishing a step drops them)
+        store.conn.execute("UPDATE steps SET state = 'planned', done_at = NULL, content = ? WHERE kind = 'decision'",
+                           (edited,))
+    store.close()
+    workflow = open_workflow(ws, clock=lambda: dt.datetime.now().astimezone(), log=logging.getLogger("test"))
+    try:
+        accounts = workflow.recover()
+    finally:
+        close_workflow(workflow)
+    assert len(accounts) == 1 and accounts[0].startswith("Юрист: согласовано"), accounts
+    assert kept.read_bytes() == before
+    assert stage_of(ws, DEAL) == "finance"
