@@ -8,6 +8,7 @@ import datetime as dt
 import email
 import hashlib
 import logging
+import subprocess
 from email import policy
 from pathlib import Path
 
@@ -158,3 +159,87 @@ def test_a_decision_repeated_after_a_crash_writes_the_same_version_file(tmp_path
     assert len(accounts) == 1 and accounts[0].startswith("Юрист: согласовано"), accounts
     assert kept.read_bytes() == before
     assert stage_of(ws, DEAL) == "finance"
+
+
+# ---------------------------------------------------------------- tracked changes and comments
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _run(text: str, *, deleted: bool = False):
+    from docx.oxml import OxmlElement
+
+    run = OxmlElement("w:r")
+    t = OxmlElement("w:delText" if deleted else "w:t")
+    t.text = text
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    run.append(t)
+    return run
+
+
+def _change(kind: str, *runs, number: int):
+    from docx.oxml import OxmlElement
+
+    mark = OxmlElement(f"w:{kind}")
+    mark.set(f"{W}id", str(number))
+    mark.set(f"{W}author", "Юрист Компании")
+    mark.set(f"{W}date", "2026-11-26T10:00:00Z")
+    for run in runs:
+        mark.append(run)
+    return mark
+
+
+def review_with_tracked_changes(draft: Path) -> None:
+    """What a lawyer does in Word with «Исправления» on: 12 months struck out for 24, a sentence inserted,
+    a word struck; a Word comment on the price clause; saved over the draft."""
+    document = python_docx.Document(draft)
+    warranty = next(p for p in document.paragraphs if "Гарантийный срок — 12 (двенадцать) месяцев" in p.text)
+    before, after = warranty.text.split("12 (двенадцать)")
+    for run in list(warranty.runs):
+        run._r.getparent().remove(run._r)
+    p = warranty._p
+    p.append(_run(before))
+    p.append(_change("del", _run("12 (двенадцать)", deleted=True), number=901))
+    p.append(_change("ins", _run("24 (двадцать четыре)"), number=902))
+    p.append(_run(after))
+    p.append(_change("ins", _run(" Гарантия распространяется на сварные швы."), number=903))
+    price = next(p for p in document.paragraphs if p.text.startswith("Порядок определения цены"))
+    document.add_comment(price.runs[0], text="Проверьте формулировку о твёрдой цене", author="Юрист Компании")
+    document.save(draft)
+
+
+def test_tracked_changes_are_accepted_on_approval_and_the_signed_contract_is_clean(tmp_path):
+    ws = make_workspace(tmp_path / "ws", pdf=True)
+    with service(ws):
+        drop(ws, "deal.yaml")
+        draft = draft_at(ws, Role.LAWYER, 1)
+        review_with_tracked_changes(draft)
+        move(draft, "approved")
+        move(draft_at(ws, Role.FINANCE, 2), "approved")
+        move(draft_at(ws, Role.DIRECTOR, 2), "approved")
+        wait_for(lambda: stage_of(ws, DEAL) == "signed", timeout=120, what="signed")
+    dossier = next(ws.clients.glob(f"*/{DEAL}"))
+    version = one(dossier / "Версии", f"{DEAL} v2 *.docx")
+    xml = _part(version, "word/document.xml")
+    assert b"<w:ins " not in xml and b"<w:del " not in xml and b"delText" not in xml
+    assert b"commentReference" in xml and _part(version, "word/comments.xml")  # the dossier's copy keeps them
+    signed = dossier / f"Договор {DEAL}.docx"
+    xml = _part(signed, "word/document.xml")
+    assert b"comment" not in xml and _part(signed, "word/comments.xml") is None
+    text = subprocess.run(["pdftotext", "-layout", str(signed.with_suffix(".pdf")), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    flat, sheet = " ".join(text.split()).split("ЛИСТ СОГЛАСОВАНИЯ")
+    assert "Гарантийный срок — 24 (двадцать четыре) месяцев" in flat
+    assert "Гарантия распространяется на сварные швы." in flat
+    assert "12 (двенадцать)" not in flat and "Проверьте формулировку" not in flat
+    assert sheet.count("Проверьте формулировку") == 1  # the lawyer's comment on their decision, not the others'
+    accepted = [e for e in journal(ws) if e["action"] == "revisions_accepted"]
+    assert [(e["role"], e["version"], e["detail"]["insertions"], e["detail"]["deletions"]) for e in accepted] == [
+        ("lawyer", 2, 2, 1)]
+
+
+def _part(docx: Path, name: str) -> bytes | None:
+    import zipfile
+
+    with zipfile.ZipFile(docx) as archive:
+        return archive.read(name) if name in archive.namelist() else None

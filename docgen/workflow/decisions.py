@@ -64,7 +64,7 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     except DossierDamaged as exc:
         return _damaged(svc, path, row=row, role=role, content=content, why=exc.why)
     note, noted = _note_beside(path)
-    comments = word_comments(content) + (text_comments(noted) if note else [])
+    comments = _new_comments(svc, row, content) + (text_comments(noted) if note else [])
     submitted = Submitted(path, content, st.st_mtime_ns, comments, note)
     actor = holder(svc.settings, role, division=row.division, day=svc.now().date())
     try:
@@ -105,6 +105,23 @@ def _version_text(svc: Services, number: str, version: int) -> str:
         return document_text(svc.at_root(recorded["file"]).read_bytes())
     except OSError:
         return ""
+
+
+def _new_comments(svc: Services, row: DealRow, content: bytes) -> list[str]:
+    """The Word comments this reviewer added: those the version docgen sent them already held are an earlier
+    reviewer's (the dossier's copy of a version keeps them) and are not this decision's."""
+    recorded = svc.store.version(row.number, row.version)
+    try:
+        sent = word_comments(svc.at_root(recorded["file"]).read_bytes()) if recorded and recorded["file"] else []
+    except OSError:
+        sent = []
+    out = []
+    for comment in word_comments(content):
+        if comment in sent:
+            sent.remove(comment)
+        else:
+            out.append(comment)
+    return out
 
 
 def _note_beside(path: Path) -> tuple[Path | None, bytes]:
@@ -277,6 +294,11 @@ def record_decision(svc: Services, number: str, *, role: str, decision: Decision
                     "new_version": version, "stage": stage, "via": via, "role_title": route.title(role),
                     "on_behalf_of": actor.for_person}
             | ({"revisions_accepted": accepted.counts} if accepted is not None and accepted.any else {}))
+        if accepted is not None and accepted.any:  # approving a draft with tracked changes accepts them
+            svc.store.journal_add(at=now, deal=number, version=version, actor=actor.person, role=str(role),
+                                  action="revisions_accepted", sha256=sha256_bytes(submitted.content),
+                                  detail={"file": submitted.path.name, "summary": accepted.summary(),
+                                          **accepted.counts})
         svc.store.plan(key=key, kind="decision", at=now, source=submitted.path.name, deal=number, version=version,
                        sha256=sha256_bytes(submitted.content), content=submitted.content, payload={
                            "role": str(role), "decision": str(decision), "reviewed": row.version,

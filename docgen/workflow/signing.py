@@ -11,6 +11,7 @@ from docgen.render.context import Approval
 from docgen.render.dating import fill_contract_date
 from docgen.store import DealRow
 from docgen.workflow import notices
+from docgen.workflow.revisions import accept_revisions, strip_comments
 from docgen.workflow.dossier import approval_sheet_stem, final_contract_stem, handover_stem
 from docgen.workflow.services import Services
 from docgen.workflow.stages import Decision, role_title
@@ -53,9 +54,11 @@ def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
     approvals = approvals_of(svc, row.number)
     deal = svc.deal_of(row)
     day = signing_day(svc, approvals)
-    signed = docx
+    # The approved text, clean: tracked changes accepted (approving them is what the approvals meant) and
+    # the reviewers' comments left in the dossier's copy of the version, not in the copy that is signed.
+    signed = strip_comments(accept_revisions(docx).docx)
     if deal.form.contract_date is None:
-        signed, places = fill_contract_date(docx, day)
+        signed, places = fill_contract_date(signed, day)
         if not places:
             svc.log.warning("договор %s: в тексте нет поля даты — дату подписания (%s) впишут от руки",
                             row.number, day.strftime("%d.%m.%Y"))
