@@ -243,3 +243,30 @@ def _part(docx: Path, name: str) -> bytes | None:
 
     with zipfile.ZipFile(docx) as archive:
         return archive.read(name) if name in archive.namelist() else None
+
+
+# ---------------------------------------------------------------- what is not a version
+
+
+def test_a_file_in_approved_that_is_not_this_contract_is_set_aside_and_the_reviewer_told(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    with service(ws):
+        drop(ws, "deal.yaml")
+        draft = draft_at(ws, Role.LAWYER, 1)
+        approved = ws.review(Role.LAWYER) / "approved"
+        letter = python_docx.Document()
+        letter.add_paragraph(f"Письмо клиенту о договоре {DEAL}: просим подписать до пятницы.")
+        letter.save(approved / draft.name)  # another document, under the draft's own name
+        wait_for(lambda: one(ws.review(Role.LAWYER) / "unrecognized", "*.why.txt"), what="the letter set aside")
+        (approved / "пустой.docx").write_bytes(b"")
+        wait_for(lambda: len(letters_to(ws, "lawyer@", "Решение не принято")) == 2, what="the lawyer told twice")
+        assert stage_of(ws, DEAL) == "lawyer" and draft.exists()
+        move(draft, "approved")  # the real draft still counts
+        wait_for(lambda: stage_of(ws, DEAL) == "finance", what="the real draft taken")
+    reasons = {p.name: p.read_text(encoding="utf-8") for p in files(ws.review(Role.LAWYER) / "unrecognized", "*.why.txt")}
+    assert "общих абзацев" in reasons[f"{draft.name}.why.txt"] and "пуст (0 байт)" in reasons["пустой.docx.why.txt"]
+    told = {body(m) for m in letters_to(ws, "lawyer@", "Решение не принято")}
+    assert any("общих абзацев" in t and f"outbox/lawyer/{draft.name}" in t for t in told)
+    assert any("пуст (0 байт)" in t for t in told)
+    with read_snapshot(ws.state) as store:
+        assert [v["version"] for v in store.versions(DEAL)] == [1]

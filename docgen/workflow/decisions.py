@@ -11,7 +11,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from xml.etree import ElementTree
 
-from docgen.errors import DossierDamaged, FileConflict, SettingsError, UnsafeFile, WorkflowError
+from docgen.compare import paragraphs
+from docgen.errors import DocumentUnreadable, DossierDamaged, FileConflict, SettingsError, UnsafeFile, WorkflowError
 from docgen.files import (
     entry_reason, fit_name, free_name, holds, move_into, original_name, read_plain, sha256_bytes, write_atomic,
 )
@@ -31,6 +32,9 @@ from docgen.workflow.stages import Decision, after_decision, decision_title, rol
 from docgen.workspace import Role, Stage
 
 UNRECOGNIZED = "unrecognized"
+EMPTY = "файл пуст (0 байт): это не проект договора; переложите сам документ"
+# A reviewer's DOCX sharing fewer of the version's paragraphs than this (difflib's ratio) is another document.
+ALIKE_VERSION = 0.5
 # A comments .txt copied together with its document may land first: give the document this long.
 NOTE_GRACE_SECONDS = 60
 
@@ -55,8 +59,9 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     row = svc.store.find_deal(number) if number else None
     if row is not None:
         version = placed_version(svc, row, name=path.name, content=content, claimed=version)
-    why = _mismatch(row, number=number, version=version, role=role, route=svc.route_of(row) if row else None) \
-        or _not_this_contract(path.name, content, number=number)
+    why = (EMPTY if not content else None) \
+        or _mismatch(row, number=number, version=version, role=role, route=svc.route_of(row) if row else None) \
+        or _not_this_contract(path.name, content, number=number) or _unlike_version(svc, row, path.name, content)
     if why:
         return set_aside(svc, path, role=role, why=why, content=content, row=row)
     try:
@@ -142,7 +147,7 @@ def _not_this_contract(name: str, content: bytes, *, number: str | None) -> str 
         return (f"файлы «{suffix or 'без расширения'}» решением не считаются: переложите проект договора "
                 "в формате DOCX, как его прислал docgen (или сохраните его как DOCX в Word)")
     if not content:
-        return "файл пуст (0 байт): это не проект договора; переложите сам документ"
+        return EMPTY
     text = _docx_text(content) if suffix == ".docx" else _pdf_text(content)
     if text is None:
         kind = "DOCX" if suffix == ".docx" else "PDF"
@@ -154,6 +159,28 @@ def _not_this_contract(name: str, content: bytes, *, number: str | None) -> str 
         return (f"это не проект договора {number}: ни в свойствах документа, ни в его тексте нет номера "
                 "сделки; переложите проект, который прислал docgen")
     return None
+
+
+def _unlike_version(svc: Services, row: DealRow, name: str, content: bytes) -> str | None:
+    """Why a DOCX naming this deal is still not a version of its contract: its text shares too little with the
+    version on review (an approval sheet, «Ввод в Производство», a letter about the deal under the draft's name).
+    An edit, however large, keeps most of the contract's paragraphs."""
+    recorded = svc.store.version(row.number, row.version)
+    if Path(name).suffix.lower() != ".docx" or recorded is None or not recorded["file"]:
+        return None
+    if recorded["sha256"] == sha256_bytes(content):
+        return None
+    try:
+        current = [p.text for p in paragraphs(svc.at_root(recorded["file"]).read_bytes())]
+        given = [p.text for p in paragraphs(content)]
+    except (OSError, DocumentUnreadable):
+        return None
+    alike = SequenceMatcher(None, current, given, autojunk=False).ratio()
+    if alike >= ALIKE_VERSION:
+        return None
+    return (f"это не проект договора {row.number}: с версией v{row.version}, которая на согласовании, у файла "
+            f"общих абзацев {round(alike * 100)}\u00a0%; похоже, это другой документ под именем проекта — переложите сам проект "
+            "(правки в нём допустимы)")
 
 
 def _docx_text(content: bytes) -> str | None:
