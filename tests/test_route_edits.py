@@ -37,7 +37,11 @@ def body(letter: email.message.EmailMessage) -> str:
 
 
 def draft_at(ws: Workspace, role: Role, version: int) -> Path:
-    return wait_for(lambda: one(ws.review(role), f"{DEAL} v{version} *.docx"), what=f"v{version} at {role}")
+    def found() -> Path | None:
+        drafts = [p for p in files(ws.review(role), f"{DEAL} v{version} *.docx") if "изменения против" not in p.name]
+        return drafts[0] if len(drafts) == 1 else None
+
+    return wait_for(found, what=f"v{version} at {role}")
 
 
 def edit_in_place(draft: Path, text: str) -> None:
@@ -270,3 +274,59 @@ def test_a_file_in_approved_that_is_not_this_contract_is_set_aside_and_the_revie
     assert any("пуст (0 байт)" in t for t in told)
     with read_snapshot(ws.state) as store:
         assert [v["version"] for v in store.versions(DEAL)] == [1]
+
+
+# ---------------------------------------------------------------- an approved edit and a form rendered afresh
+
+
+def test_a_version_rendered_after_a_return_shows_what_differs_from_the_approved_one(tmp_path, example_data):
+    ws = make_workspace(tmp_path / "ws")
+    with service(ws):
+        drop(ws, "deal.yaml")
+        draft = draft_at(ws, Role.LAWYER, 1)
+        edit_in_place(draft, "Поставщик дополнительно гарантирует сварные швы в течение 36 месяцев.")
+        move(draft, "approved")
+        at_finance = draft_at(ws, Role.FINANCE, 2)
+        at_finance.with_suffix(".txt").write_text("Уточните адрес поставки", encoding="utf-8")
+        move(at_finance, "returned")
+        wait_for(lambda: stage_of(ws, DEAL) == "returned", what="returned")
+        example_data["deal"] = DEAL
+        example_data["delivery"]["address"] = "142100, Московская обл., г. Подольск, ул. Складская, д. 7"
+        drop(ws, "deal-fixed.yaml", example_data)
+        draft = draft_at(ws, Role.LAWYER, 3)
+        comparison = wait_for(lambda: one(ws.review(Role.LAWYER), "* изменения против v2.docx"), what="comparison")
+        told = wait_for(lambda: letters_to(ws, "lawyer@", "версия 3"), what="the lawyer's letter on v3")[0]
+        move(draft, "approved")
+        finance_told = wait_for(lambda: letters_to(ws, "finance@", "версия 3"), what="finance's letter on v3")[0]
+        draft_at(ws, Role.FINANCE, 3)
+        wait_for(lambda: one(ws.review(Role.FINANCE), "* изменения против v2.docx"), what="comparison at finance")
+    text = body(told)
+    assert "отличается от версии 2, которую уже согласовывали" in text
+    assert "удалено «Поставщик дополнительно гарантирует сварные швы" in text  # the lost edit is named
+    assert "«5» → «7»" in text  # the manager's correction, in its clause
+    names = [part.get_filename() for part in told.iter_attachments()]
+    assert any(n and n.endswith("изменения против v2.docx") for n in names), names
+    assert "отличается от версии 2" in body(finance_told)
+    dossier = next(ws.clients.glob(f"*/{DEAL}"))
+    kept = one(dossier / "Версии", f"{DEAL} v3 * изменения против v2.docx")
+    xml = _part(kept, "word/document.xml").decode()
+    assert "<w:del " in xml and "сварные швы в течение 36 месяцев" in xml and "<w:ins " in xml
+    assert not comparison.exists()  # it left the lawyer's folder with their decision, for the dossier
+    assert unrecognized(ws) == []
+
+
+def test_the_comparison_moved_to_approved_is_no_decision(tmp_path, example_data):
+    ws = make_workspace(tmp_path / "ws")
+    with service(ws):
+        drop(ws, "deal.yaml")
+        move(draft_at(ws, Role.LAWYER, 1), "approved")
+        move(draft_at(ws, Role.FINANCE, 1), "returned")
+        wait_for(lambda: stage_of(ws, DEAL) == "returned", what="returned")
+        example_data["deal"] = DEAL
+        example_data["delivery"]["address"] = "142100, Московская обл., г. Подольск, ул. Складская, д. 7"
+        drop(ws, "deal-fixed.yaml", example_data)
+        comparison = wait_for(lambda: one(ws.review(Role.LAWYER), "* изменения против v1.docx"), what="comparison")
+        move(comparison, "approved")
+        why = wait_for(lambda: one(ws.review(Role.LAWYER) / "unrecognized", "*.why.txt"), what="set aside")
+    assert "файл сравнения версий" in why.read_text(encoding="utf-8")
+    assert stage_of(ws, DEAL) == "lawyer"

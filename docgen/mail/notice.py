@@ -98,12 +98,13 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
 # A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
 # the signature letter, who approved before (the route's stages): `approved_by`.
 # The form's warnings go with the rejection (beside its faults) and with the lawyer's review letter: `warnings`.
+# A version after a return that differs from the one approved last: `changes` (lines), `compared_with` (that version).
 OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.REJECTED: frozenset({"deal", "version", "client", "inn", "total", "warnings"}),
     **{kind: frozenset({"deputy_for"}) for kind in NoticeKind if kind is not NoticeKind.REJECTED},
     NoticeKind.SIGNATURE: frozenset({"deputy_for", "approved_by"}),
     NoticeKind.ADMIN: frozenset({"deal"}),
-    NoticeKind.REVIEW: frozenset({"deputy_for", "warnings"}),
+    NoticeKind.REVIEW: frozenset({"deputy_for", "warnings", "changes", "compared_with"}),
     # A file set aside from a decision folder: the deal, when the file could be matched to one.
     NoticeKind.NOT_TAKEN: DEAL_NAMES - {"folder"} | {"deputy_for", "draft"},
 }

@@ -248,6 +248,19 @@ def read_identity(document: Path | bytes) -> tuple[str, int] | None:
     return found
 
 
+def read_property(document: bytes, name: str) -> str | None:
+    """A custom property (Word's «Другие свойства») of a DOCX, or None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(document)) as archive:
+            if "docProps/custom.xml" not in archive.namelist():
+                return None
+            root = etree.fromstring(archive.read("docProps/custom.xml"))
+    except (OSError, zipfile.BadZipFile, etree.XMLSyntaxError, KeyError):
+        return None
+    found = next((p for p in root if p.get("name") == name), None)
+    return "".join(found.itertext()).strip() if found is not None else None
+
+
 def _custom_identity(archive: zipfile.ZipFile) -> tuple[str, int] | None:
     root = etree.fromstring(archive.read("docProps/custom.xml"))
     values = {p.get("name"): "".join(p.itertext()).strip() for p in root}

@@ -19,6 +19,7 @@ from docgen.files import (
 from docgen.mail.notice import Notice, NoticeKind, admin_notice, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
+from docgen.workflow.changes import collect_comparisons, since_approved
 from docgen.workflow.comments import document_text, text_comments, word_comments
 from docgen.workflow.dossier import draft_stem, identity_from_name
 from docgen.workflow.integrity import check_dossier
@@ -26,7 +27,8 @@ from docgen.workflow.people import Holder, holder, role_address, role_addresses,
 from docgen.workflow.revisions import accept_revisions
 from docgen.workflow.route import Route
 from docgen.workflow.services import Services
-from docgen.render.docx import restamp
+from docgen.render.comparison import COMPARISON_PROPERTY
+from docgen.render.docx import read_property, restamp
 from docgen.workflow.signing import sign_files
 from docgen.workflow.stages import Decision, after_decision, decision_title, role_title, stage_title
 from docgen.workspace import Role, Stage
@@ -152,6 +154,9 @@ def _not_this_contract(name: str, content: bytes, *, number: str | None) -> str 
     if text is None:
         kind = "DOCX" if suffix == ".docx" else "PDF"
         return f"файл повреждён или обрезан и не открывается как {kind}; переложите документ целиком"
+    if suffix == ".docx" and read_property(content, COMPARISON_PROPERTY):
+        return ("это файл сравнения версий, который docgen положил рядом с проектом, а не сам проект; "
+                "переложите проект договора")
     found = identify("", content)[0]
     if found is not None and found != number:
         return f"в свойствах документа указана сделка {found}, а не {number}"
@@ -386,6 +391,7 @@ def finish_decision(svc: Services, step: Step) -> str:
         note = fit_name(f"v{p['reviewed']} {route.title(role)} {Path(p['note']).name}")
         move_into(svc.at_root(p["note"]), dossier.returns / note, copy=True)
     _collect_drafts(svc, row, role=role, version=p["reviewed"])
+    collect_comparisons(svc, row, role=role, version=p["reviewed"])
     docx = svc.at_root(p["kept_as"]).read_bytes() if p["edited"] else _version_docx(svc, row, p["reviewed"])
     mails = []
     if decision is Decision.RETURNED:
@@ -451,7 +457,9 @@ def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
     write_atomic(folder / f"{stem}.docx", docx)
     if pdf is not None:
         write_atomic(folder / f"{stem}.pdf", pdf)
-    attachments = [deal_dossier.versions / f"{stem}.docx"] + ([deal_dossier.versions / f"{stem}.pdf"] if pdf else [])
+    changes = since_approved(svc, row, version=row.version, docx=docx, folder=folder)
+    attachments = [deal_dossier.versions / f"{stem}.docx"] + ([deal_dossier.versions / f"{stem}.pdf"] if pdf else []) \
+        + (changes.files if changes else [])
     common = {"ws": svc.ws, "row": row, "to": [role_address(svc.settings, role, division=row.division)],
               "folder": folder, "dossier": deal_dossier.letters, "attachments": attachments,
               "today": svc.now().date()}
@@ -459,7 +467,8 @@ def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
         before = route.roles[:route.roles.index(role)]
         return notices.notice(NoticeKind.SIGNATURE, event="signature", **common,
                               approved_by=", ".join(route.title(r) for r in before))
-    return notices.notice(NoticeKind.REVIEW, event=f"review/{role}", role_title=route.title(role), **common)
+    return notices.notice(NoticeKind.REVIEW, event=f"review/{role}", role_title=route.title(role), **common,
+                          **(changes.context() if changes else {}))
 
 
 def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[str], on_behalf_of: str | None):

@@ -16,6 +16,7 @@ from docgen.mail.addresses import greeting_name, mailbox, parse_address
 from docgen.mail.notice import NoticeKind, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
+from docgen.workflow.changes import Changes, since_approved
 from docgen.workflow.dossier import client_folder, draft_stem
 from docgen.workflow.integrity import refuse_taken_number
 from docgen.workflow.people import role_address
@@ -147,7 +148,9 @@ def finish_intake(svc: Services, step: Step) -> str:
                             version=step.version, draft=True)
     kept = _write_pair(dossier.versions, stem, docx, pdf)
     _write_pair(svc.ws.review(first), stem, docx, pdf)
-    _complete_intake(svc, step, row=row, docx=docx, kept=kept)
+    # a corrected form is rendered afresh: the reviewers see what differs from the version approved last
+    changes = since_approved(svc, row, version=step.version, docx=docx, folder=svc.ws.review(first))
+    _complete_intake(svc, step, row=row, docx=docx, kept=kept, changes=changes)
     return f"принята: сделка {row.number}, версия {step.version} → {svc.rel(svc.ws.review(first))}/"
 
 
@@ -160,7 +163,8 @@ def _write_pair(folder: Path, stem: str, docx: bytes, pdf: bytes | None) -> list
     return written
 
 
-def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, kept: list[Path]) -> None:
+def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, kept: list[Path],
+                     changes: Changes | None = None) -> None:
     now = svc.now()
     row = svc.store.deal(row.number)
     route = svc.route_of(row)
@@ -169,8 +173,9 @@ def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, ke
               "today": now.date()}
     mail = notices.notice(NoticeKind.REVIEW, event=f"review/{route.first}",
                           to=[role_address(svc.settings, route.first, division=row.division)],
-                          attachments=kept, role_title=route.title(route.first),
-                          **({"warnings": warnings} if warnings else {}), **common)
+                          attachments=kept + (changes.files if changes else []), role_title=route.title(route.first),
+                          **({"warnings": warnings} if warnings else {}), **(changes.context() if changes else {}),
+                          **common)
     told = [notices.notice(NoticeKind.WARNINGS, event="accepted/warnings", to=[notices.manager_address(row)],
                            warnings=warnings, **common)] if warnings else []
     with svc.store.transaction():
