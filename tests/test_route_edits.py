@@ -8,13 +8,16 @@ import datetime as dt
 import email
 import hashlib
 import logging
+import os
 import subprocess
+import sys
 from email import policy
 from pathlib import Path
 
 import docx as python_docx
 import pytest
 
+from conftest import REPO
 from service_kit import drop, files, make_workspace, one, service, stage_of, wait_for
 from docgen.render.docx import read_identity, restamp
 from docgen.store import open_store, read_snapshot
@@ -237,6 +240,12 @@ def test_tracked_changes_are_accepted_on_approval_and_the_signed_contract_is_cle
     assert "Гарантия распространяется на сварные швы." in flat
     assert "12 (двенадцать)" not in flat and "Проверьте формулировку" not in flat
     assert sheet.count("Проверьте формулировку") == 1  # the lawyer's comment on their decision, not the others'
+    # the director's decision is «Подписано» on the sheet, in the journal and in status, capitalised as on the sheet
+    assert "Подписано" in sheet and sheet.count("Согласовано") == 2
+    status = subprocess.run([sys.executable, "-m", "docgen", "--root", str(ws.root), "status", DEAL],
+                            capture_output=True, text=True, cwd=REPO, env={**os.environ, "COLUMNS": "200"}).stdout
+    assert "Директор Направления: Подписано (версия 2)" in status
+    assert "Руководитель Финансового департамента: Согласовано (версия 2)" in status
     accepted = [e for e in journal(ws) if e["action"] == "revisions_accepted"]
     assert [(e["role"], e["version"], e["detail"]["insertions"], e["detail"]["deletions"]) for e in accepted] == [
         ("lawyer", 2, 2, 1)]

@@ -408,7 +408,7 @@ def finish_decision(svc: Services, step: Step) -> str:
             svc.outbox.enqueue(mail)
         svc.store.finish(step.key, at=now)
     svc.register_dirty = True
-    what = decision_title(role, decision)
+    what = decision_title(role, decision).lower()  # mid-sentence in the log
     return f"{route.title(role)}: {what}, сделка {row.number} → {stage_title(row.stage, route)}"
 
 

@@ -20,16 +20,14 @@ from docgen.workspace import Role
 
 def approvals_of(svc: Services, number: str) -> list[Approval]:
     """Every decision the journal holds for the deal, oldest first, for the approval sheet. The director's
-    approval is the signature only when the division signs itself (`[divisions.<код>] signatory`); else the
-    company's signatory signs after it. A deputy's decision names whom it was taken for («за …»)."""
-    division = svc.settings.divisions.get(svc.store.deal(number).division)
-    signs = getattr(division, "signatory", None) is not None
+    approval is the signature of the route («Подписано», as everywhere else), whoever signs the paper for the
+    Seller. A deputy's decision names whom it was taken for («за …»)."""
     out = []
     for entry in svc.store.journal(number):
         if entry["action"] not in (Decision.APPROVED, Decision.RETURNED):
             continue
         role, decision, detail = str(entry["role"]), Decision(entry["action"]), entry["detail"]
-        code = "signed" if (role == Role.DIRECTOR and decision is Decision.APPROVED and signs) else str(decision)
+        code = "signed" if (role == Role.DIRECTOR and decision is Decision.APPROVED) else str(decision)
         out.append(Approval(
             role=detail.get("role_title") or role_title(role), person=entry["actor"], decision=code,
             at=dt.datetime.fromisoformat(entry["at"]), comment="; ".join(detail.get("comments", [])),
