@@ -339,3 +339,27 @@ def test_the_comparison_moved_to_approved_is_no_decision(tmp_path, example_data)
         why = wait_for(lambda: one(ws.review(Role.LAWYER) / "unrecognized", "*.why.txt"), what="set aside")
     assert "файл сравнения версий" in why.read_text(encoding="utf-8")
     assert stage_of(ws, DEAL) == "lawyer"
+
+
+def test_the_pdf_moved_together_with_the_draft_is_no_second_decision(tmp_path):
+    """Explorer selects the draft and its PDF together: one decision, the PDF filed with it, no one told off."""
+    ws = make_workspace(tmp_path / "ws", pdf=True)
+    with service(ws):
+        drop(ws, "deal.yaml")
+        draft = draft_at(ws, Role.LAWYER, 1)
+        edit_in_place(draft, "9.9. Гарантия 24 месяца.")
+        for item in files(ws.review(Role.LAWYER)):
+            move(item, "approved")
+        passed_on = draft_at(ws, Role.FINANCE, 2)
+        wait_for(lambda: one(ws.review(Role.FINANCE), "*.pdf"), what="v2's PDF at finance")
+        passed_on.with_suffix(".txt").write_text("Уточнить график платежей", encoding="utf-8")
+        for item in files(ws.review(Role.FINANCE)):
+            move(item, "returned")
+        wait_for(lambda: stage_of(ws, DEAL) == "returned", what="returned")
+        wait_for(lambda: not files(ws.review(Role.FINANCE) / "returned"), what="finance's returned/ emptied")
+    assert unrecognized(ws) == [] and not letters_to(ws, "@", "Решение не принято")
+    assert not files(ws.review(Role.LAWYER) / "approved")
+    decisions = [(e["role"], e["action"]) for e in journal(ws) if e["action"] in ("approved", "returned")]
+    assert decisions == [("lawyer", "approved"), ("finance", "returned")]
+    versions = next(ws.clients.glob(f"*/{DEAL}")) / "Версии"
+    assert {p.name[:12] for p in files(versions, "*.pdf")} == {"2026-0001 v1", "2026-0001 v2"}

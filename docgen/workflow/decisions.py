@@ -56,11 +56,16 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     """Take one file from `<role>/approved/` or `<role>/returned/`."""
     if path.suffix.lower() == ".txt":
         return _take_note(svc, path, role=role)
+    if path.suffix.lower() == ".pdf" and any(path.with_suffix(s).exists() for s in (".docx", ".DOCX")):
+        return "PDF: решение принимается по документу Word рядом, PDF уйдёт в досье вместе с ним"
     content, st = read_plain(path)
     number, version = identify(path.name, content)
     row = svc.store.find_deal(number) if number else None
     if row is not None:
         version = placed_version(svc, row, name=path.name, content=content, claimed=version)
+        if version is not None and _copy_of_decided(svc, row, path, content, role=role, version=version,
+                                                    decision=decision):
+            return _file_copy(svc, path, row=row, role=role, version=version)
     why = (EMPTY if not content else None) \
         or _mismatch(row, number=number, version=version, role=role, route=svc.route_of(row) if row else None) \
         or _not_this_contract(path.name, content, number=number) or _unlike_version(svc, row, path.name, content)
@@ -81,6 +86,42 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     except WorkflowError as exc:
         return set_aside(svc, path, role=role, why=str(exc), content=content, row=row)
     return finish_decision(svc, step)
+
+
+def _copy_of_decided(svc: Services, row: DealRow, path: Path, content: bytes, *, role: str, version: int,
+                     decision: Decision) -> bool:
+    """Whether the file is docgen's own file of a version whose decision, this very one, is already taken:
+    the PDF moved together with the draft, a second copy of the draft. Moving both is natural; it is no
+    second decision and no one's mistake."""
+    step = svc.store.step(f"decision:{row.number}:v{version}:{role}")
+    if step is None or step.state != "done" or step.payload.get("decision") != str(decision):
+        return False
+    return _placed_copy(svc, row, version=version, suffix=path.suffix.lower()) == content
+
+
+def _placed_copy(svc: Services, row: DealRow, *, version: int, suffix: str) -> bytes | None:
+    """The bytes docgen placed for version `version` as `suffix` (its dossier copy), or None."""
+    stem = draft_stem(number=row.number, version=version, client=row.buyer_name)
+    recorded = svc.store.version(row.number, version)
+    sent = svc.at_root(recorded["file"]) if recorded is not None and recorded["file"] else \
+        svc.dossier(row).versions / f"{stem}.docx"
+    try:
+        return read_plain(sent.with_suffix(suffix))[0]
+    except (OSError, UnsafeFile):
+        return None
+
+
+def _file_copy(svc: Services, path: Path, *, row: DealRow, role: str, version: int) -> str:
+    """A copy of docgen's own file of a decided version goes to the dossier beside the original."""
+    versions = svc.dossier(row).versions
+    target = versions / fit_name(path.name)
+    with svc.store.transaction():
+        svc.store.journal_add(at=svc.now(), deal=row.number, version=version, actor=str(role), role=str(role),
+                              action="copy_filed", detail={"file": path.name})
+    if target.exists() and not holds(target, read_plain(path)[0]):
+        target = free_name(versions, fit_name(path.name))
+    move_into(path, target)
+    return f"копия версии {version} сделки {row.number}, решение по которой уже принято, — в досье: {svc.rel(target)}"
 
 
 def placed_version(svc: Services, row: DealRow, *, name: str, content: bytes, claimed: int | None) -> int | None:
@@ -391,6 +432,7 @@ def finish_decision(svc: Services, step: Step) -> str:
         note = fit_name(f"v{p['reviewed']} {route.title(role)} {Path(p['note']).name}")
         move_into(svc.at_root(p["note"]), dossier.returns / note, copy=True)
     _collect_drafts(svc, row, role=role, version=p["reviewed"])
+    _collect_companion(svc, row, decided=svc.at_root(p["file"]), version=p["reviewed"])
     collect_comparisons(svc, row, role=role, version=p["reviewed"])
     docx = svc.at_root(p["kept_as"]).read_bytes() if p["edited"] else _version_docx(svc, row, p["reviewed"])
     mails = []
@@ -437,6 +479,19 @@ def _collect_drafts(svc: Services, row: DealRow, *, role: str, version: int) -> 
         if target.exists() and sha256_bytes(target.read_bytes()) != sha256_bytes(left.read_bytes()):
             target = free_name(versions, left.name)
         move_into(left, target)
+
+
+def _collect_companion(svc: Services, row: DealRow, *, decided: Path, version: int) -> None:
+    """The PDF docgen made of the decided version, moved into the decision folder together with the draft,
+    goes to the dossier with it (a PDF that is not docgen's own stays, to be taken on its own)."""
+    placed = _placed_copy(svc, row, version=version, suffix=".pdf")
+    if placed is None:
+        return
+    stem = draft_stem(number=row.number, version=version, client=row.buyer_name)
+    for suffix in (".pdf", ".PDF"):
+        companion = decided.with_suffix(suffix)
+        if not entry_reason(companion) and holds(companion, placed):  # the dossier holds these very bytes
+            move_into(companion, svc.dossier(row).versions / f"{stem}.pdf")
 
 
 def _version_docx(svc: Services, row: DealRow, version: int) -> bytes:
