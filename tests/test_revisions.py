@@ -26,7 +26,8 @@ def package(body: str) -> bytes:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "word/document.xml":
-                data = f'<?xml version="1.0" encoding="UTF-8"?><w:document {NS}><w:body>{body}</w:body></w:document>'.encode()
+                data = (f'<?xml version="1.0" encoding="UTF-8"?><w:document {NS}><w:body>{body}</w:body>'
+                        '</w:document>').encode()
             target.writestr(info, data)
     return result.getvalue()
 
@@ -39,7 +40,8 @@ def test_insertions_kept_deletions_dropped_moves_land_where_they_went():
     body = (f"<w:p>{R.format('Срок — ')}<w:del {MARK.format(1)}>{D.format('12')}</w:del>"
             f"<w:ins {MARK.format(2)}>{R.format('24')}</w:ins>{R.format(' месяца.')}</w:p>"
             f"<w:p><w:moveFrom {MARK.format(3)}>{R.format('Перенесённый абзац.')}</w:moveFrom></w:p>"
-            f"<w:p>{R.format('Последний.')}<w:moveTo {MARK.format(4)}>{R.format(' Перенесённый абзац.')}</w:moveTo></w:p>")
+            f"<w:p>{R.format('Последний.')}<w:moveTo {MARK.format(4)}>{R.format(' Перенесённый абзац.')}"
+            "</w:moveTo></w:p>")
     accepted = accept_revisions(package(body))
     assert texts(accepted.docx) == ["Срок — 24 месяца.", "Последний. Перенесённый абзац."]
     assert accepted.counts == {"insertions": 1, "deletions": 1, "moves": 2, "formatting": 0}
@@ -50,7 +52,8 @@ def test_a_deleted_paragraph_mark_joins_the_paragraphs_and_a_deleted_row_goes():
     body = (f"<w:p><w:pPr><w:rPr><w:del {MARK.format(1)}/></w:rPr></w:pPr>{R.format('Первая часть')}</w:p>"
             f"<w:p>{R.format(' и вторая.')}</w:p>"
             "<w:tbl><w:tr><w:tc><w:p>" + R.format("оставить") + "</w:p></w:tc></w:tr>"
-            f"<w:tr><w:trPr><w:del {MARK.format(2)}/></w:trPr><w:tc><w:p>" + R.format("удалить") + "</w:p></w:tc></w:tr>"
+            f"<w:tr><w:trPr><w:del {MARK.format(2)}/></w:trPr><w:tc><w:p>" + R.format("удалить")
+            + "</w:p></w:tc></w:tr>"
             "</w:tbl>")
     accepted = accept_revisions(package(body))
     assert texts(accepted.docx) == ["Первая часть и вторая.", "оставить"]

@@ -276,7 +276,8 @@ def test_a_file_in_approved_that_is_not_this_contract_is_set_aside_and_the_revie
         assert stage_of(ws, DEAL) == "lawyer" and draft.exists()
         move(draft, "approved")  # the real draft still counts
         wait_for(lambda: stage_of(ws, DEAL) == "finance", what="the real draft taken")
-    reasons = {p.name: p.read_text(encoding="utf-8") for p in files(ws.review(Role.LAWYER) / "unrecognized", "*.why.txt")}
+    aside = ws.review(Role.LAWYER) / "unrecognized"
+    reasons = {p.name: p.read_text(encoding="utf-8") for p in files(aside, "*.why.txt")}
     assert "общих абзацев" in reasons[f"{draft.name}.why.txt"] and "пуст (0 байт)" in reasons["пустой.docx.why.txt"]
     told = {body(m) for m in letters_to(ws, "lawyer@", "Решение не принято")}
     assert any("общих абзацев" in t and f"outbox/lawyer/{draft.name}" in t for t in told)

@@ -1,4 +1,4 @@
-"""What changed in a version since the one last approved: lines for the reviewer's letter, a comparison beside the draft.
+"""What changed in a version since the one last approved: lines for the letter, a comparison beside the draft.
 
 A corrected form is rendered afresh from the template, so an edit a reviewer approved in an earlier version (the
 lawyer's clause in v3) is not in it unless the template has it. Each reviewer of such a version is shown what

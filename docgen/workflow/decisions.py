@@ -225,8 +225,8 @@ def _unlike_version(svc: Services, row: DealRow, name: str, content: bytes) -> s
     if alike >= ALIKE_VERSION:
         return None
     return (f"это не проект договора {row.number}: с версией v{row.version}, которая на согласовании, у файла "
-            f"общих абзацев {round(alike * 100)}\u00a0%; похоже, это другой документ под именем проекта — переложите сам проект "
-            "(правки в нём допустимы)")
+            f"общих абзацев {round(alike * 100)}\u00a0%; похоже, это другой документ под именем проекта — "
+            "переложите сам проект (правки в нём допустимы)")
 
 
 def _docx_text(content: bytes) -> str | None:
@@ -567,7 +567,8 @@ def _not_taken_notice(svc: Services, *, role: str, row: DealRow | None, name: st
     route = svc.route_of(row) if row is not None else None
     context = {"file": name, "why": why, "role_title": role_title(role, route)}
     if row is not None and row.stage == role:
-        draft = svc.ws.review(role) / f"{draft_stem(number=row.number, version=row.version, client=row.buyer_name)}.docx"
+        stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
+        draft = svc.ws.review(role) / f"{stem}.docx"
         context["draft"] = svc.rel(draft) if draft.exists() else ""
     try:
         if row is not None:
