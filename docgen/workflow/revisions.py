@@ -95,7 +95,8 @@ def _accept_tree(root: etree._Element) -> Counter[str]:
     for mark in list(root.iter(f"{W}ins", f"{W}del")):
         parent = mark.getparent()
         if parent is not None and parent.tag in (f"{W}rPr", f"{W}trPr"):
-            paragraph = parent.getparent().getparent() if parent.tag == f"{W}rPr" else None
+            mark_of = parent.getparent()  # a paragraph mark's properties: w:p/w:pPr/w:rPr/(w:ins|w:del)
+            paragraph = mark_of.getparent() if parent.tag == f"{W}rPr" and mark_of.tag == f"{W}pPr" else None
             parent.remove(mark)
             if mark.tag == f"{W}del" and paragraph is not None and paragraph.tag == f"{W}p":
                 _join_next(paragraph)
