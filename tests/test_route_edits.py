@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from email import policy
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 from conftest import REPO
 from service_kit import drop, files, make_workspace, one, service, stage_of, wait_for
 from docgen.render.docx import read_identity, restamp
+from docgen.service import run_service, service_log
 from docgen.store import open_store, read_snapshot
 from docgen.workflow.engine import close_workflow, open_workflow
 from docgen.workspace import Role, Workspace
@@ -364,3 +366,20 @@ def test_the_pdf_moved_together_with_the_draft_is_no_second_decision(tmp_path):
     assert decisions == [("lawyer", "approved"), ("finance", "returned")]
     versions = next(ws.clients.glob(f"*/{DEAL}")) / "Версии"
     assert {p.name[:12] for p in files(versions, "*.pdf")} == {"2026-0001 v1", "2026-0001 v2"}
+
+
+def test_the_approve_command_on_a_draft_with_tracked_changes_accepts_them_too(tmp_path):
+    ws = make_workspace(tmp_path / "ws")
+    drop(ws, "deal.yaml")
+    run_service(ws, log=service_log(ws, stderr=False), stop=threading.Event(), once=True)
+    draft = draft_at(ws, Role.LAWYER, 1)
+    review_with_tracked_changes(draft)  # edited in place, decided from the terminal
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCGEN_")}
+    run = subprocess.run([sys.executable, "-m", "docgen", "--root", str(ws.root), "approve", DEAL, "--role", "lawyer"],
+                         capture_output=True, text=True, cwd=REPO, env=env)
+    assert run.returncode == 0, run.stderr
+    passed_on = draft_at(ws, Role.FINANCE, 2)
+    xml = _part(passed_on, "word/document.xml")
+    assert b"<w:ins " not in xml and b"<w:del " not in xml and "24 (двадцать четыре)".encode() in xml
+    assert read_identity(passed_on) == (DEAL, 2) and not files(ws.review(Role.LAWYER), "*.docx")
+    assert [e["action"] for e in journal(ws)][-2:] == ["approved", "revisions_accepted"]
