@@ -324,6 +324,8 @@ def test_a_version_rendered_after_a_return_shows_what_differs_from_the_approved_
     xml = _part(kept, "word/document.xml").decode()
     assert "<w:del " in xml and "сварные швы в течение 36 месяцев" in xml and "<w:ins " in xml
     assert not comparison.exists()  # it left the lawyer's folder with their decision, for the dossier
+    compared = [(e["version"], e["detail"]["to"], e["detail"]["with"]) for e in journal(ws) if e["action"] == "compared"]
+    assert compared == [(3, "lawyer", 2), (3, "finance", 2)]
     assert unrecognized(ws) == []
 
 

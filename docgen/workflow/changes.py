@@ -98,3 +98,12 @@ def collect_comparisons(svc: Services, row: DealRow, *, role: str, version: int)
         if target.exists() and sha256_bytes(target.read_bytes()) != sha256_bytes(left.read_bytes()):
             target = free_name(versions, left.name)
         move_into(left, target)
+
+
+def record_comparison(svc: Services, row: DealRow, *, version: int, changes: Changes | None, to: str) -> None:
+    """The journal's line for a comparison sent with a version (inside the caller's transaction)."""
+    if changes is None or not changes.lines:
+        return
+    svc.store.journal_add(at=svc.now(), deal=row.number, version=version, actor="docgen", role="system",
+                          action="compared", detail={"with": changes.base, "to": to, "changes": changes.lines,
+                                                     "file": changes.files[0].name if changes.files else None})

@@ -19,7 +19,7 @@ from docgen.files import (
 from docgen.mail.notice import Notice, NoticeKind, admin_notice, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
-from docgen.workflow.changes import collect_comparisons, since_approved
+from docgen.workflow.changes import Changes, collect_comparisons, record_comparison, since_approved
 from docgen.workflow.comments import document_text, text_comments, word_comments
 from docgen.workflow.dossier import draft_stem, identity_from_name
 from docgen.workflow.integrity import check_dossier
@@ -435,17 +435,19 @@ def finish_decision(svc: Services, step: Step) -> str:
     _collect_companion(svc, row, decided=svc.at_root(p["file"]), version=p["reviewed"])
     collect_comparisons(svc, row, role=role, version=p["reviewed"])
     docx = svc.at_root(p["kept_as"]).read_bytes() if p["edited"] else _version_docx(svc, row, p["reviewed"])
-    mails = []
+    mails, changes = [], None
     if decision is Decision.RETURNED:
         mails = [_returned_notice(svc, row, role=role, comments=p["comments"], on_behalf_of=p.get("on_behalf_of"))]
     elif row.stage == Stage.SIGNED:
         mails = sign_files(svc, row, docx=docx)
     else:
-        mails = [_forward(svc, row, docx=docx, edited=p["edited"])]
+        mail, changes = _forward(svc, row, docx=docx, edited=p["edited"])
+        mails = [mail]
     now = svc.now()
     with svc.store.transaction():
         if p["edited"]:
             svc.store.set_version_file(row.number, row.version, sha256=sha256_bytes(docx), file=p["kept_as"])
+        record_comparison(svc, row, version=row.version, changes=changes, to=row.stage)
         for mail in mails:
             svc.outbox.enqueue(mail)
         svc.store.finish(step.key, at=now)
@@ -499,8 +501,9 @@ def _version_docx(svc: Services, row: DealRow, version: int) -> bytes:
     return svc.at_root(recorded["file"]).read_bytes()
 
 
-def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
-    """The current version to the next reviewer's folder, with its PDF, and their notice."""
+def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool) -> tuple[Notice, Changes | None]:
+    """The current version to the next reviewer's folder, with its PDF, and their notice (with what changed
+    since the version approved last, when it did)."""
     role, route = row.stage, svc.route_of(row)
     stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
     deal_dossier = svc.dossier(row)
@@ -521,9 +524,9 @@ def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
     if role == Role.DIRECTOR:
         before = route.roles[:route.roles.index(role)]
         return notices.notice(NoticeKind.SIGNATURE, event="signature", **common,
-                              approved_by=", ".join(route.title(r) for r in before))
+                              approved_by=", ".join(route.title(r) for r in before)), changes
     return notices.notice(NoticeKind.REVIEW, event=f"review/{role}", role_title=route.title(role), **common,
-                          **(changes.context() if changes else {}))
+                          **(changes.context() if changes else {})), changes
 
 
 def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[str], on_behalf_of: str | None):

@@ -16,7 +16,7 @@ from docgen.mail.addresses import greeting_name, mailbox, parse_address
 from docgen.mail.notice import NoticeKind, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
-from docgen.workflow.changes import Changes, since_approved
+from docgen.workflow.changes import Changes, record_comparison, since_approved
 from docgen.workflow.dossier import client_folder, draft_stem
 from docgen.workflow.integrity import refuse_taken_number
 from docgen.workflow.people import role_address
@@ -183,6 +183,7 @@ def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, ke
         svc.store.journal_add(at=now, deal=row.number, version=step.version, actor="docgen", role="system",
                               action="sent_for_review", detail={"to": route.first, "file": kept[0].name},
                               sha256=sha256_bytes(docx))
+        record_comparison(svc, row, version=step.version, changes=changes, to=route.first)
         for letter in [mail, *told]:
             svc.outbox.enqueue(letter)
         svc.store.finish(step.key, at=now)
