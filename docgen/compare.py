@@ -14,7 +14,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from enum import StrEnum
 
@@ -68,6 +68,7 @@ class Place:
 class Paragraph:
     text: str
     place: Place = Place()
+    style: str = field(default="", compare=False)  # the paragraph style's id: names clauses in `clause_labels`
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def _blocks(container: etree._Element, *, place: Place, tables: _Counter) -> Ite
     for child in container:
         tag = child.tag
         if tag == f"{_W}p":
-            yield Paragraph(_text(child), place)
+            yield Paragraph(_text(child), place, _style(child))
         elif tag == f"{_W}tbl":
             yield from _table(child, tables=tables)
         elif tag in _BLOCK_WRAPPERS:
@@ -185,6 +186,11 @@ def _table(table: etree._Element, *, tables: _Counter) -> Iterator[Paragraph]:
     for r, row in enumerate(table.iterchildren(f"{_W}tr"), start=1):
         for c, cell in enumerate(row.iterchildren(f"{_W}tc"), start=1):
             yield from _blocks(cell, place=Place(number, r, c), tables=tables)
+
+
+def _style(paragraph: etree._Element) -> str:
+    style = paragraph.find(f"{_W}pPr/{_W}pStyle")
+    return style.get(f"{_W}val", "") if style is not None else ""
 
 
 def _text(paragraph: etree._Element) -> str:
@@ -321,3 +327,61 @@ def _merged(pieces: list[Piece]) -> tuple[Piece, ...]:
                 out.append(piece)
     flush()
     return tuple(out)
+
+
+# naming what changed
+
+
+# Paragraph styles that open a numbered section and a numbered clause (docgen's contract templates number them
+# by style: «6. ГАРАНТИЯ КАЧЕСТВА», «6.1. …»); Word's built-in headings open a section too.
+SECTION_STYLES = ("Section", "Heading1", "heading1", "1")
+CLAUSE_STYLES = ("Clause",)
+_QUOTE = 70  # characters of a changed text quoted in a letter's line
+
+
+def clause_labels(paras: list[Paragraph]) -> list[str]:
+    """Where each paragraph sits, as a reader of the contract names it: «п. 6.1», «раздел 6 «ГАРАНТИЯ КАЧЕСТВА»»,
+    «таблица 1, строка 2»; a paragraph inside a clause (a list item) by its clause; before any section,
+    «преамбула»."""
+    labels: list[str] = []
+    section, clause, heading = 0, 0, ""
+    for p in paras:
+        if p.place.table is not None:
+            labels.append(f"таблица {p.place.table}, строка {p.place.row}")
+        elif p.style in SECTION_STYLES:
+            section, clause, heading = section + 1, 0, p.text
+            labels.append(f"раздел {section} «{_cut(heading, 40)}»")
+        elif p.style in CLAUSE_STYLES and section:
+            clause += 1
+            labels.append(f"п. {section}.{clause}")
+        elif section:
+            labels.append(f"п. {section}.{clause}" if clause else f"раздел {section} «{_cut(heading, 40)}»")
+        else:
+            labels.append("преамбула")
+    return labels
+
+
+def changed_clauses(comparison: Comparison, old: list[Paragraph], new: list[Paragraph]) -> list[str]:
+    """One line per changed paragraph, for a letter: where it is and what changed, quoted briefly
+    («п. 6.1: «12 (двенадцать)» → «24 (двадцать четыре)»»)."""
+    old_labels, new_labels = clause_labels(old), clause_labels(new)
+    lines = []
+    for entry in comparison.entries:
+        if entry.change is Change.SAME:
+            continue
+        label = new_labels[entry.new] if entry.new is not None else old_labels[entry.old]
+        if entry.change is Change.INSERTED:
+            lines.append(f"{label}: добавлено «{_cut(entry.new_text, _QUOTE)}»")
+        elif entry.change is Change.DELETED:
+            lines.append(f"{label}: удалено «{_cut(entry.old_text, _QUOTE)}»")
+        else:
+            removed = " … ".join(p.text.strip() for p in entry.pieces if p.mark is Mark.DELETED and p.text.strip())
+            added = " … ".join(p.text.strip() for p in entry.pieces if p.mark is Mark.INSERTED and p.text.strip())
+            what = (f"«{_cut(removed, _QUOTE)}» → «{_cut(added, _QUOTE)}»" if removed and added
+                    else f"удалено «{_cut(removed, _QUOTE)}»" if removed else f"добавлено «{_cut(added, _QUOTE)}»")
+            lines.append(f"{label}: {what}")
+    return lines
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -162,16 +162,16 @@ def matrix_workspace(root: Path) -> Workspace:
     return Workspace(root, load_settings(root, {}))
 
 
-def approvals(version: int, *, division_signs: bool) -> list[Approval]:
+def approvals(version: int) -> list[Approval]:
     """Version 1 returned by the lawyer; version `version` approved by all three, the director's decision
-    the signature when the division signs itself."""
+    the signature (docgen.workflow.signing.approvals_of), whoever signs the paper for the Seller."""
     at = dt.datetime.combine(SIGNED_ON, dt.time(9, 30))
     return [
         Approval("lawyer", "Юрист Компании", "returned", at - dt.timedelta(days=2), "Уточнить адрес", 1, "1" * 64),
         Approval("lawyer", "Юрист Компании", "approved", at - dt.timedelta(hours=5), "", version, "2" * 64),
         Approval("finance", "Руководитель Финансового департамента", "approved", at - dt.timedelta(hours=2), "",
                  version, "2" * 64),
-        Approval("director", "Директор направления", "signed" if division_signs else "approved", at, "", version,
+        Approval("director", "Директор направления", "signed", at, "", version,
                  "2" * 64),
     ]
 
@@ -192,7 +192,7 @@ def render_matrix(ws: Workspace, documents: Documents, out: Path) -> dict[str, R
             signed_docx, places = fill_contract_date(draft, SIGNED_ON)
             assert places == 2, f"{name}: the date filled in {places} places"
             signed = dataclasses.replace(deal, contract_date=SIGNED_ON, date_open=False)
-        decisions = approvals(2, division_signs=data["division"] == "metal")
+        decisions = approvals(2)
         sheet = render_approval_sheet(signed, ws=ws, number=number, version=2, sha256=_sha(draft),
                                       approvals=decisions, signed_sha256=_sha(signed_docx))
         handover = render_handover(signed, ws=ws, number=number, version=2, approvals=decisions,

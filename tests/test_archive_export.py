@@ -78,9 +78,9 @@ def test_a_signed_deal_with_a_return_holds_its_whole_dossier_and_journal(tmp_pat
             assert (hashlib.sha256(data).hexdigest(), len(data)) == (record["sha256"], record["size"])
         text = zf.read(f"{folder}/Журнал.txt").decode("utf-8")
         journal = json.loads(zf.read(f"{folder}/journal.json"))
-    assert "Юрист Компании (Юрист) — возвращено на доработку; версия 1" in text
+    assert "Юрист Компании (Юрист) — Возвращено на доработку; версия 1" in text
     assert "замечание: Уточните адрес поставки" in text
-    assert "Директор Направления (Директор направления) — подписано; версия 2" in text
+    assert "Директор Направления (Директор направления) — Подписано; версия 2" in text
     assert f"Подписанная версия: v2, SHA-256 {contract_sha}" in text
     assert [e["action"] for e in journal["journal"]].count("accepted") == 2
     assert verify_archive(result.path, limits=LIMITS).ok

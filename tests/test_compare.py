@@ -8,7 +8,9 @@ import zipfile
 import docx
 import pytest
 
-from docgen.compare import Change, Mark, Paragraph, Place, compare_docx, compare_paragraphs, paragraphs
+from docgen.compare import (
+    Change, Mark, Paragraph, Place, changed_clauses, clause_labels, compare_docx, compare_paragraphs, paragraphs,
+)
 from docgen.errors import DocumentUnreadable
 
 
@@ -136,3 +138,21 @@ def test_hunks_show_changes_with_context_and_count_what_is_left_out():
 def test_a_file_that_is_not_a_docx_is_reported():
     with pytest.raises(DocumentUnreadable, match="не читается как DOCX"):
         compare_docx(b"%PDF-1.7 not a docx", make_docx("x"))
+
+
+def _styled(style: str, text: str) -> str:
+    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>'
+
+
+def test_changed_paragraphs_are_named_by_their_clause_as_a_reader_numbers_them():
+    old = with_body(_styled("Title", "ДОГОВОР") + _styled("Section", "ПРЕДМЕТ") + _styled("Clause", "Поставка товара.")
+                    + _styled("Section", "ГАРАНТИЯ") + _styled("Clause", "Срок — 12 месяцев.")
+                    + _styled("Subclause", "Кроме сварных швов.") + _styled("Clause", "Лишний пункт."))
+    new = with_body(_styled("Title", "ДОГОВОР") + _styled("Section", "ПРЕДМЕТ") + _styled("Clause", "Поставка товара.")
+                    + _styled("Section", "ГАРАНТИЯ") + _styled("Clause", "Срок — 24 месяцев.")
+                    + _styled("Subclause", "Кроме сварных швов.") + _styled("Clause", "Новый пункт о приёмке."))
+    olds, news = paragraphs(old), paragraphs(new)
+    assert clause_labels(news) == ["преамбула", "раздел 1 «ПРЕДМЕТ»", "п. 1.1", "раздел 2 «ГАРАНТИЯ»", "п. 2.1",
+                                   "п. 2.1", "п. 2.2"]
+    lines = changed_clauses(compare_paragraphs(olds, news), olds, news)
+    assert lines == ["п. 2.1: «12» → «24»", "п. 2.2: удалено «Лишний пункт.»", "п. 2.2: добавлено «Новый пункт о приёмке.»"]

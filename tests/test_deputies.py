@@ -63,7 +63,7 @@ def test_a_deputy_is_told_reminded_decides_for_the_absent_and_the_role_comes_bac
         assert decision["detail"]["on_behalf_of"] == "Юрист Компании"
         row = wf.svc.store.deal(first)
         text = journal_text(row, versions=wf.svc.store.versions(first), entries=wf.svc.store.journal(first))
-    assert "Заместитель юриста (Юрист, за Юрист Компании) — согласовано" in text  # the archive's account
+    assert "Заместитель юриста (Юрист, за Юрист Компании) — Согласовано" in text  # the archive's account
     assert "напоминание о сроке" in text and "кому: Заместитель юриста <deputy@localhost>" in text
 
 

@@ -55,6 +55,9 @@ SPECIFIC = {
     NoticeKind.CANCELLED: {"folder": "clients/5027012348/2026-0001/", "cancelled_by": "Петров Пётр Сергеевич",
                            "reason": ["Клиент отказался от заказа"], "stage_was": "у юриста", "held_by": ["Юрист"]},
     NoticeKind.NO_COMMENTS: {"folder": "outbox/lawyer/", "draft": "2026-0001 v2 Договор.docx", "role_title": "Юрист"},
+    NoticeKind.NOT_TAKEN: {"folder": "outbox/finance/unrecognized/", "file": "из письма.docx", "role_title": "Финансы",
+                           "why": "это версия v1 договора 2026-0001, а на согласовании версия v2",
+                           "draft": "outbox/finance/2026-0001 v2 Договор.docx"},
 }
 # Letters about a bank statement, not about one deal.
 STATEMENT_KINDS = {

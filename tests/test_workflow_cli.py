@@ -60,7 +60,7 @@ def test_approve_return_and_status_from_the_terminal(tmp_path):
         "deal": "2026-0001", "stage": "returned", "version": 1, "buyer_inn": "5027012348", "total": "2023980.00",
         "journal": None}
     one_deal = docgen(ws, "status", "2026-0001")
-    assert "Уточнить график платежей" in one_deal.stdout and "возвращено на доработку" in one_deal.stdout
+    assert "Уточнить график платежей" in one_deal.stdout and "Возвращено на доработку" in one_deal.stdout
     unknown = docgen(ws, "status", "2026-9999")
     assert unknown.returncode == 1 and "Сделка 2026-9999 не найдена" in unknown.stderr
     assert "Traceback" not in unknown.stderr

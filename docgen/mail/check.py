@@ -17,7 +17,8 @@ from docgen.workspace import Workspace
 
 # A value for every name a notice may get, as the workflow would give it.
 SAMPLE: dict[str, object] = {
-    "deal": "2026-0001", "version": 2, "client": "ООО «Ромашка & Ко»", "inn": "5027012348",
+    "deal": "2026-0001", "version": 2, "compared_with": 1,
+    "changes": ["п. 6.1: «24 (двадцать четыре)» → «12 (двенадцать)»", "п. 9.9: удалено «Гарантия на сварные швы»"], "file": "2026-0001 v1 Договор — ООО «Ромашка & Ко».docx", "client": "ООО «Ромашка & Ко»", "inn": "5027012348",
     "total": "2\u00a0023\u00a0980,00", "manager": "Петров Пётр Сергеевич", "folder": "outbox/lawyer/",
     "role_title": "Юрист", "returned_by": "Юрист", "comments": ["п. 4.2: уточнить срок"],
     "support": "Менеджер по сопровождению <support@company.example>",

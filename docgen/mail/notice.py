@@ -42,6 +42,7 @@ class NoticeKind(StrEnum):
     CANCELLED = "cancelled"
     TRANSFER = "transfer"
     NO_COMMENTS = "no_comments"
+    NOT_TAKEN = "not_taken"
 
 
 KIND_TITLES = {
@@ -66,6 +67,7 @@ KIND_TITLES = {
     NoticeKind.CANCELLED: "сделка отменена",
     NoticeKind.TRANSFER: "клиент передан",
     NoticeKind.NO_COMMENTS: "возврат без замечаний не принят",
+    NoticeKind.NOT_TAKEN: "решение не принято",
 }
 # A subject is one line of a mail client's list: a value of megabytes must not make it a megabyte.
 SUBJECT_LIMIT = 300
@@ -100,6 +102,7 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.TRANSFER: frozenset({"number", "client", "inn", "transfer_date", "employee", "previous", "new_manager",
                                     "folder", "deals"}),
     NoticeKind.NO_COMMENTS: DEAL_NAMES | {"draft", "role_title"},
+    NoticeKind.NOT_TAKEN: frozenset({"file", "why", "folder", "role_title"}),
 }
 # Names every letter gets from build_notice itself: `greeting`, the first line, by the recipients' names.
 GIVEN_NAMES = frozenset({"greeting"})
@@ -107,13 +110,16 @@ GIVEN_NAMES = frozenset({"greeting"})
 # A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
 # the signature letter, who approved before (the route's stages): `approved_by`.
 # The form's warnings go with the rejection (beside its faults) and with the lawyer's review letter: `warnings`.
+# A version after a return that differs from the one approved last: `changes` (lines), `compared_with` (that version).
 OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.REJECTED: frozenset({"deal", "version", "client", "inn", "total", "warnings"}),
     **{kind: frozenset({"deputy_for"}) for kind in NoticeKind if kind is not NoticeKind.REJECTED},
     NoticeKind.SIGNATURE: frozenset({"deputy_for", "approved_by"}),
     NoticeKind.ADMIN: frozenset({"deal"}),
-    NoticeKind.REVIEW: frozenset({"deputy_for", "warnings"}),
     NoticeKind.TECHNICAL: frozenset({"deputy_for", "attached"}),  # whether the files are attached to the letter
+    NoticeKind.REVIEW: frozenset({"deputy_for", "warnings", "changes", "compared_with"}),
+    # A file set aside from a decision folder: the deal, when the file could be matched to one.
+    NoticeKind.NOT_TAKEN: DEAL_NAMES - {"folder"} | {"deputy_for", "draft"},
 }
 
 

@@ -181,13 +181,32 @@ def stamp(document: Any, *, number: str, version: int, title: str) -> None:
 
 
 def restamp(docx: bytes, *, number: str, version: int) -> bytes:
-    """A reviewer's edited DOCX carrying the number and version it became (its title kept)."""
+    """A reviewer's edited DOCX carrying the number and version it became (its title kept); the same bytes
+    in give the same bytes out."""
     import docx as python_docx
 
     document = python_docx.Document(io.BytesIO(docx))
     stamp(document, number=number, version=version, title=document.core_properties.title)
     out = io.BytesIO()
     document.save(out)
+    return steady_package(out.getvalue())
+
+
+# The time every entry of a package docgen rewrites carries (the ZIP format's earliest).
+_STEADY_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def steady_package(docx: bytes) -> bytes:
+    """The same package with every entry's time fixed: the same input always gives the same bytes, so a step
+    repeated after a crash finds the very file it wrote (python-docx stamps each entry with the current time)."""
+    source = zipfile.ZipFile(io.BytesIO(docx))
+    out = io.BytesIO()
+    with source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            steady = zipfile.ZipInfo(info.filename, date_time=_STEADY_TIME)
+            steady.compress_type = zipfile.ZIP_DEFLATED
+            steady.external_attr = info.external_attr
+            target.writestr(steady, source.read(info))
     return out.getvalue()
 
 
@@ -227,6 +246,19 @@ def read_identity(document: Path | bytes) -> tuple[str, int] | None:
     except (OSError, zipfile.BadZipFile, etree.XMLSyntaxError):
         return None
     return found
+
+
+def read_property(document: bytes, name: str) -> str | None:
+    """A custom property (Word's «Другие свойства») of a DOCX, or None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(document)) as archive:
+            if "docProps/custom.xml" not in archive.namelist():
+                return None
+            root = etree.fromstring(archive.read("docProps/custom.xml"))
+    except (OSError, zipfile.BadZipFile, etree.XMLSyntaxError, KeyError):
+        return None
+    found = next((p for p in root if p.get("name") == name), None)
+    return "".join(found.itertext()).strip() if found is not None else None
 
 
 def _custom_identity(archive: zipfile.ZipFile) -> tuple[str, int] | None:

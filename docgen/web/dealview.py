@@ -21,7 +21,7 @@ from docgen.mail.notice import KIND_TITLES
 from docgen.settings import Settings
 from docgen.store import DealRow, Store
 from docgen.web.people import role_title
-from docgen.workflow.stages import ACTION_TITLES
+from docgen.workflow.stages import action_title
 from docgen.workspace import Workspace
 
 FOLDER_TITLES = {"": "Документы сделки", "Версии": "Версии договора", "Замечания": "Замечания",
@@ -144,7 +144,7 @@ def route(item: dict[str, Any]) -> list[RouteStep]:
 
 
 def journal(store: Store, settings: Settings, *, number: str) -> list[dict[str, Any]]:
-    return [{**e, "action_title": ACTION_TITLES.get(e["action"], e["action"]),
+    return [{**e, "action_title": action_title(e["action"], e["role"]),
              "role_title": role_title(settings, e["role"]) if e["role"] not in ("manager", "system") else
              {"manager": "менеджер", "system": "docgen"}[e["role"]]} for e in store.journal(number)]
 

@@ -3,31 +3,40 @@
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 import zlib
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from xml.etree import ElementTree
 
-from docgen.errors import DossierDamaged, UnsafeFile, WorkflowError
+from docgen.compare import paragraphs
+from docgen.errors import DocumentUnreadable, DossierDamaged, FileConflict, SettingsError, UnsafeFile, WorkflowError
 from docgen.files import (
-    entry_reason, fit_name, free_name, move_into, original_name, read_plain, sha256_bytes, write_atomic,
+    entry_reason, fit_name, free_name, holds, move_into, original_name, read_plain, sha256_bytes, write_atomic,
 )
-from docgen.mail.notice import NoticeKind, admin_notice
+from docgen.mail.notice import Notice, NoticeKind, admin_notice, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
+from docgen.workflow.changes import Changes, collect_comparisons, record_comparison, since_approved
 from docgen.workflow.comments import arrived, document_text, note_for, text_comments, wait_or_refuse, word_comments
 from docgen.workflow.dossier import draft_stem, identity_from_name
 from docgen.workflow.integrity import check_dossier
-from docgen.workflow.people import Holder, holder, role_address
+from docgen.workflow.people import Holder, holder, role_address, role_addresses, substitute
+from docgen.workflow.revisions import accept_revisions
 from docgen.workflow.route import Route
 from docgen.workflow.services import Services
-from docgen.render.docx import restamp
+from docgen.render.comparison import COMPARISON_PROPERTY
+from docgen.render.docx import read_property, restamp
 from docgen.workflow.signing import sign_files
 from docgen.workflow.stages import Decision, after_decision, decision_title, role_title, stage_title
 from docgen.workspace import Role, Stage
 
 UNRECOGNIZED = "unrecognized"
+EMPTY = "файл пуст (0 байт): это не проект договора; переложите сам документ"
+# A reviewer's DOCX sharing fewer of the version's paragraphs than this (difflib's ratio) is another document.
+ALIKE_VERSION = 0.5
 # A comments .txt copied together with its document may land first: give the document this long.
 NOTE_GRACE_SECONDS = 60
 
@@ -47,19 +56,27 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     """Take one file from `<role>/approved/` or `<role>/returned/`."""
     if path.suffix.lower() == ".txt":
         return _take_note(svc, path, role=role)
+    if path.suffix.lower() == ".pdf" and any(path.with_suffix(s).exists() for s in (".docx", ".DOCX")):
+        return "PDF: решение принимается по документу Word рядом, PDF уйдёт в досье вместе с ним"
     content, st = read_plain(path)
     number, version = identify(path.name, content)
     row = svc.store.find_deal(number) if number else None
-    why = _mismatch(row, number=number, version=version, role=role, route=svc.route_of(row) if row else None) \
-        or _not_this_contract(path.name, content, number=number)
+    if row is not None:
+        version = placed_version(svc, row, name=path.name, content=content, claimed=version)
+        if version is not None and _copy_of_decided(svc, row, path, content, role=role, version=version,
+                                                    decision=decision):
+            return _file_copy(svc, path, row=row, role=role, version=version)
+    why = (EMPTY if not content else None) \
+        or _mismatch(row, number=number, version=version, role=role, route=svc.route_of(row) if row else None) \
+        or _not_this_contract(path.name, content, number=number) or _unlike_version(svc, row, path.name, content)
     if why:
-        return set_aside(svc, path, role=role, why=why, content=content)
+        return set_aside(svc, path, role=role, why=why, content=content, row=row)
     try:
         check_dossier(svc.ws, svc.store, row)
     except DossierDamaged as exc:
         return _damaged(svc, path, row=row, role=role, content=content, why=exc.why)
     note, noted = _note_beside(path, number=row.number, version=row.version)
-    comments = word_comments(content) + (text_comments(noted) if note else [])
+    comments = _new_comments(svc, row, content) + (text_comments(noted) if note else [])
     if decision is Decision.RETURNED and not comments:  # held for its .txt, then refused to the reviewer
         return wait_or_refuse(svc, path, row=row, role=role, content=content)
     submitted = Submitted(path, content, st.st_mtime_ns, comments, note)
@@ -69,8 +86,92 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     except DossierDamaged as exc:
         return _damaged(svc, path, row=row, role=role, content=content, why=exc.why)
     except WorkflowError as exc:
-        return set_aside(svc, path, role=role, why=str(exc), content=content)
+        return set_aside(svc, path, role=role, why=str(exc), content=content, row=row)
     return finish_decision(svc, step)
+
+
+def _copy_of_decided(svc: Services, row: DealRow, path: Path, content: bytes, *, role: str, version: int,
+                     decision: Decision) -> bool:
+    """Whether the file is docgen's own file of a version whose decision, this very one, is already taken:
+    the PDF moved together with the draft, a second copy of the draft. Moving both is natural; it is no
+    second decision and no one's mistake."""
+    step = svc.store.step(f"decision:{row.number}:v{version}:{role}")
+    if step is None or step.state != "done" or step.payload.get("decision") != str(decision):
+        return False
+    return _placed_copy(svc, row, version=version, suffix=path.suffix.lower()) == content
+
+
+def _placed_copy(svc: Services, row: DealRow, *, version: int, suffix: str) -> bytes | None:
+    """The bytes docgen placed for version `version` as `suffix` (its dossier copy), or None."""
+    stem = draft_stem(number=row.number, version=version, client=row.buyer_name)
+    recorded = svc.store.version(row.number, version)
+    sent = svc.at_root(recorded["file"]) if recorded is not None and recorded["file"] else \
+        svc.dossier(row).versions / f"{stem}.docx"
+    try:
+        return read_plain(sent.with_suffix(suffix))[0]
+    except (OSError, UnsafeFile):
+        return None
+
+
+def _file_copy(svc: Services, path: Path, *, row: DealRow, role: str, version: int) -> str:
+    """A copy of docgen's own file of a decided version goes to the dossier beside the original."""
+    versions = svc.dossier(row).versions
+    target = versions / fit_name(path.name)
+    with svc.store.transaction():
+        svc.store.journal_add(at=svc.now(), deal=row.number, version=version, actor=str(role), role=str(role),
+                              action="copy_filed", detail={"file": path.name})
+    if target.exists() and not holds(target, read_plain(path)[0]):
+        target = free_name(versions, fit_name(path.name))
+    move_into(path, target)
+    return f"копия версии {version} сделки {row.number}, решение по которой уже принято, — в досье: {svc.rel(target)}"
+
+
+def placed_version(svc: Services, row: DealRow, *, name: str, content: bytes, claimed: int | None) -> int | None:
+    """The version of deal `row` a reviewer's file is. The bytes of a version docgen itself placed are that
+    version, whatever else the file says; a file whose properties name an older version while its name (which
+    docgen gave it in this folder) names the current one is the current one when its text is nearer to it —
+    a file docgen passed on before it re-stamped edited versions still carries the version it was made from."""
+    sha = sha256_bytes(content)
+    for recorded in svc.store.versions(row.number):
+        if recorded["sha256"] == sha:
+            return int(recorded["version"])
+    if claimed == row.version or claimed is None:
+        return claimed
+    named = identity_from_name(name)
+    if named != (row.number, row.version):
+        return claimed
+    text = document_text(content)
+    current, older = (_version_text(svc, row.number, v) for v in (row.version, claimed))
+    nearer = SequenceMatcher(None, text, current, autojunk=False).quick_ratio() >= \
+        SequenceMatcher(None, text, older, autojunk=False).quick_ratio()
+    return row.version if current and nearer else claimed
+
+
+def _version_text(svc: Services, number: str, version: int) -> str:
+    recorded = svc.store.version(number, version)
+    if recorded is None or not recorded["file"]:
+        return ""
+    try:
+        return document_text(svc.at_root(recorded["file"]).read_bytes())
+    except OSError:
+        return ""
+
+
+def _new_comments(svc: Services, row: DealRow, content: bytes) -> list[str]:
+    """The Word comments this reviewer added: those the version docgen sent them already held are an earlier
+    reviewer's (the dossier's copy of a version keeps them) and are not this decision's."""
+    recorded = svc.store.version(row.number, row.version)
+    try:
+        sent = word_comments(svc.at_root(recorded["file"]).read_bytes()) if recorded and recorded["file"] else []
+    except OSError:
+        sent = []
+    out = []
+    for comment in word_comments(content):
+        if comment in sent:
+            sent.remove(comment)
+        else:
+            out.append(comment)
+    return out
 
 
 def _note_beside(path: Path, *, number: str, version: int) -> tuple[Path | None, bytes]:
@@ -93,11 +194,14 @@ def _not_this_contract(name: str, content: bytes, *, number: str | None) -> str 
         return (f"файлы «{suffix or 'без расширения'}» решением не считаются: переложите проект договора "
                 "в формате DOCX, как его прислал docgen (или сохраните его как DOCX в Word)")
     if not content:
-        return "файл пуст (0 байт): это не проект договора; переложите сам документ"
+        return EMPTY
     text = _docx_text(content) if suffix == ".docx" else _pdf_text(content)
     if text is None:
         kind = "DOCX" if suffix == ".docx" else "PDF"
         return f"файл повреждён или обрезан и не открывается как {kind}; переложите документ целиком"
+    if suffix == ".docx" and read_property(content, COMPARISON_PROPERTY):
+        return ("это файл сравнения версий, который docgen положил рядом с проектом, а не сам проект; "
+                "переложите проект договора")
     found = identify("", content)[0]
     if found is not None and found != number:
         return f"в свойствах документа указана сделка {found}, а не {number}"
@@ -105,6 +209,28 @@ def _not_this_contract(name: str, content: bytes, *, number: str | None) -> str 
         return (f"это не проект договора {number}: ни в свойствах документа, ни в его тексте нет номера "
                 "сделки; переложите проект, который прислал docgen")
     return None
+
+
+def _unlike_version(svc: Services, row: DealRow, name: str, content: bytes) -> str | None:
+    """Why a DOCX naming this deal is still not a version of its contract: its text shares too little with the
+    version on review (an approval sheet, «Ввод в Производство», a letter about the deal under the draft's name).
+    An edit, however large, keeps most of the contract's paragraphs."""
+    recorded = svc.store.version(row.number, row.version)
+    if Path(name).suffix.lower() != ".docx" or recorded is None or not recorded["file"]:
+        return None
+    if recorded["sha256"] == sha256_bytes(content):
+        return None
+    try:
+        current = [p.text for p in paragraphs(svc.at_root(recorded["file"]).read_bytes())]
+        given = [p.text for p in paragraphs(content)]
+    except (OSError, DocumentUnreadable):
+        return None
+    alike = SequenceMatcher(None, current, given, autojunk=False).ratio()
+    if alike >= ALIKE_VERSION:
+        return None
+    return (f"это не проект договора {row.number}: с версией v{row.version}, которая на согласовании, у файла "
+            f"общих абзацев {round(alike * 100)}\u00a0%; похоже, это другой документ под именем проекта — "
+            "переложите сам проект (правки в нём допустимы)")
 
 
 def _docx_text(content: bytes) -> str | None:
@@ -142,7 +268,7 @@ def _damaged(svc: Services, path: Path, *, row: DealRow, role: str, content: byt
                               action="dossier_damaged", detail={"why": why, "file": path.name})
         if mail is not None:
             svc.outbox.enqueue(mail)
-    return set_aside(svc, path, role=role, content=content,
+    return set_aside(svc, path, role=role, content=content, row=row,
                      why=f"досье сделки {row.number} повреждено ({why}); решение не принято, администратор извещён")
 
 
@@ -235,7 +361,9 @@ def record_decision(svc: Services, number: str, *, role: str, decision: Decision
         key = f"decision:{number}:v{row.version}:{role}"
         if svc.store.step(key) is not None:
             raise WorkflowError(f"решение по версии v{row.version} сделки {number} уже принято")
-        edited, kept_as = _edit_of(svc, row, submitted, role=role)
+        accepted = accept_revisions(submitted.content) if _accepts(submitted, decision) else None
+        edited, kept_as = _edit_of(svc, row, submitted, role=role,
+                                   text=accepted.docx if accepted is not None else submitted.content)
         version = row.version + 1 if edited else row.version
         if edited:  # a reviewer's edit goes on along the same route
             svc.store.add_version(number, version, origin=f"edit:{role}", at=now, form_sha256=None,
@@ -246,19 +374,38 @@ def record_decision(svc: Services, number: str, *, role: str, decision: Decision
             sha256=sha256_bytes(submitted.content),
             detail={"file": submitted.path.name, "comments": submitted.comments, "edited": edited,
                     "new_version": version, "stage": stage, "via": via, "role_title": route.title(role),
-                    "on_behalf_of": actor.for_person})
+                    "on_behalf_of": actor.for_person}
+            | ({"revisions_accepted": accepted.counts} if accepted is not None and accepted.any else {}))
+        if accepted is not None and accepted.any:  # approving a draft with tracked changes accepts them
+            svc.store.journal_add(at=now, deal=number, version=version, actor=actor.person, role=str(role),
+                                  action="revisions_accepted", sha256=sha256_bytes(submitted.content),
+                                  detail={"file": submitted.path.name, "summary": accepted.summary(),
+                                          **accepted.counts})
         svc.store.plan(key=key, kind="decision", at=now, source=submitted.path.name, deal=number, version=version,
                        sha256=sha256_bytes(submitted.content), content=submitted.content, payload={
                            "role": str(role), "decision": str(decision), "reviewed": row.version,
                            "edited": edited, "file": svc.rel(submitted.path), "kept_as": svc.rel(kept_as),
                            "note": svc.rel(submitted.note) if submitted.note else None,
                            "comments": submitted.comments, "actor": actor.person,
-                           "on_behalf_of": actor.for_person})
+                           "on_behalf_of": actor.for_person,
+                           "accept": accepted is not None and accepted.any})
         return svc.store.step(key)
 
 
-def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: str) -> tuple[bool, Path]:
-    """Whether the reviewer changed the text, and where their file is kept in the dossier."""
+def _accepts(submitted: Submitted, decision: Decision) -> bool:
+    """An approval accepts the tracked changes of the DOCX approved (a return leaves them for the manager)."""
+    return decision is Decision.APPROVED and submitted.path.suffix.lower() == ".docx"
+
+
+def version_bytes(content: bytes, *, accept: bool, number: str, version: int) -> bytes:
+    """The file of a version a reviewer made: their DOCX, its tracked changes accepted when they approved it,
+    stamped with the version it became. The same input always gives the same bytes."""
+    return restamp(accept_revisions(content).docx if accept else content, number=number, version=version)
+
+
+def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: str, text: bytes) -> tuple[bool, Path]:
+    """Whether the reviewer changed the text (`text`: their DOCX as approved, tracked changes accepted), and
+    where their file is kept in the dossier."""
     versions = svc.dossier(row).versions
     stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
     suffix = submitted.path.suffix.lower()
@@ -272,7 +419,7 @@ def _edit_of(svc: Services, row: DealRow, submitted: Submitted, *, role: str) ->
         raise DossierDamaged(row.number, f"нет файла текущей версии {svc.rel(ours)}")
     if kept == submitted.content:
         return False, ours
-    if suffix != ".docx" or (kept is not None and document_text(kept) == document_text(submitted.content)):
+    if suffix != ".docx" or (kept is not None and document_text(kept) == document_text(text)):
         return False, free_name(versions, f"{stem} (сохранено — {role_title(role, svc.route_of(row))}){suffix}")
     new_stem = draft_stem(number=row.number, version=row.version + 1, client=row.buyer_name)
     return True, versions / f"{new_stem}.docx"
@@ -285,33 +432,51 @@ def finish_decision(svc: Services, step: Step) -> str:
     row = svc.store.deal(step.deal)
     route = svc.route_of(row)
     dossier = svc.dossier(row)
-    move_into(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), content=step.content, copy=True)
     if p["edited"]:  # the edited file still says it is the version it was made from: it is the next one
-        kept = svc.at_root(p["kept_as"])
-        write_atomic(kept, restamp(kept.read_bytes(), number=row.number, version=row.version))
+        placed = version_bytes(step.content, accept=bool(p.get("accept")), number=row.number, version=row.version)
+        _file_as(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), received=step.content, placed=placed)
+    else:
+        move_into(svc.at_root(p["file"]), svc.at_root(p["kept_as"]), content=step.content, copy=True)
     if p["note"]:
         note = fit_name(f"v{p['reviewed']} {route.title(role)} {Path(p['note']).name}")
         move_into(svc.at_root(p["note"]), dossier.returns / note, copy=True)
     _collect_drafts(svc, row, role=role, version=p["reviewed"])
+    _collect_companion(svc, row, decided=svc.at_root(p["file"]), version=p["reviewed"])
+    collect_comparisons(svc, row, role=role, version=p["reviewed"])
     docx = svc.at_root(p["kept_as"]).read_bytes() if p["edited"] else _version_docx(svc, row, p["reviewed"])
-    mails = []
+    mails, changes = [], None
     if decision is Decision.RETURNED:
         mails = [_returned_notice(svc, row, role=role, comments=p["comments"], on_behalf_of=p.get("on_behalf_of"),
                                   draft=svc.at_root(p["kept_as"]))]
     elif row.stage == Stage.SIGNED:
         mails = sign_files(svc, row, docx=docx)
     else:
-        mails = [_forward(svc, row, docx=docx, edited=p["edited"])]
+        mail, changes = _forward(svc, row, docx=docx, edited=p["edited"])
+        mails = [mail]
     now = svc.now()
     with svc.store.transaction():
         if p["edited"]:
             svc.store.set_version_file(row.number, row.version, sha256=sha256_bytes(docx), file=p["kept_as"])
+        record_comparison(svc, row, version=row.version, changes=changes, to=row.stage)
         for mail in mails:
             svc.outbox.enqueue(mail)
         svc.store.finish(step.key, at=now)
     svc.register_dirty = True
-    what = decision_title(role, decision)
+    what = decision_title(role, decision).lower()  # mid-sentence in the log
     return f"{route.title(role)}: {what}, сделка {row.number} → {stage_title(row.stage, route)}"
+
+
+def _file_as(source: Path, target: Path, *, received: bytes, placed: bytes) -> None:
+    """The reviewer's file `source` (as the step recorded it: `received`) leaves their folder, and `target`
+    holds `placed`; repeated after a crash, it finds the work done. A different file at `target` is never
+    replaced; a `source` changed meanwhile is a new input and stays."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not os.path.lexists(target):
+        write_atomic(target, placed)
+    elif not holds(target, placed):
+        raise FileConflict(target)
+    if holds(source, received):
+        source.unlink()
 
 
 def _collect_drafts(svc: Services, row: DealRow, *, role: str, version: int) -> None:
@@ -328,13 +493,27 @@ def _collect_drafts(svc: Services, row: DealRow, *, role: str, version: int) -> 
         move_into(left, target)
 
 
+def _collect_companion(svc: Services, row: DealRow, *, decided: Path, version: int) -> None:
+    """The PDF docgen made of the decided version, moved into the decision folder together with the draft,
+    goes to the dossier with it (a PDF that is not docgen's own stays, to be taken on its own)."""
+    placed = _placed_copy(svc, row, version=version, suffix=".pdf")
+    if placed is None:
+        return
+    stem = draft_stem(number=row.number, version=version, client=row.buyer_name)
+    for suffix in (".pdf", ".PDF"):
+        companion = decided.with_suffix(suffix)
+        if not entry_reason(companion) and holds(companion, placed):  # the dossier holds these very bytes
+            move_into(companion, svc.dossier(row).versions / f"{stem}.pdf")
+
+
 def _version_docx(svc: Services, row: DealRow, version: int) -> bytes:
     recorded = svc.store.version(row.number, version)
     return svc.at_root(recorded["file"]).read_bytes()
 
 
-def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
-    """The current version to the next reviewer's folder, with its PDF, and their notice."""
+def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool) -> tuple[Notice, Changes | None]:
+    """The current version to the next reviewer's folder, with its PDF, and their notice (with what changed
+    since the version approved last, when it did)."""
     role, route = row.stage, svc.route_of(row)
     stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
     deal_dossier = svc.dossier(row)
@@ -346,15 +525,18 @@ def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
     write_atomic(folder / f"{stem}.docx", docx)
     if pdf is not None:
         write_atomic(folder / f"{stem}.pdf", pdf)
-    attachments = [deal_dossier.versions / f"{stem}.docx"] + ([deal_dossier.versions / f"{stem}.pdf"] if pdf else [])
+    changes = since_approved(svc, row, version=row.version, docx=docx, folder=folder)
+    attachments = [deal_dossier.versions / f"{stem}.docx"] + ([deal_dossier.versions / f"{stem}.pdf"] if pdf else []) \
+        + (changes.files if changes else [])
     common = {"ws": svc.ws, "row": row, "to": [role_address(svc.settings, role, division=row.division)],
               "folder": folder, "dossier": deal_dossier.letters, "attachments": attachments,
               "today": svc.now().date()}
     if role == Role.DIRECTOR:
         before = route.roles[:route.roles.index(role)]
         return notices.notice(NoticeKind.SIGNATURE, event="signature", **common,
-                              approved_by=", ".join(route.title(r) for r in before))
-    return notices.notice(NoticeKind.REVIEW, event=f"review/{role}", role_title=route.title(role), **common)
+                              approved_by=", ".join(route.title(r) for r in before)), changes
+    return notices.notice(NoticeKind.REVIEW, event=f"review/{role}", role_title=route.title(role), **common,
+                          **(changes.context() if changes else {})), changes
 
 
 def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[str], on_behalf_of: str | None,
@@ -369,9 +551,10 @@ def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[s
 
 
 def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes | None = None,
-              admin_told: bool = False) -> str:
+              row: DealRow | None = None, tell: bool = True, admin_told: bool = False) -> str:
     """A file that fits no deal or stage goes to `<role>/unrecognized/` with the reason beside it;
-    each drop its own, even of the same bytes with the same time."""
+    each drop its own, even of the same bytes with the same time. Whoever holds the role is told by letter
+    (`tell`), about deal `row` when the file could be matched to one."""
     content = read_plain(path)[0] if content is None else content
     now = svc.now()
     name = fit_name(path.name)
@@ -379,13 +562,44 @@ def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes 
         key, planned = svc.store.drop_key(f"unrecognized:{sha256_bytes(content)}:{path.stat().st_mtime_ns}")
         if planned is None:
             target = free_name(svc.ws.review(role) / UNRECOGNIZED, name)
-            svc.store.journal_add(at=now, deal=None, version=None, actor=str(role), role=str(role),
+            svc.store.journal_add(at=now, deal=row.number if row else None, version=row.version if row else None,
+                                  actor=str(role), role=str(role),
                                   action="unrecognized", detail={"file": name, "why": why, **(
                                       {"original": original_name(path.name)} if name != path.name else {})})
             svc.store.plan(key=key, kind="unrecognized", at=now, source=name, content=content,
                            payload={"file": svc.rel(path), "target": svc.rel(target), "why": why,
                                     "admin_told": admin_told})
+            letter = _not_taken_notice(svc, role=role, row=row, name=name, why=why, target=target, key=key) \
+                if tell else None
+            if letter is not None:
+                svc.outbox.enqueue(letter)
     return finish_aside(svc, svc.store.step(key))
+
+
+def _not_taken_notice(svc: Services, *, role: str, row: DealRow | None, name: str, why: str, target: Path,
+                      key: str) -> Notice | None:
+    """The letter telling the reviewer their file was not taken, and why (None when the role has no address)."""
+    event = f"not_taken/{role}/{sha256_bytes(key.encode())[:16]}"
+    route = svc.route_of(row) if row is not None else None
+    context = {"file": name, "why": why, "role_title": role_title(role, route)}
+    if row is not None and row.stage == role:
+        stem = draft_stem(number=row.number, version=row.version, client=row.buyer_name)
+        draft = svc.ws.review(role) / f"{stem}.docx"
+        context["draft"] = svc.rel(draft) if draft.exists() else ""
+    try:
+        if row is not None:
+            to = [role_address(svc.settings, role, division=row.division)]
+            return notices.notice(NoticeKind.NOT_TAKEN, ws=svc.ws, row=row, event=event, to=to,
+                                  folder=target.parent, dossier=svc.dossier(row).letters, today=svc.now().date(),
+                                  **context)
+        to = role_addresses(svc.settings, role)
+    except (SettingsError, KeyError):  # a role or division no longer in the settings: nobody to tell
+        return None
+    if not to:
+        return None
+    recipients, absent = substitute(svc.settings, to, day=svc.now().date())
+    return build_notice(NoticeKind.NOT_TAKEN, ws=svc.ws, event_id=event, to=recipients,
+                        context=context | {"folder": svc.rel(target.parent) + "/", "deputy_for": ", ".join(absent)})
 
 
 def finish_aside(svc: Services, step: Step) -> str:

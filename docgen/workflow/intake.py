@@ -19,6 +19,7 @@ from docgen.mail.addresses import mailbox, parse_address
 from docgen.mail.notice import NoticeKind, admin_notice, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
+from docgen.workflow.changes import Changes, record_comparison, since_approved
 from docgen.workflow.dossier import client_folder, draft_stem
 from docgen.workflow.integrity import refuse_taken_number
 from docgen.workflow.people import person_name, role_address
@@ -152,7 +153,9 @@ def finish_intake(svc: Services, step: Step) -> str:
                             version=step.version, draft=True)
     kept = _write_pair(dossier.versions, stem, docx, pdf)
     _write_pair(svc.ws.review(first), stem, docx, pdf)
-    _complete_intake(svc, step, row=row, docx=docx, kept=kept)
+    # a corrected form is rendered afresh: the reviewers see what differs from the version approved last
+    changes = since_approved(svc, row, version=step.version, docx=docx, folder=svc.ws.review(first))
+    _complete_intake(svc, step, row=row, docx=docx, kept=kept, changes=changes)
     return f"принята: сделка {row.number}, версия {step.version} → {svc.rel(svc.ws.review(first))}/"
 
 
@@ -165,7 +168,8 @@ def _write_pair(folder: Path, stem: str, docx: bytes, pdf: bytes | None) -> list
     return written
 
 
-def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, kept: list[Path]) -> None:
+def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, kept: list[Path],
+                     changes: Changes | None = None) -> None:
     now = svc.now()
     row = svc.store.deal(row.number)
     route = svc.route_of(row)
@@ -174,8 +178,9 @@ def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, ke
               "today": now.date()}
     mail = notices.notice(NoticeKind.REVIEW, event=f"review/{route.first}",
                           to=[role_address(svc.settings, route.first, division=row.division)],
-                          attachments=kept, role_title=route.title(route.first),
-                          **({"warnings": warnings} if warnings else {}), **common)
+                          attachments=kept + (changes.files if changes else []), role_title=route.title(route.first),
+                          **({"warnings": warnings} if warnings else {}), **(changes.context() if changes else {}),
+                          **common)
     told = [notices.notice(NoticeKind.WARNINGS, event="accepted/warnings", to=[notices.manager_address(row)],
                            warnings=warnings, **common)] if warnings else []
     with svc.store.transaction():
@@ -183,6 +188,7 @@ def _complete_intake(svc: Services, step: Step, *, row: DealRow, docx: bytes, ke
         svc.store.journal_add(at=now, deal=row.number, version=step.version, actor="docgen", role="system",
                               action="sent_for_review", detail={"to": route.first, "file": kept[0].name},
                               sha256=sha256_bytes(docx))
+        record_comparison(svc, row, version=step.version, changes=changes, to=route.first)
         for letter in [mail, *told]:
             svc.outbox.enqueue(letter)
         svc.store.finish(step.key, at=now)

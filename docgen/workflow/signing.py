@@ -11,6 +11,7 @@ from docgen.render.context import Approval
 from docgen.render.dating import fill_contract_date
 from docgen.store import DealRow
 from docgen.workflow import notices
+from docgen.workflow.revisions import accept_revisions, strip_comments
 from docgen.workflow.dossier import approval_sheet_stem, final_contract_stem, handover_stem
 from docgen.workflow.services import Services
 from docgen.workflow.stages import Decision, role_title
@@ -19,16 +20,14 @@ from docgen.workspace import Role
 
 def approvals_of(svc: Services, number: str) -> list[Approval]:
     """Every decision the journal holds for the deal, oldest first, for the approval sheet. The director's
-    approval is the signature only when the division signs itself (`[divisions.<код>] signatory`); else the
-    company's signatory signs after it. A deputy's decision names whom it was taken for («за …»)."""
-    division = svc.settings.divisions.get(svc.store.deal(number).division)
-    signs = getattr(division, "signatory", None) is not None
+    approval is the signature of the route («Подписано», as everywhere else), whoever signs the paper for the
+    Seller. A deputy's decision names whom it was taken for («за …»)."""
     out = []
     for entry in svc.store.journal(number):
         if entry["action"] not in (Decision.APPROVED, Decision.RETURNED):
             continue
         role, decision, detail = str(entry["role"]), Decision(entry["action"]), entry["detail"]
-        code = "signed" if (role == Role.DIRECTOR and decision is Decision.APPROVED and signs) else str(decision)
+        code = "signed" if (role == Role.DIRECTOR and decision is Decision.APPROVED) else str(decision)
         out.append(Approval(
             role=detail.get("role_title") or role_title(role), person=entry["actor"], decision=code,
             at=dt.datetime.fromisoformat(entry["at"]), comment="; ".join(detail.get("comments", [])),
@@ -53,9 +52,11 @@ def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
     approvals = approvals_of(svc, row.number)
     deal = svc.deal_of(row)
     day = signing_day(svc, approvals)
-    signed = docx
+    # The approved text, clean: tracked changes accepted (approving them is what the approvals meant) and
+    # the reviewers' comments left in the dossier's copy of the version, not in the copy that is signed.
+    signed = strip_comments(accept_revisions(docx).docx)
     if deal.form.contract_date is None:
-        signed, places = fill_contract_date(docx, day)
+        signed, places = fill_contract_date(signed, day)
         if not places:
             svc.log.warning("договор %s: в тексте нет поля даты — дату подписания (%s) впишут от руки",
                             row.number, day.strftime("%d.%m.%Y"))

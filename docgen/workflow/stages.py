@@ -30,13 +30,14 @@ ROLE_TITLES = {
     Role.FINANCE: "Руководитель Финансового департамента",
     Role.DIRECTOR: "Директор направления",
 }
+# As the README and the approval sheet show them: the director's approval is the signature.
 DECISION_TITLES = {
-    (Role.LAWYER, Decision.APPROVED): "согласовано",
-    (Role.FINANCE, Decision.APPROVED): "согласовано",
-    (Role.DIRECTOR, Decision.APPROVED): "подписано",
-    (Role.LAWYER, Decision.RETURNED): "возвращено на доработку",
-    (Role.FINANCE, Decision.RETURNED): "возвращено на доработку",
-    (Role.DIRECTOR, Decision.RETURNED): "возвращено на доработку",
+    (Role.LAWYER, Decision.APPROVED): "Согласовано",
+    (Role.FINANCE, Decision.APPROVED): "Согласовано",
+    (Role.DIRECTOR, Decision.APPROVED): "Подписано",
+    (Role.LAWYER, Decision.RETURNED): "Возвращено на доработку",
+    (Role.FINANCE, Decision.RETURNED): "Возвращено на доработку",
+    (Role.DIRECTOR, Decision.RETURNED): "Возвращено на доработку",
 }
 
 
@@ -60,7 +61,7 @@ def role_title(role: str, route: Route | None = None) -> str:
 
 
 def decision_title(role: str, decision: Decision) -> str:
-    """«согласовано», «подписано» (the director's approval), «возвращено на доработку»."""
+    """«Согласовано», «Подписано» (the director's approval), «Возвращено на доработку»."""
     return DECISION_TITLES.get((role, decision)) or DECISION_TITLES[(Role.LAWYER, decision)]  # type: ignore[index]
 
 
@@ -76,12 +77,15 @@ def after_decision(stage: str, *, role: str, decision: Decision, route: Route) -
 ACTION_TITLES = {
     "accepted": "форма принята",
     "sent_for_review": "проект отправлен на согласование",
-    "approved": "согласовано",
-    "returned": "возвращено на доработку",
+    "approved": "Согласовано",
+    "returned": "Возвращено на доработку",
     "rejected": "форма не принята",
     "duplicate": "повторная подача той же формы",
     "unrecognized": "файл не распознан",
     "comments_added": "добавлены примечания",
+    "revisions_accepted": "исправления в режиме рецензирования приняты при согласовании",
+    "copy_filed": "копия уже решённой версии убрана в досье",
+    "compared": "отправлено с отличиями от последней согласованной версии",
     "reminded": "напоминание о сроке",
     "escalated": "сообщено о просрочке",
     "absence_notice": "сообщено о сделке на время отсутствия",
@@ -90,3 +94,15 @@ ACTION_TITLES = {
     "acknowledged": "получение подтверждено",
     "client_transferred": "клиент передан другому менеджеру",
 }
+
+
+# Journal entries of these roles are not a reviewer's decision (a manager's form, docgen's own steps).
+NOT_DECIDING = frozenset({"manager", "system"})
+
+
+def action_title(action: str, role: str) -> str:
+    """A journal entry's action as people read it: a decision by whose it is («Подписано» for the director's
+    approval), anything else by its title."""
+    if action in set(Decision) and role not in NOT_DECIDING:
+        return decision_title(role, Decision(action))
+    return ACTION_TITLES.get(action, action)

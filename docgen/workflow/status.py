@@ -17,7 +17,7 @@ from docgen.workflow.acks import Closing, closing_of
 from docgen.workflow.deadlines import Deadlines, Timing, parse_since
 from docgen.workflow.people import holder
 from docgen.workflow.route import Route
-from docgen.workflow.stages import ACTION_TITLES, holds, stage_title
+from docgen.workflow.stages import ACTION_TITLES, action_title, holds, stage_title
 from docgen.workspace import Stage
 
 _TITLES = ACTION_TITLES | OBLIGATION_ACTIONS
@@ -49,7 +49,8 @@ def status_item(store: Store, row: DealRow, *, deadlines: Deadlines, now: dt.dat
         "route": route_view(route, stage=row.stage, deadlines=deadlines, timing=timing,
                             cancelled_at=_cancelled_at(journal) if row.stage == Stage.CANCELLED else None),
         "journal": [{"at": e["at"], "who": e["actor"], "role": e["role"], "action": e["action"],
-                     "action_title": _TITLES.get(e["action"], e["action"]), "version": e["version"],
+                     "action_title": _TITLES.get(e["action"]) if e["action"] in OBLIGATION_ACTIONS
+                     else action_title(e["action"], e["role"]), "version": e["version"],
                      "comments": e["detail"].get("comments", []),
                      "on_behalf_of": e["detail"].get("on_behalf_of") or None} for e in journal],
         "obligations": obligations_json(position) if position else [],
