@@ -187,15 +187,18 @@ class PgConnection:
 
     engine = "postgresql"
 
-    def __init__(self, raw: Any, url: str):
+    def __init__(self, raw: Any, url: str, *, serialize: bool = True):
         self.raw = raw
         self.url = url
+        # False: this connection's transactions skip the write lock; only for writers whose every statement
+        # is atomic by itself under PostgreSQL's row locks (the mail sender: claim by lease, updates by event).
+        self.serialize = serialize
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
         begin = _BEGIN.match(sql)
         if begin:
             self.raw.execute("BEGIN")
-            if (begin.group(2) or "").upper() in ("IMMEDIATE", "EXCLUSIVE"):
+            if self.serialize and (begin.group(2) or "").upper() in ("IMMEDIATE", "EXCLUSIVE"):
                 self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             return PgCursor(self.raw.cursor(), self, inserted=False)
         cursor = self.raw.execute(to_postgres(sql), tuple(params) if not isinstance(params, dict) else params)
@@ -230,7 +233,8 @@ class PgConnection:
         self.close()
 
 
-def connect_postgres(url: str, *, password: str | None = None, timeout: float = 30.0) -> PgConnection:
+def connect_postgres(url: str, *, password: str | None = None, timeout: float = 30.0,
+                     serialize: bool = True) -> PgConnection:
     """A connection to the store at `url`; StoreError (Russian) when psycopg is missing or the server refuses."""
     try:
         import psycopg
@@ -246,7 +250,7 @@ def connect_postgres(url: str, *, password: str | None = None, timeout: float = 
         raise StoreError(f"{describe_pg(exc)} — {safe_url(url)}") from None
     # a lock waited for longer than the store's timeout is a busy store, as on SQLite
     raw.execute(f"SET lock_timeout = {int(timeout * 1000)}")
-    return PgConnection(raw, url)
+    return PgConnection(raw, url, serialize=serialize)
 
 
 def claim_key(name: str) -> int:
