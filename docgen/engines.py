@@ -31,6 +31,17 @@ NOCASE = ("CREATE COLLATION IF NOT EXISTS nocase "
           "(provider = icu, locale = 'und-u-ks-level2', deterministic = false)")
 
 
+# SQLite's built-ins and the functions docgen gives SQLite from Python, as SQL functions of the PostgreSQL
+# store (made with the schema): instr() as the board's search uses it (in a condition), and the board's
+# case-blind fold (Unicode lower case by ICU, whatever the database's own locale).
+PG_FUNCTIONS = {
+    "instr": "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+             "AS $$ SELECT strpos($1, $2) > 0 $$",
+    "docgen_fold": "CREATE OR REPLACE FUNCTION docgen_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+                   "AS $$ SELECT lower($1 COLLATE \"und-x-icu\") $$",
+}
+
+
 def is_postgres_url(url: str) -> bool:
     return urlsplit(url).scheme in POSTGRES_SCHEMES
 
@@ -66,6 +77,7 @@ _OR_REPLACE = re.compile(r"^\s*INSERT\s+OR\s+REPLACE\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _EMPTY_IN = re.compile(r"\bIN\s*\(\s*\)", re.IGNORECASE)
 _EMPTY_NOT_IN = re.compile(r"([\w.]+)\s+NOT\s+IN\s*\(\s*\)", re.IGNORECASE)
+_LIMIT = re.compile(r"\bLIMIT\s+\?", re.IGNORECASE)
 _BEGIN = re.compile(r"^\s*BEGIN(\s+(IMMEDIATE|EXCLUSIVE|DEFERRED))?\s*;?\s*$", re.IGNORECASE)
 
 
@@ -81,7 +93,7 @@ def to_postgres(sql: str) -> str:
     """
     if _OR_REPLACE.match(sql):
         raise ValueError("INSERT OR REPLACE не переносим: используйте ON CONFLICT (…) DO UPDATE")
-    out = _placeholders(sql)
+    out = _placeholders(_LIMIT.sub("LIMIT NULLIF(?, -1)", sql))  # SQLite's LIMIT -1: no limit
     if "(" in out and ")" in out:  # SQLite takes an empty list: `IN ()` is false, `NOT IN ()` true
         out = _EMPTY_NOT_IN.sub(r"(\1 IS NULL OR \1 IS NOT NULL)", out)
         out = _EMPTY_IN.sub("IN (NULL)", out)
@@ -204,6 +216,11 @@ class PgConnection:
         cursor = self.raw.execute(to_postgres(sql), tuple(params) if not isinstance(params, dict) else params)
         return PgCursor(cursor, self, inserted=sql.lstrip()[:6].upper() == "INSERT")
 
+    def create_function(self, name: str, narg: int, func: Any, *, deterministic: bool = False) -> None:
+        """sqlite3's Python functions: PostgreSQL runs the store's own SQL ones instead (PG_FUNCTIONS)."""
+        if name not in PG_FUNCTIONS:
+            raise StoreError(f"функции {name} нет в базе PostgreSQL docgen")
+
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
         cursor = self.raw.cursor()
         cursor.executemany(to_postgres(sql), [tuple(p) for p in seq])
@@ -314,9 +331,11 @@ def follow_identity(conn: PgConnection, table: str, column: str) -> None:
 
 
 def prepare_schema(conn: Any) -> None:
-    """What the engine needs before the first migration (PostgreSQL: the NOCASE collation)."""
+    """What the engine needs with the schema (PostgreSQL: the NOCASE collation, the SQL functions)."""
     if is_postgres(conn):
         conn.raw.execute(NOCASE)
+        for statement in PG_FUNCTIONS.values():
+            conn.raw.execute(statement)
 
 
 def is_store_error(exc: BaseException) -> bool:
