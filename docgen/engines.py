@@ -31,6 +31,17 @@ NOCASE = ("CREATE COLLATION IF NOT EXISTS nocase "
           "(provider = icu, locale = 'und-u-ks-level2', deterministic = false)")
 
 
+# SQLite's built-ins and the functions docgen gives SQLite from Python, as SQL functions of the PostgreSQL
+# store (made with the schema): instr() as the board's search uses it (in a condition), and the board's
+# case-blind fold (Unicode lower case by ICU, whatever the database's own locale).
+PG_FUNCTIONS = {
+    "instr": "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+             "AS $$ SELECT strpos($1, $2) > 0 $$",
+    "docgen_fold": "CREATE OR REPLACE FUNCTION docgen_fold(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+                   "AS $$ SELECT lower($1 COLLATE \"und-x-icu\") $$",
+}
+
+
 def is_postgres_url(url: str) -> bool:
     return urlsplit(url).scheme in POSTGRES_SCHEMES
 
@@ -66,6 +77,7 @@ _OR_REPLACE = re.compile(r"^\s*INSERT\s+OR\s+REPLACE\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _EMPTY_IN = re.compile(r"\bIN\s*\(\s*\)", re.IGNORECASE)
 _EMPTY_NOT_IN = re.compile(r"([\w.]+)\s+NOT\s+IN\s*\(\s*\)", re.IGNORECASE)
+_LIMIT = re.compile(r"\bLIMIT\s+\?", re.IGNORECASE)
 _BEGIN = re.compile(r"^\s*BEGIN(\s+(IMMEDIATE|EXCLUSIVE|DEFERRED))?\s*;?\s*$", re.IGNORECASE)
 
 
@@ -81,7 +93,7 @@ def to_postgres(sql: str) -> str:
     """
     if _OR_REPLACE.match(sql):
         raise ValueError("INSERT OR REPLACE не переносим: используйте ON CONFLICT (…) DO UPDATE")
-    out = _placeholders(sql)
+    out = _placeholders(_LIMIT.sub("LIMIT NULLIF(?, -1)", sql))  # SQLite's LIMIT -1: no limit
     if "(" in out and ")" in out:  # SQLite takes an empty list: `IN ()` is false, `NOT IN ()` true
         out = _EMPTY_NOT_IN.sub(r"(\1 IS NULL OR \1 IS NOT NULL)", out)
         out = _EMPTY_IN.sub("IN (NULL)", out)
@@ -187,19 +199,27 @@ class PgConnection:
 
     engine = "postgresql"
 
-    def __init__(self, raw: Any, url: str):
+    def __init__(self, raw: Any, url: str, *, serialize: bool = True):
         self.raw = raw
         self.url = url
+        # False: this connection's transactions skip the write lock; only for writers whose every statement
+        # is atomic by itself under PostgreSQL's row locks (the mail sender: claim by lease, updates by event).
+        self.serialize = serialize
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> PgCursor:
         begin = _BEGIN.match(sql)
         if begin:
             self.raw.execute("BEGIN")
-            if (begin.group(2) or "").upper() in ("IMMEDIATE", "EXCLUSIVE"):
+            if self.serialize and (begin.group(2) or "").upper() in ("IMMEDIATE", "EXCLUSIVE"):
                 self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             return PgCursor(self.raw.cursor(), self, inserted=False)
         cursor = self.raw.execute(to_postgres(sql), tuple(params) if not isinstance(params, dict) else params)
         return PgCursor(cursor, self, inserted=sql.lstrip()[:6].upper() == "INSERT")
+
+    def create_function(self, name: str, narg: int, func: Any, *, deterministic: bool = False) -> None:
+        """sqlite3's Python functions: PostgreSQL runs the store's own SQL ones instead (PG_FUNCTIONS)."""
+        if name not in PG_FUNCTIONS:
+            raise StoreError(f"функции {name} нет в базе PostgreSQL docgen")
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
         cursor = self.raw.cursor()
@@ -230,7 +250,8 @@ class PgConnection:
         self.close()
 
 
-def connect_postgres(url: str, *, password: str | None = None, timeout: float = 30.0) -> PgConnection:
+def connect_postgres(url: str, *, password: str | None = None, timeout: float = 30.0,
+                     serialize: bool = True) -> PgConnection:
     """A connection to the store at `url`; StoreError (Russian) when psycopg is missing or the server refuses."""
     try:
         import psycopg
@@ -246,7 +267,7 @@ def connect_postgres(url: str, *, password: str | None = None, timeout: float = 
         raise StoreError(f"{describe_pg(exc)} — {safe_url(url)}") from None
     # a lock waited for longer than the store's timeout is a busy store, as on SQLite
     raw.execute(f"SET lock_timeout = {int(timeout * 1000)}")
-    return PgConnection(raw, url)
+    return PgConnection(raw, url, serialize=serialize)
 
 
 def claim_key(name: str) -> int:
@@ -310,9 +331,11 @@ def follow_identity(conn: PgConnection, table: str, column: str) -> None:
 
 
 def prepare_schema(conn: Any) -> None:
-    """What the engine needs before the first migration (PostgreSQL: the NOCASE collation)."""
+    """What the engine needs with the schema (PostgreSQL: the NOCASE collation, the SQL functions)."""
     if is_postgres(conn):
         conn.raw.execute(NOCASE)
+        for statement in PG_FUNCTIONS.values():
+            conn.raw.execute(statement)
 
 
 def is_store_error(exc: BaseException) -> bool:

@@ -316,11 +316,13 @@ def open_store(where: Path | Workspace, *, create: bool = True, timeout: float =
 
 def store_connection(ws: Workspace) -> sqlite3.Connection | PgConnection:
     """A second connection to the workspace's store as it is (no migration), autocommit: for the mail sender's
-    own thread."""
+    own thread. On PostgreSQL it does not wait for the store's write lock: each of the outbox's writes is
+    one statement on one notice's row (a lease taken only where it is free, an update by event), which the
+    server's row locks keep whole across any number of senders."""
     settings = ws.settings.store
     if settings.url:
         return connect_postgres(settings.url, password=password_from(settings.password_env),
-                                timeout=settings.lock_timeout)
+                                timeout=settings.lock_timeout, serialize=False)
     from docgen.mail.outbox import connect
 
     return connect(ws.state / DB_NAME, timeout=settings.lock_timeout)

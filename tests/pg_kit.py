@@ -38,7 +38,8 @@ def _free_port() -> int:
 class PgServer:
     """One running server; `database()` gives the URL of a new empty database, `drop(url)` removes it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable  # fsync on (a benchmark's fair figures); off for the tests' speed
         self.root = Path(tempfile.mkdtemp(prefix="docgen-pg-"))
         self.data = self.root / "data"
         self.port = _free_port()
@@ -55,8 +56,9 @@ class PgServer:
     def start(self) -> None:
         self._run(_bin("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C",
                   "--no-sync")
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(_bin("pg_ctl"), "-D", self.data, "-l", self.root / "server.log", "-o", options, "-w", "start")
 
     def stop(self) -> None:

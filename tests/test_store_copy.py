@@ -128,3 +128,11 @@ def test_backup_of_a_postgres_store_is_pg_dump_and_restore_names_pg_restore(tmp_
         assert archive.read("docgen.pgdump").startswith(b"PGDMP")
     code, _, err = run(capsys, "--root", str(ws.root), "restore", str(tmp_path / "copy.zip"))
     assert code == 1 and "pg_restore" in err
+
+
+def test_doctor_on_a_new_empty_postgres_database_says_the_service_will_make_it(tmp_path, pg_url, capsys):
+    ws = make_workspace(tmp_path / "ws", extra=store_toml(pg_url))
+    code, said, _ = run(capsys, "--root", str(ws.root), "doctor")
+    store_line = next(line for line in said.splitlines() if "PostgreSQL" in line)
+    assert "база пуста" in store_line and "✔" in store_line
+    assert not any("✗" in line and "досье" in line for line in said.splitlines()), said

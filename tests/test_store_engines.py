@@ -219,5 +219,32 @@ def test_the_dialect_translation():
     assert to_postgres("UPDATE t SET integer_count = 1") == "UPDATE t SET integer_count = 1"  # only DDL's types
     assert to_postgres("SELECT 1 FROM t WHERE a IN () OR t.b NOT IN ( )") == \
         "SELECT 1 FROM t WHERE a IN (NULL) OR (t.b IS NULL OR t.b IS NOT NULL)"
+    assert to_postgres("SELECT a FROM t LIMIT ? OFFSET ?") == "SELECT a FROM t LIMIT NULLIF(%s, -1) OFFSET %s"
     with pytest.raises(ValueError):
         to_postgres("INSERT OR REPLACE INTO t VALUES (1)")
+
+
+def test_the_boards_queries_search_filter_and_page_on_both_engines(ws):
+    """The web board's SQL: a case-blind search in Russian, a manager's address in any case, a whole list."""
+    from docgen.web.board import Filters, Lens, board_page, register_functions, register_page
+    from docgen.web.people import Person
+    from docgen.workflow.deadlines import Deadlines
+
+    store = open_store(ws)
+    try:
+        register_functions(store)
+        with store.transaction():
+            store.insert_deal(_deal("2026-0001", buyer_name="ООО «РОМАШКА»"))
+            store.insert_deal(_deal("2026-0002", buyer_name="АО «Василёк»", manager_email="petrov@example.ru"))
+        lens = Lens(settings=ws.settings, deadlines=Deadlines.from_settings(ws.settings), now=AT)
+        boss = Person(email="boss@example.ru", name="Директор", company=frozenset({"director"}))
+        found = board_page(store, lens, person=boss, filters=Filters(q="ромашка"), page_size=10)
+        assert [it["deal"] for it in found.items] == ["2026-0001"]
+        manager = Person(email="ivanov@example.ru", name="Иванов", manages=True)
+        mine = board_page(store, lens, person=manager, filters=Filters(), page_size=10)
+        assert [it["deal"] for it in mine.items] == ["2026-0001"] and mine.total == 1
+        assert {c.value for c in mine.managers} == {"ivanov@example.ru"}
+        listed = register_page(store, person=boss, filters=Filters(), page_size=1)
+        assert (listed.total, listed.pages, [r.number for r in listed.rows]) == (2, 2, ["2026-0002"])
+    finally:
+        store.close()

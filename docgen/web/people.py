@@ -59,7 +59,7 @@ class Person:
     def scope(self) -> tuple[str, tuple[str, ...]]:
         """The SQL condition on `deals` for what this person sees, and its parameters."""
         if self.sees_all:
-            return "1", ()
+            return "1 = 1", ()
         divisions = tuple(sorted(self.divisions))
         marks = ", ".join("?" * len(divisions))
         condition = "manager_email = ? COLLATE NOCASE" + (f" OR division IN ({marks})" if divisions else "")

@@ -123,6 +123,8 @@ def doctor_findings(ws: Workspace) -> list[str]:
         with read_snapshot(ws) as store:
             findings = [store_problem(ws, store)] + [_damaged_line(ws, store, row) for row in store.deals()]
     except StoreError as exc:
+        if ws.settings.store.url and not dossier_folders(ws):
+            return []  # a PostgreSQL store not made yet, or not reached: the check of the store says which
         return [str(exc), RESTORE_STEPS]
     findings = [f for f in findings if f]
     return findings + [RESTORE_STEPS] if findings else []
