@@ -173,7 +173,8 @@ def pdf_bursts(count: int) -> None:
             rates[workers] = count / seconds
             print(f"service: burst of {count} forms with PDFs, [pdf] workers = {workers}: {seconds:.1f} s, "
                   f"{rates[workers]:.2f} forms/s ({drafts(root, '.pdf')} drafts with PDF); peak memory: service "
-                  f"{peak:.0f} MB, LibreOffice {office:.0f} MB in all; load average at start {load:.1f}")
+                  f"{peak:.0f} MB, LibreOffice {office:.0f} MB in all; load average {load:.1f} at start, "
+                  f"{os.getloadavg()[0]:.1f} at the end")
     print(f"service: burst with PDFs, workers 2 / workers 1 = {rates[2] / rates[1]:.2f}x")
 
 

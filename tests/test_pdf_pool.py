@@ -237,3 +237,13 @@ def test_a_contract_and_its_approval_sheet_go_to_the_pool_together(pool: Convert
     text = pdftotext(tmp_path / "signed.pdf")
     assert text.index("№ 2026-0401") < text.index("№ ЛС-0401"), "the sheet comes after the contract"
     assert "№ ВП-0401" in pdftotext(tmp_path / "handover.pdf")
+
+
+def test_one_document_at_a_time_keeps_to_one_office_and_starts_no_second(tmp_path: Path) -> None:
+    with open_converter(profile_dir=tmp_path / "profiles", timeout=60, workers=2) as pool:
+        assert isinstance(pool, ConverterPool)
+        for n in range(3):
+            docx = make_docx(tmp_path / f"s{n}.docx", number=f"S-{n}")
+            pool.convert(docx, docx.with_suffix(".pdf"))
+        started = [pid for pid in pool.pids if pid is not None]
+        assert len(started) == 1 and alive(started[0]), pool.pids

@@ -6,6 +6,8 @@ Each member is a converter of docgen.render.pdf made with its own profile (and s
 LibreOffice process and port) and `attempts=1`: when its LibreOffice dies or hangs on a document
 (ConverterCrashed), that office is already killed; the member is restarted in the background and
 the document goes to the next free member — another one whenever another is free or frees first.
+Free members are taken last-in-first-out, so a trickle of single documents keeps one office busy
+and warm and the others are not even started.
 A document that is itself bad (ConversionError) is not retried: another office would refuse it too.
 """
 
@@ -33,8 +35,10 @@ class ConverterPool:
             raise ValueError("a pool needs at least one converter")
         self.members = list(members)
         self._log = log
-        self._free: queue.SimpleQueue[PdfConverter] = queue.SimpleQueue()
-        for member in self.members:
+        # Last in, first out: one document at a time keeps going to the same warm office, and a
+        # second office starts only when two documents are ever converted at once.
+        self._free: queue.LifoQueue[PdfConverter] = queue.LifoQueue()
+        for member in reversed(self.members):
             self._free.put(member)
         self._restarts: list[threading.Thread] = []
         self._lock = threading.Lock()
