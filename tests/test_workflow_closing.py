@@ -27,8 +27,10 @@ from docgen.workflow.register import REGISTER_NAME
 from docgen.workspace import Role
 
 
-def docgen(ws, *args: str) -> subprocess.CompletedProcess:
+def docgen(ws, *args: str, columns: int | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCGEN_")}
+    if columns:
+        env["COLUMNS"] = str(columns)  # a wide terminal: the status table's cells whole
     return subprocess.run([sys.executable, "-m", "docgen", "--root", str(ws.root), *args], capture_output=True,
                           text=True, cwd=REPO, env=env, timeout=120)
 
@@ -212,6 +214,8 @@ def test_the_departments_acknowledge_by_command_and_by_moving_into_accepted(tmp_
     assert item["unacknowledged"] == ["originals", "production", "technical"] and item["acknowledged"] == []
     assert "Не подтверждено: оригиналы, Ввод в Производство, техническая документация" in docgen(
         ws, "status", "2026-0001").stdout
+    table = docgen(ws, "status", columns=250).stdout
+    assert "не подтверждено:" in table and "оригиналы" in table
     assert docgen(ws, "ack", "2026-0001", "drawings").returncode == 2
 
     run = docgen(ws, "ack", "2026-0001", "originals")

@@ -109,9 +109,19 @@ def _print_table(items: list[dict]) -> None:
         # Text from forms is shown, never obeyed: no terminal escapes, newlines or bidi marks from a name.
         table.add_row(*(Text(printable(v, limit=SHOWN_LIMIT)) for v in (
             it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
-            format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"],
+            format_money(Decimal(it["total"])).replace("\u00a0", " "), _stage_cell(it),
             _day(it["stage_since"]), _due(it), it["manager"])), obligations_cell(it))
     out.print(table)
+
+
+def _stage_cell(it: dict) -> str:
+    """«подписана; не подтверждено: оригиналы» — what the departments have not confirmed yet, beside the stage."""
+    from docgen.workflow.acks import TITLES, Ack
+
+    pending = it.get("unacknowledged") or []
+    if not pending:
+        return it["stage_title"]
+    return f"{it['stage_title']}; не подтверждено: {', '.join(TITLES[Ack(a)] for a in pending)}"
 
 
 def _day(stamp: str | None) -> str:
