@@ -179,15 +179,21 @@ def test_the_board_shows_a_cancelled_deal(tmp_path):
     ws = board_workspace(tmp_path / "ws")
     make_deals(ws)
     assert docgen(ws, "cancel", "2026-0001", "--comment", "Клиент отказался").returncode == 0
+    for role in Role:
+        assert docgen(ws, "approve", "2026-0002", "--role", role).returncode == 0
+    assert docgen(ws, "ack", "2026-0002", "originals").returncode == 0
     set_passwords(ws)
     with served(board_app(ws)) as url:
         client = World(ws, url).login("lawyer@ams.example")
         board = client.get("/")
         page = client.get("/deals/2026-0001")
+        signed = client.get("/deals/2026-0002")
         api = World(ws, url).api("lawyer@ams.example").get("/api/deals")
     assert board.status_code == 200 and "отменена" in board.text
     assert page.status_code == 200 and "отменена" in page.text and "Клиент отказался" in page.text
     assert {d["deal"]: d["stage"] for d in api.json()}["2026-0001"] == "cancelled"
+    assert "Не подтверждено получение: Ввод в Производство" in signed.text
+    assert "Подтверждено: оригиналы — Финансы Петрова" in signed.text
 
 
 # ack
