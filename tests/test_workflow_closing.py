@@ -356,3 +356,28 @@ def test_a_client_handed_to_another_manager_takes_its_open_deals_and_their_lette
     assert [p.get_filename() for p in told.iter_attachments()] == [f"{stem}.pdf"]
     [cancelled] = letters(ws, "Сделка 2026-0001 отменена")
     assert "smirnova@ams.example" in str(cancelled["To"]) and "petrov@ams.example" not in str(cancelled["To"])
+
+
+def test_a_cancellation_interrupted_after_its_record_is_finished_on_the_next_start(tmp_path):
+    """The step is recorded before any file moves: a crash right after it leaves the drafts in the
+    reviewer's folder and no letter; the next start of the service finishes exactly that."""
+    import logging
+
+    from docgen.workflow.cancel import record_cancel
+    from docgen.workflow.engine import open_workflow
+
+    ws = make_workspace(tmp_path / "ws")
+    drop(ws, "deal.yaml")
+    assert docgen(ws, "watch", "--once").returncode == 0
+    workflow = open_workflow(ws, clock=lambda: dt.datetime.now().astimezone(), log=logging.getLogger("test"))
+    try:
+        record_cancel(workflow.svc, "2026-0001", reason=["Клиент отказался"], actor="Петров Пётр Сергеевич",
+                      via="command")
+    finally:
+        workflow.svc.store.close()  # the process dies here: no file moved, nothing sent
+    assert stage_of(ws, "2026-0001") == "cancelled" and one(ws.review(Role.LAWYER), "*.docx")
+    assert docgen(ws, "watch", "--once").returncode == 0
+    assert not files(ws.review(Role.LAWYER))
+    assert len(letters(ws, "Сделка 2026-0001 отменена")) == 1
+    assert docgen(ws, "watch", "--once").returncode == 0
+    assert len(letters(ws, "Сделка 2026-0001 отменена")) == 1  # finished once, never again
