@@ -27,8 +27,10 @@ from docgen.workflow.register import REGISTER_NAME
 from docgen.workspace import Role
 
 
-def docgen(ws, *args: str) -> subprocess.CompletedProcess:
+def docgen(ws, *args: str, columns: int | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCGEN_")}
+    if columns:
+        env["COLUMNS"] = str(columns)  # a wide terminal: the status table's cells whole
     return subprocess.run([sys.executable, "-m", "docgen", "--root", str(ws.root), *args], capture_output=True,
                           text=True, cwd=REPO, env=env, timeout=120)
 
@@ -177,15 +179,21 @@ def test_the_board_shows_a_cancelled_deal(tmp_path):
     ws = board_workspace(tmp_path / "ws")
     make_deals(ws)
     assert docgen(ws, "cancel", "2026-0001", "--comment", "Клиент отказался").returncode == 0
+    for role in Role:
+        assert docgen(ws, "approve", "2026-0002", "--role", role).returncode == 0
+    assert docgen(ws, "ack", "2026-0002", "originals").returncode == 0
     set_passwords(ws)
     with served(board_app(ws)) as url:
         client = World(ws, url).login("lawyer@ams.example")
         board = client.get("/")
         page = client.get("/deals/2026-0001")
+        signed = client.get("/deals/2026-0002")
         api = World(ws, url).api("lawyer@ams.example").get("/api/deals")
     assert board.status_code == 200 and "отменена" in board.text
     assert page.status_code == 200 and "отменена" in page.text and "Клиент отказался" in page.text
     assert {d["deal"]: d["stage"] for d in api.json()}["2026-0001"] == "cancelled"
+    assert "Не подтверждено получение: Ввод в Производство" in signed.text
+    assert "Подтверждено: оригиналы — Финансы Петрова" in signed.text
 
 
 # ack
@@ -212,6 +220,8 @@ def test_the_departments_acknowledge_by_command_and_by_moving_into_accepted(tmp_
     assert item["unacknowledged"] == ["originals", "production", "technical"] and item["acknowledged"] == []
     assert "Не подтверждено: оригиналы, Ввод в Производство, техническая документация" in docgen(
         ws, "status", "2026-0001").stdout
+    table = docgen(ws, "status", columns=250).stdout
+    assert "не подтверждено:" in table and "оригиналы" in table
     assert docgen(ws, "ack", "2026-0001", "drawings").returncode == 2
 
     run = docgen(ws, "ack", "2026-0001", "originals")
@@ -346,3 +356,28 @@ def test_a_client_handed_to_another_manager_takes_its_open_deals_and_their_lette
     assert [p.get_filename() for p in told.iter_attachments()] == [f"{stem}.pdf"]
     [cancelled] = letters(ws, "Сделка 2026-0001 отменена")
     assert "smirnova@ams.example" in str(cancelled["To"]) and "petrov@ams.example" not in str(cancelled["To"])
+
+
+def test_a_cancellation_interrupted_after_its_record_is_finished_on_the_next_start(tmp_path):
+    """The step is recorded before any file moves: a crash right after it leaves the drafts in the
+    reviewer's folder and no letter; the next start of the service finishes exactly that."""
+    import logging
+
+    from docgen.workflow.cancel import record_cancel
+    from docgen.workflow.engine import open_workflow
+
+    ws = make_workspace(tmp_path / "ws")
+    drop(ws, "deal.yaml")
+    assert docgen(ws, "watch", "--once").returncode == 0
+    workflow = open_workflow(ws, clock=lambda: dt.datetime.now().astimezone(), log=logging.getLogger("test"))
+    try:
+        record_cancel(workflow.svc, "2026-0001", reason=["Клиент отказался"], actor="Петров Пётр Сергеевич",
+                      via="command")
+    finally:
+        workflow.svc.store.close()  # the process dies here: no file moved, nothing sent
+    assert stage_of(ws, "2026-0001") == "cancelled" and one(ws.review(Role.LAWYER), "*.docx")
+    assert docgen(ws, "watch", "--once").returncode == 0
+    assert not files(ws.review(Role.LAWYER))
+    assert len(letters(ws, "Сделка 2026-0001 отменена")) == 1
+    assert docgen(ws, "watch", "--once").returncode == 0
+    assert len(letters(ws, "Сделка 2026-0001 отменена")) == 1  # finished once, never again

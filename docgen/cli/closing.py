@@ -9,16 +9,16 @@ from typing import Annotated
 import typer
 
 from docgen.cli import Env, app, out
-from docgen.service import open_service
-from docgen.workflow.engine import Workflow, close_workflow
+from docgen.service import local_now
+from docgen.workflow.engine import Workflow, close_workflow, open_workflow
 from docgen.workflow.integrity import check_store
 
 
 def _run(ctx: typer.Context, job) -> None:
-    """`job(workflow)` on the workspace's store; its account printed."""
+    """`job(workflow)` on the workspace's store; its account printed. No LibreOffice: these steps make no PDF."""
     env: Env = ctx.obj
     ws = env.existing_workspace
-    workflow = open_service(ws, logging.getLogger("docgen.cli"))
+    workflow = open_workflow(ws, clock=local_now, log=logging.getLogger("docgen.cli"))
     try:
         check_store(ws, workflow.svc.store)
         account = job(workflow)

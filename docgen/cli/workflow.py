@@ -121,7 +121,7 @@ def _print_table(items: list[dict]) -> None:
         # Text from forms is shown, never obeyed: no terminal escapes, newlines or bidi marks from a name.
         cells = [Text(printable(v, limit=SHOWN_LIMIT)) for v in (
             it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
-            format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"],
+            format_money(Decimal(it["total"])).replace("\u00a0", " "), _stage_cell(it),
             _day(it["stage_since"]), _due(it), it["manager"])] + [obligations_cell(it)]
         if not wide and not it["due"]:  # a signed deal has no stage deadline: its payments and delivery instead
             cells[7] = obligations_cell(it)
@@ -142,6 +142,16 @@ def _print_unrecognized(ws, stages: list[str]) -> None:
         out.print(Text(f"— {printable(found.path.relative_to(ws.root).as_posix(), limit=SHOWN_LIMIT)}"), soft_wrap=False)
         if reason:
             out.print(Padding(Text(printable(reason, limit=SHOWN_LIMIT)), (0, 0, 0, 2)), soft_wrap=False)
+
+
+def _stage_cell(it: dict) -> str:
+    """«подписана; не подтверждено: оригиналы» — what the departments have not confirmed yet, beside the stage."""
+    from docgen.workflow.acks import TITLES, Ack
+
+    pending = it.get("unacknowledged") or []
+    if not pending:
+        return it["stage_title"]
+    return f"{it['stage_title']}; не подтверждено: {', '.join(TITLES[Ack(a)] for a in pending)}"
 
 
 def _day(stamp: str | None) -> str:

@@ -150,7 +150,11 @@ def _cancelled_notice(svc: Services, row: DealRow, step: Step) -> Notice | None:
 
 def take_cancellation(svc: Services, path: Path) -> str:
     """A file in `inbox/cancelled/`: the cancellation of the deal it names, or refused to inbox/rejected/."""
-    content, st = read_plain(path, limit=svc.settings.limits.max_form_bytes)
+    limit = svc.settings.limits.max_form_bytes
+    content, st = read_plain(path, limit=limit)
+    if len(content) > limit:  # not kept in the store: refuse() moves the file itself
+        return refuse(svc, path, content=b"", why=f"файл больше {limit:,} байт: это не проект договора и не "
+                                                  "форма; положите файл с номером сделки и причиной".replace(",", " "))
     is_note = path.suffix.lower() == ".txt"
     if is_note and any(p.is_file() for p in path.parent.glob(f"{_glob_escape(path.stem)}.*") if p != path):
         return "причина отмены: будет взята вместе с файлом того же имени"
@@ -223,7 +227,7 @@ def refuse(svc: Services, path: Path, *, content: bytes, why: str, note: Path | 
             svc.store.journal_add(at=now, deal=number if number and svc.store.find_deal(number) else None,
                                   version=None, actor="manager", role="manager", action="cancel_refused",
                                   detail={"file": path.name, "why": why})
-            svc.store.plan(key=key, kind=REFUSED_KIND, at=now, source=fit_name(path.name), content=content,
+            svc.store.plan(key=key, kind=REFUSED_KIND, at=now, source=fit_name(path.name), content=content or None,
                            payload={"file": svc.rel(path), "target": svc.rel(target), "why": why,
                                     "note": svc.rel(note) if note else None})
     return finish_refused(svc, svc.store.step(key))

@@ -73,7 +73,8 @@ class Workflow:
 
     def watched_folders(self) -> list[Path]:
         ws = self.svc.ws
-        return [ws.inbox, ws.bank_inbox, ws.cancel_inbox] + [ws.review(role) / str(d) for role in self.roles() for d in Decision]
+        deciding = [ws.review(role) / str(d) for role in self.roles() for d in Decision]
+        return [ws.inbox, ws.bank_inbox, ws.cancel_inbox, *deciding]
 
     def take(self, path: Path) -> str:
         """Process one settled entry of a watched folder; returns the account of where it went.

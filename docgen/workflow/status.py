@@ -58,6 +58,7 @@ def status_item(store: Store, row: DealRow, *, deadlines: Deadlines, now: dt.dat
         "acknowledged": [{"what": str(what), "title": ACK_TITLES[what], "at": at, "who": who}
                          for what, (at, who) in closing.acknowledged.items()] if closing else [],
         "unacknowledged": [str(what) for what in closing.pending] if closing else [],
+        "unacknowledged_titles": [ACK_TITLES[what] for what in closing.pending] if closing else [],
     }
     if position:
         item.update(deal_summary(position))
