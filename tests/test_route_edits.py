@@ -81,8 +81,9 @@ def test_after_the_lawyer_edits_finance_decides_by_moving_the_file(tmp_path, dec
         move(draft, "approved")
         passed_on = draft_at(ws, Role.FINANCE, 2)
         assert read_identity(passed_on) == (DEAL, 2)  # the file finance holds says what it is
-        if decision == "returned":
-            passed_on.with_suffix(".txt").write_text("Уточнить график платежей", encoding="utf-8")
+        if decision == "returned":  # a return carries its comments (a return without them is refused)
+            (passed_on.parent / "returned" / f"{passed_on.stem}.txt").write_text("Уточнить график платежей",
+                                                                                 encoding="utf-8")
         move(passed_on, decision)
         wait_for(lambda: stage_of(ws, DEAL) == ("director" if decision == "approved" else "returned"),
                  what=f"finance's {decision} taken")
@@ -299,7 +300,8 @@ def test_a_version_rendered_after_a_return_shows_what_differs_from_the_approved_
         edit_in_place(draft, "Поставщик дополнительно гарантирует сварные швы в течение 36 месяцев.")
         move(draft, "approved")
         at_finance = draft_at(ws, Role.FINANCE, 2)
-        at_finance.with_suffix(".txt").write_text("Уточните адрес поставки", encoding="utf-8")
+        (at_finance.parent / "returned" / f"{at_finance.stem}.txt").write_text("Уточните адрес поставки",
+                                                                               encoding="utf-8")
         move(at_finance, "returned")
         wait_for(lambda: stage_of(ws, DEAL) == "returned", what="returned")
         example_data["deal"] = DEAL
@@ -334,7 +336,10 @@ def test_the_comparison_moved_to_approved_is_no_decision(tmp_path, example_data)
     with service(ws):
         drop(ws, "deal.yaml")
         move(draft_at(ws, Role.LAWYER, 1), "approved")
-        move(draft_at(ws, Role.FINANCE, 1), "returned")
+        at_finance = draft_at(ws, Role.FINANCE, 1)
+        (at_finance.parent / "returned" / f"{at_finance.stem}.txt").write_text("Уточните адрес поставки",
+                                                                               encoding="utf-8")
+        move(at_finance, "returned")
         wait_for(lambda: stage_of(ws, DEAL) == "returned", what="returned")
         example_data["deal"] = DEAL
         example_data["delivery"]["address"] = "142100, Московская обл., г. Подольск, ул. Складская, д. 7"
