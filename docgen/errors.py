@@ -18,7 +18,8 @@
     ├── WorkflowError                 a decision that does not fit the deal's stage
     ├── Postponed                     a step the machine cannot do now (disk, store, LibreOffice): later
     ├── ConversionError               LibreOffice failed to make a PDF of this document
-    │   └── ConverterUnavailable      LibreOffice itself is down or cannot start (transient)
+    │   ├── ConverterUnavailable      LibreOffice itself is down or cannot start (transient)
+    │   └── ConverterCrashed          one LibreOffice died or hung on the document (a pool retries elsewhere)
     ├── DocumentUnreadable            a DOCX to compare is not a readable document
     ├── MailError                     a notice could not be built or sent
     ├── AccountError                  a board account cannot be set: unknown person, weak password
@@ -80,6 +81,10 @@ class SettingsError(DocgenError):
 
 class StoreError(DocgenError):
     """The state store cannot be used: newer than this docgen, damaged, or not this workspace's."""
+
+
+class StepBusy(StoreError):
+    """Another docgen process on the same PostgreSQL store is doing this step now (docgen.engines claims)."""
 
 
 class WorkspaceBusy(StoreError):
@@ -153,6 +158,10 @@ class ConverterUnavailable(ConversionError):
     """LibreOffice is down, crashed or cannot start: the same document may convert later."""
 
 
+class ConverterCrashed(ConversionError):
+    """One LibreOffice process died or hung on this document; it was killed, and another may convert it."""
+
+
 class DocumentUnreadable(DocgenError):
     """A document given to compare is not a readable DOCX."""
 
@@ -205,6 +214,10 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sqlite3.OperationalError):
         return True
+    from docgen.engines import is_transient_pg
+
+    if is_transient_pg(exc):
+        return True
     return isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNO
 
 
@@ -216,6 +229,10 @@ def describe(exc: BaseException) -> str:
         return _sqlite_text(str(exc))
     if isinstance(exc, sqlite3.DatabaseError):
         return f"база docgen повреждена ({exc}); восстановите её из резервной копии (docgen doctor подскажет как)"
+    from docgen.engines import describe_pg, is_store_error
+
+    if is_store_error(exc):
+        return describe_pg(exc)
     if isinstance(exc, OSError):
         what = _ERRNO_TEXT.get(exc.errno or 0) or exc.strerror or type(exc).__name__
         where = f": {exc.filename}" if exc.filename else ""

@@ -27,7 +27,7 @@ rescan_seconds = 2.0
 
 def make_workspace(root: Path, *, pdf: bool = False, extra: str = "") -> Workspace:
     lay_out(root)
-    (root / "docgen.toml").write_text(FAST + f"\n[documents]\npdf = {'true' if pdf else 'false'}\n" + extra,
+    (root / "docgen.toml").write_text(FAST + f"\n[pdf]\nenabled = {'true' if pdf else 'false'}\n" + extra,
                                       encoding="utf-8")
     return Workspace(root, load_settings(root, {}))
 
@@ -95,7 +95,7 @@ def stage_of(ws: Workspace, number: str) -> str:
     """The stage the store gives a deal, or '' when there is no such deal."""
     from docgen.store import open_store
 
-    store = open_store(ws.state)
+    store = open_store(ws)
     try:
         row = store.find_deal(number)
         return row.stage if row else ""

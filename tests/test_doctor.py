@@ -22,7 +22,7 @@ from docgen.layout import lay_out
 from docgen.store import DB_NAME, open_store
 
 TODAY = dt.date(2026, 11, 26)
-QUIET = "[documents]\npdf = false\n"
+QUIET = "[pdf]\nenabled = false\n"
 
 
 def workspace(root: Path, extra: str = "") -> Path:

@@ -93,12 +93,12 @@ def transfer_client(
 
 def _cli_converter(env: Env, log):
     """LibreOffice for a command's PDF, with its own profile: a running `docgen watch` holds the service's one."""
-    if not env.settings.documents.pdf:
+    if not env.settings.pdf.enabled:
         return None
     from docgen.render.pdf import open_converter
 
     return open_converter(profile_dir=env.workspace.state / "libreoffice-cli", log=log,
-                          timeout=env.settings.documents.pdf_timeout)
+                          timeout=env.settings.pdf.timeout)
 
 
 @app.command("offer")
@@ -129,10 +129,10 @@ def offer(
         raise typer.Exit(1) from None
     log = logging.getLogger("docgen.cli")
     converter = None
-    if env.settings.documents.pdf:
-        # its own LibreOffice profile: a running `docgen watch` holds the service's one
+    if env.settings.pdf.enabled:
+        # its own LibreOffice profile: a running `docgen watch` holds the service's one (one office: one offer)
         converter = open_converter(profile_dir=ws.state / "libreoffice-cli", log=log,
-                                   timeout=env.settings.documents.pdf_timeout)
+                                   timeout=env.settings.pdf.timeout)
     documents = Documents(ws, converter, log=log)
     try:
         written = file_offer(ws, deal, documents=documents, today=today)

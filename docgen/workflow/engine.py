@@ -18,7 +18,7 @@ from docgen.obligations.notify import ObligationSchedule
 from docgen.obligations.steps import FINISHERS as OBLIGATION_STEPS
 from docgen.printable import printable
 from docgen.store import Step
-from docgen.workflow import acks, cancel, decisions, entries, intake
+from docgen.workflow import acks, cancel, comments, decisions, entries, intake
 from docgen.workflow.decisions import Submitted
 from docgen.workflow.dossier import draft_stem
 from docgen.workflow.integrity import check_dossier
@@ -34,6 +34,7 @@ _FINISHERS = {
     "decision": decisions.finish_decision,
     "unrecognized": decisions.finish_aside,
     entries.KIND: entries.finish_set_aside,
+    comments.RETURN_REFUSED: comments.finish_refused,
     **OBLIGATION_STEPS,  # bank statements, production notices, claims
     **cancel.FINISHERS,
     **acks.FINISHERS,
@@ -90,6 +91,25 @@ class Workflow:
         if not entries.storable(path.name):
             account, path = entries.clean_in_place(self.svc, path)
             return f"{account}; {self.take(path)}"
+        if not self.svc.store.postgres:  # one watcher per workspace (docgen.lock): nothing to share
+            return self._take_claimed(path, folder)
+        # Several watchers on one PostgreSQL store see the same file: the one that claims this drop of it (its
+        # place, size and time, the same on every host of a share) takes it; the others leave it be.
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            return "файл уже взят другой службой docgen"
+        claim = f"entry:{self.svc.rel(path)}:{st.st_size}:{st.st_mtime_ns}"
+        if not self.svc.store.claim(claim):
+            return "файл берёт другая служба docgen"
+        try:
+            if not os.path.lexists(path):  # taken while we looked: its claim was let go when it was gone
+                return "файл уже взят другой службой docgen"
+            return self._take_claimed(path, folder)
+        finally:
+            self.svc.store.release(claim)
+
+    def _take_claimed(self, path: Path, folder: _Watched) -> str:
         why = entry_reason(path) or self._unreadable(path)
         if why:
             return entries.set_aside_unread(self.svc, path, folder=folder.aside, why=why, report_suffix=folder.report)
@@ -171,6 +191,8 @@ class Workflow:
         Then take what the departments moved into their accepted/ folders (docgen.workflow.acks)."""
         accounts = []
         for step in self.svc.store.planned_steps():
+            if not self.svc.store.claim_step(step.key):
+                continue  # another watcher on the same PostgreSQL store finishes it, or has finished it
             try:
                 accounts.append(self.finish(step))
             except Exception as exc:  # a broken template, LibreOffice down: the step stays planned
@@ -232,7 +254,7 @@ def open_workflow(ws, *, clock, log, converter=None) -> Workflow:
     from docgen.store import open_store
     from docgen.workflow.documents import Documents
 
-    store = open_store(ws.state, timeout=ws.settings.store.lock_timeout)
+    store = open_store(ws, timeout=ws.settings.store.lock_timeout)
     outbox = MailOutbox(store.conn)
     documents = Documents(ws, converter, log=log)
     return Workflow(Services(ws=ws, store=store, documents=documents, outbox=outbox, clock=clock, log=log))

@@ -243,20 +243,36 @@ def _decisions(store: Store, numbers: list[str] | None = None) -> dict[str, dict
     return out
 
 
-def _unrecognized_sheet(sheet: Worksheet, ws: Workspace, *, roles: Sequence[str], now: dt.datetime) -> None:
-    """Every file set aside in `outbox/<role>/unrecognized/`, with why, so someone sees it."""
-    _head(sheet, ["Папка", "Файл", "Положен", "Почему не принят"], widths=[28, 48, 17, 90])
+@dataclass(frozen=True)
+class SetAside:
+    """A file waiting in an `outbox/<role>/unrecognized/` folder, and why it was not taken."""
+
+    path: Path
+    why: str
+    at: dt.datetime
+
+
+def unrecognized_files(ws: Workspace, *, roles: Sequence[str]) -> list[SetAside]:
+    """Every file set aside in the roles' `unrecognized/` folders (a link as itself, lstat; only a plain
+    reason file is read), for the register and `docgen status`."""
+    found = []
     for role in roles:
         folder = ws.review(role) / "unrecognized"
         if not folder.is_dir():
             continue
-        # A link set aside is listed as itself (lstat), and only a plain reason file is read.
         for path in sorted(p for p in folder.iterdir() if not p.is_dir() and not p.name.endswith(".why.txt")):
-            reason = _reason(path.with_name(path.name + ".why.txt"))
-            moment = dt.datetime.fromtimestamp(path.lstat().st_mtime).astimezone()
-            sheet.append([_cell(v) for v in (f"{ws.review(role).relative_to(ws.root)}/unrecognized/", path.name,
-                                             _moment(moment, now=now), reason)])
-            sheet.cell(sheet.max_row, 3).number_format = MOMENT
+            found.append(SetAside(path, _reason(path.with_name(path.name + ".why.txt")),
+                                  dt.datetime.fromtimestamp(path.lstat().st_mtime).astimezone()))
+    return found
+
+
+def _unrecognized_sheet(sheet: Worksheet, ws: Workspace, *, roles: Sequence[str], now: dt.datetime) -> None:
+    """Every file set aside in `outbox/<role>/unrecognized/`, with why, so someone sees it."""
+    _head(sheet, ["Папка", "Файл", "Положен", "Почему не принят"], widths=[28, 48, 17, 90])
+    for found in unrecognized_files(ws, roles=roles):
+        sheet.append([_cell(v) for v in (f"{found.path.parent.relative_to(ws.root)}/", found.path.name,
+                                         _moment(found.at, now=now), found.why)])
+        sheet.cell(sheet.max_row, 3).number_format = MOMENT
     sheet.freeze_panes = "A2"
 
 
