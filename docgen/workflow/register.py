@@ -4,6 +4,7 @@ dates as Excel dates; a second sheet lists the files waiting in the `unrecognize
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
 import json
 import logging
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
@@ -68,8 +70,7 @@ def write_register(store: Store, ws: Workspace, *, roles: Sequence[str], deadlin
     _deals_sheet(wb.active, store, ws, deals=store.deals(), roles=_decision_roles(roles), deadlines=deadlines,
                  now=now)
     _unrecognized_sheet(wb.create_sheet(UNRECOGNIZED_SHEET), ws, roles=roles, now=now)
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    buffer = _saved(wb)
     target = ws.registers / REGISTER_NAME
     try:
         write_atomic(target, buffer.getvalue())
@@ -84,9 +85,19 @@ def register_xlsx(store: Store, ws: Workspace, *, deals: list[DealRow], roles: S
     """The register's deals sheet for `deals` only (the web board's download of what a person may see)."""
     wb = Workbook()
     _deals_sheet(wb.active, store, ws, deals=deals, roles=_decision_roles(roles), deadlines=deadlines, now=now)
+    return _saved(wb).getvalue()
+
+
+def _saved(wb: Workbook) -> io.BytesIO:
+    """The workbook's bytes. openpyxl writes each sheet through a temporary file first, and lxml reports a
+    failed write there (a full disk, a file size limit) as its own SerialisationError: it is the disk's fault
+    and is said as one (an OSError), not as a bug with a traceback."""
     buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    try:
+        wb.save(buffer)
+    except etree.SerialisationError as exc:
+        raise OSError(errno.ENOSPC, f"реестр не собран: временный файл не записывается ({exc})") from exc
+    return buffer
 
 
 def register_rows(store: Store, ws: Workspace, *, deals: list[DealRow], roles: Sequence[str], deadlines: Deadlines,
