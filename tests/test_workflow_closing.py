@@ -16,10 +16,12 @@ from email import policy
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import yaml
 from openpyxl import load_workbook
 
 from conftest import REPO
+from pg_kit import store_toml
 from service_kit import drop, files, make_workspace, one, service, stage_of, wait_for
 from docgen.form.money import format_money
 from docgen.store import open_store
@@ -57,7 +59,7 @@ def register_row(ws, number: str) -> dict:
 
 
 def journal(ws, number: str, action: str) -> list[dict]:
-    store = open_store(ws.state)
+    store = open_store(ws)
     try:
         return [e for e in store.journal(number) if e["action"] == action]
     finally:
@@ -71,9 +73,19 @@ def dossier(ws, number: str) -> Path:
 # cancel
 
 
-def test_a_deal_cancelled_from_the_terminal_leaves_the_route_and_everyone_who_held_it_is_told(tmp_path,
-                                                                                              example_data):
-    ws = make_workspace(tmp_path / "ws")
+ENGINES = pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+
+
+def engine_workspace(tmp_path, engine: str, request):
+    """A workspace on SQLite, or on a fresh PostgreSQL database ([store] url)."""
+    url = request.getfixturevalue("pg_url") if engine == "postgres" else ""
+    return make_workspace(tmp_path / "ws", extra=store_toml(url))
+
+
+@ENGINES
+def test_a_deal_cancelled_from_the_terminal_leaves_the_route_and_everyone_who_held_it_is_told(
+        tmp_path, example_data, engine, request):
+    ws = engine_workspace(tmp_path, engine, request)
     drop(ws, "deal.yaml")
     assert docgen(ws, "watch", "--once").returncode == 0
     assert docgen(ws, "approve", "2026-0001", "--role", "lawyer").returncode == 0
@@ -199,9 +211,9 @@ def test_the_board_shows_a_cancelled_deal(tmp_path):
 # ack
 
 
-def signed_with_drawings(tmp_path, example_data):
+def signed_with_drawings(tmp_path, example_data, ws=None):
     """A workspace with deal 2026-0001 signed from the terminal, its technical documents handed over."""
-    ws = make_workspace(tmp_path / "ws")
+    ws = ws or make_workspace(tmp_path / "ws")
     example_data["attachments"] = ["КМ-1.pdf"]
     bundle = tmp_path / "deal.zip"
     with zipfile.ZipFile(bundle, "w") as archive:
@@ -214,8 +226,9 @@ def signed_with_drawings(tmp_path, example_data):
     return ws
 
 
-def test_the_departments_acknowledge_by_command_and_by_moving_into_accepted(tmp_path, example_data):
-    ws = signed_with_drawings(tmp_path, example_data)
+@ENGINES
+def test_the_departments_acknowledge_by_command_and_by_moving_into_accepted(tmp_path, example_data, engine, request):
+    ws = signed_with_drawings(tmp_path, example_data, engine_workspace(tmp_path, engine, request))
     [item] = json.loads(docgen(ws, "status", "--json").stdout)
     assert item["unacknowledged"] == ["originals", "production", "technical"] and item["acknowledged"] == []
     assert "Не подтверждено: оригиналы, Ввод в Производство, техническая документация" in docgen(
@@ -303,7 +316,7 @@ def test_a_client_handed_to_another_manager_takes_its_open_deals_and_their_lette
     drop(ws, "other.yaml", client(example_data, inn_prefix="770812345", name="АО «Другой клиент»"))
     assert docgen(ws, "watch", "--once").returncode == 0
     assert docgen(ws, "return", "2026-0002", "--role", "lawyer", "--comment", "уточнить объём").returncode == 0
-    store = open_store(ws.state)
+    store = open_store(ws)
     try:
         totals = {r.number: r.total for r in store.deals()}
         subject = store.deal("2026-0002").subject
@@ -335,7 +348,7 @@ def test_a_client_handed_to_another_manager_takes_its_open_deals_and_their_lette
     assert again.returncode == 1 and "повторите команду с --force" in again.stderr
     assert docgen(ws, "transfer-client", str(form), "--force").returncode == 0
 
-    store = open_store(ws.state)
+    store = open_store(ws)
     try:
         managers = {r.number: (r.manager, r.manager_email) for r in store.deals()}
     finally:

@@ -138,7 +138,7 @@ def _reassign(svc: Services, transfer: Transfer, *, agreement: Path, sha: str) -
             "number": number, "client": form.client.name, "inn": form.client.inn,
             "transfer_date": (form.transfer_date or form.date).strftime("%d.%m.%Y"),
             "employee": form.employee.name, "previous": ", ".join(person_name(a) for a in previous),
-            "new_manager": form.manager.name, "folder": svc.rel(agreement.parent) + "/",
+            "new_manager": form.manager.name, "folder": svc.ws.shown(agreement.parent),
             "deals": [f"{r.number} — {r.subject}, {format_money(Decimal(r.total))} руб. ({stage_title(r.stage)})"
                       for r in transfer.rows]})
     with svc.store.transaction():
