@@ -3,6 +3,7 @@ dates as Excel dates; a second sheet lists the files waiting in the `unrecognize
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import io
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from lxml import etree
 from openpyxl import Workbook
@@ -20,8 +22,9 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
-from docgen.errors import UnsafeFile
+from docgen.errors import UnsafeFile, describe
 from docgen.files import read_plain, write_atomic
 from docgen.obligations import ledger
 from docgen.obligations.position import Position
@@ -91,12 +94,17 @@ def register_xlsx(store: Store, ws: Workspace, *, deals: list[DealRow], roles: S
 def _saved(wb: Workbook) -> io.BytesIO:
     """The workbook's bytes. openpyxl writes each sheet through a temporary file first, and lxml reports a
     failed write there (a full disk, a file size limit) as its own SerialisationError: it is the disk's fault
-    and is said as one (an OSError), not as a bug with a traceback."""
+    and is said as one (an OSError), not as a bug with a traceback. The half-written archive is closed here,
+    or its finaliser would print a traceback of its own when it is collected."""
     buffer = io.BytesIO()
+    archive = ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)  # as openpyxl's save does
     try:
-        wb.save(buffer)
-    except etree.SerialisationError as exc:
-        raise OSError(errno.ENOSPC, f"реестр не собран: временный файл не записывается ({exc})") from exc
+        ExcelWriter(wb, archive).save()
+    except (etree.SerialisationError, OSError) as exc:
+        with contextlib.suppress(Exception):
+            archive.close()
+        raise OSError(errno.ENOSPC, f"реестр не собран: временный файл не записывается ({describe(exc)})") from exc
     return buffer
 
 
