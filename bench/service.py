@@ -3,7 +3,8 @@ of 1,000 forms processed exactly once, against rendering the same contracts alon
 
 Aims (issue 4): median latency under 1 s with native events; burst throughput within 1.5× of
 rendering alone; peak memory of the service under 300 MB. PDF renditions are off here: they are
-measured by bench.pdf_convert.
+measured by bench.pdf_convert, and by `--pdf`: the same burst with PDF renditions on, through
+[pdf] workers = 1 and then 2 (issue 16), with the service's and LibreOffice's peak memory.
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ def form_text(n: int) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-def start_service(root: Path, *, polling: bool) -> subprocess.Popen:
+def start_service(root: Path, *, polling: bool, pdf_workers: int = 0) -> subprocess.Popen:
+    """`pdf_workers` 0: PDF renditions off; else on, through that many LibreOffice processes."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCGEN_")}
-    env["DOCGEN_DOCUMENTS__PDF"] = "false"
+    env["DOCGEN_PDF__ENABLED"] = "true" if pdf_workers else "false"
+    env["DOCGEN_PDF__WORKERS"] = str(max(pdf_workers, 1))
     args = [sys.executable, "-m", "docgen", "--root", str(root), "watch"] + (["--polling"] if polling else [])
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -53,8 +56,8 @@ def wait_until(predicate, *, timeout: float) -> float:
     return time.monotonic()
 
 
-def drafts(root: Path) -> int:
-    return sum(1 for p in (root / "outbox" / "lawyer").glob("*.docx"))
+def drafts(root: Path, suffix: str = ".docx") -> int:
+    return sum(1 for p in (root / "outbox" / "lawyer").glob(f"*{suffix}"))
 
 
 def drop(root: Path, n: int) -> None:
@@ -79,21 +82,36 @@ def latency(root: Path, *, polling: bool, count: int) -> list[float]:
         service.wait(timeout=60)
 
 
-def burst(root: Path, *, count: int) -> tuple[float, float]:
-    """Seconds to process `count` forms dropped at once, and the service's peak memory in MB."""
-    service = start_service(root, polling=False)
+def burst(root: Path, *, count: int, pdf_workers: int = 0) -> tuple[float, float, float]:
+    """Seconds to process `count` forms dropped at once, the service's peak memory in MB, and the sum of
+    its LibreOffice processes' peaks in MB (0 with PDFs off). With PDFs on, a form is done with its PDF."""
+    service = start_service(root, polling=False, pdf_workers=pdf_workers)
+    suffix = ".pdf" if pdf_workers else ".docx"
     try:
         wait_until(lambda: (root / ".docgen" / "docgen.log").exists(), timeout=30)
         time.sleep(0.5)
         start = time.monotonic()
         for n in range(count):
             drop(root, 10_000 + n)
-        end = wait_until(lambda: drafts(root) >= count, timeout=1800)
-        peak = _peak_mb(service.pid)
-        return end - start, peak
+        end = wait_until(lambda: drafts(root, suffix) >= count, timeout=7200)
+        peak, office = _peak_mb(service.pid), sum(_peak_mb(pid) for pid in _offices(root))
+        return end - start, peak, office
     finally:
         service.terminate()
         service.wait(timeout=120)
+
+
+def _offices(root: Path) -> list[int]:
+    """The soffice.bin processes started for this workspace (their profiles lie in its .docgen/)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "soffice.bin" \
+                    and str(root / ".docgen") in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 def _peak_mb(pid: int) -> float:
@@ -119,7 +137,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.service")
     parser.add_argument("--count", type=int, default=1000, help="forms in the burst")
     parser.add_argument("--drops", type=int, default=20, help="single drops for the latency")
+    parser.add_argument("--pdf", action="store_true", help="only the burst, with PDF renditions on, workers 1 and 2")
     args = parser.parse_args(argv if argv is not None else [])
+    if args.pdf:
+        pdf_bursts(args.count)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         for polling in (False, True):
             root = Path(tmp) / f"latency-{polling}"
@@ -132,11 +154,27 @@ def main(argv: list[str] | None = None) -> None:
         root = Path(tmp) / "burst"
         lay_out(root)
         alone = render_alone(root, count=args.count)
-        seconds, peak = burst(root, count=args.count)
+        seconds, peak, _ = burst(root, count=args.count)
         print(f"service: burst of {args.count} forms: {seconds:.1f} s, {args.count / seconds:.1f} forms/s, "
               f"each exactly once ({drafts(root)} drafts); peak memory {peak:.0f} MB (aim < 300 MB)")
         print(f"service: checking and rendering alone: {alone:.1f} s, {args.count / alone:.1f} forms/s")
         print(f"service: burst time / rendering alone = {seconds / alone:.2f} (aim <= 1.5)")
+
+
+def pdf_bursts(count: int) -> None:
+    """The burst with PDF renditions on, through one LibreOffice and then two, in fresh workspaces."""
+    rates = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for workers in (1, 2):
+            root = Path(tmp) / f"pdf-{workers}"
+            lay_out(root)
+            load = os.getloadavg()[0]
+            seconds, peak, office = burst(root, count=count, pdf_workers=workers)
+            rates[workers] = count / seconds
+            print(f"service: burst of {count} forms with PDFs, [pdf] workers = {workers}: {seconds:.1f} s, "
+                  f"{rates[workers]:.2f} forms/s ({drafts(root, '.pdf')} drafts with PDF); peak memory: service "
+                  f"{peak:.0f} MB, LibreOffice {office:.0f} MB in all; load average at start {load:.1f}")
+    print(f"service: burst with PDFs, workers 2 / workers 1 = {rates[2] / rates[1]:.2f}x")
 
 
 if __name__ == "__main__":

@@ -185,14 +185,16 @@ def _first(messages: list[str], count: int = 3) -> str:
 def check_libreoffice(probe: Probe) -> Iterable[Result]:
     from docgen.render.pdf import open_converter
 
-    documents = probe.ws.settings.documents
-    if not documents.pdf:
-        yield passed("libreoffice", "PDF-версии выключены ([documents] pdf = false): LibreOffice не нужен")
+    pdf = probe.ws.settings.pdf
+    old = "; ".join(probe.ws.settings.deprecations())
+    old = f" ({old})" if old else ""
+    if not pdf.enabled:
+        yield passed("libreoffice", f"PDF-версии выключены ([pdf] enabled = false): LibreOffice не нужен{old}")
         return
     install = "установите LibreOffice: apt-get install libreoffice-writer-nogui python3-uno fonts-liberation2 " \
-              "(или выключите PDF: [documents] pdf = false)"
+              "(или выключите PDF: [pdf] enabled = false)"
     with tempfile.TemporaryDirectory(prefix="docgen-doctor-") as folder:
-        converter = open_converter(profile_dir=Path(folder) / "profile", timeout=documents.pdf_timeout)
+        converter = open_converter(profile_dir=Path(folder) / "profile", timeout=pdf.timeout)
         if converter is None:
             yield failed("libreoffice", "не найден: PDF-версии не создаются", install)
             return
@@ -203,7 +205,8 @@ def check_libreoffice(probe: Probe) -> Iterable[Result]:
             return
         finally:
             converter.close()
-    yield passed("libreoffice", "запускается и делает PDF пробного документа")
+    workers = f"; одновременно до {pdf.workers} PDF ([pdf] workers)" if pdf.workers > 1 else ""
+    yield passed("libreoffice", f"запускается и делает PDF пробного документа{workers}{old}")
 
 
 def _probe_docx(folder: Path) -> Path:

@@ -18,7 +18,8 @@
     ├── WorkflowError                 a decision that does not fit the deal's stage
     ├── Postponed                     a step the machine cannot do now (disk, store, LibreOffice): later
     ├── ConversionError               LibreOffice failed to make a PDF of this document
-    │   └── ConverterUnavailable      LibreOffice itself is down or cannot start (transient)
+    │   ├── ConverterUnavailable      LibreOffice itself is down or cannot start (transient)
+    │   └── ConverterCrashed          one LibreOffice died or hung on the document (a pool retries elsewhere)
     ├── DocumentUnreadable            a DOCX to compare is not a readable document
     ├── MailError                     a notice could not be built or sent
     ├── AccountError                  a board account cannot be set: unknown person, weak password
@@ -110,9 +111,9 @@ class UnsafeFile(DocgenError):
 class FileConflict(DocgenError):
     """A different file already sits where docgen would put one; docgen never replaces it."""
 
-    def __init__(self, path: os.PathLike | str):
+    def __init__(self, path: os.PathLike | str, hint: str = "docgen не перезаписывает чужие файлы"):
         self.path = path
-        super().__init__(f"на месте «{path}» уже лежит другой файл; docgen не перезаписывает чужие файлы")
+        super().__init__(f"на месте «{path}» уже лежит другой файл; {hint}")
 
 
 class DossierDamaged(DocgenError):
@@ -155,6 +156,10 @@ class ConversionError(DocgenError):
 
 class ConverterUnavailable(ConversionError):
     """LibreOffice is down, crashed or cannot start: the same document may convert later."""
+
+
+class ConverterCrashed(ConversionError):
+    """One LibreOffice process died or hung on this document; it was killed, and another may convert it."""
 
 
 class DocumentUnreadable(DocgenError):

@@ -94,13 +94,15 @@ def warn_example_seller(ws: Workspace, log: logging.Logger) -> None:
 
 
 def open_service(ws: Workspace, log: logging.Logger, *, clock: Callable[[], dt.datetime] = local_now) -> Workflow:
-    """The workflow with PDF renditions when LibreOffice is installed and `documents.pdf` allows."""
+    """The workflow with PDF renditions when LibreOffice is installed and `[pdf] enabled` allows
+    (`[pdf] workers` LibreOffice processes)."""
     converter = None
-    if ws.settings.documents.pdf:
+    pdf = ws.settings.pdf
+    if pdf.enabled:
         from docgen.render.pdf import open_converter
 
-        converter = open_converter(profile_dir=ws.state / "libreoffice", log=log,
-                                   timeout=ws.settings.documents.pdf_timeout)
+        converter = open_converter(profile_dir=ws.state / "libreoffice", log=log, timeout=pdf.timeout,
+                                   workers=pdf.workers)
     return open_workflow(ws, clock=clock, log=log, converter=converter)
 
 
@@ -172,6 +174,8 @@ def _serve(ws: Workspace, workflow: Workflow, *, log: logging.Logger, stop: thre
     mode = "опрос папок" if watcher.polling else "события файловой системы"
     log.info("docgen следит за %s (%s)%s", ws.root, mode, "; разовый проход" if once else "")
     warn_example_seller(ws, log)
+    for line in ws.settings.deprecations():
+        log.warning("%s: %s", SETTINGS_FILE, line)
     mail.start()
     try:
         watcher.run(once=once)

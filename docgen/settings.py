@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 
 from docgen.errors import SettingsError
 from docgen.form import requisites
+from docgen.form.text import cyrillic_letters, mixed_alphabet_word
 from docgen.settings_errors import explain, explain_source, model_inside, toml_error
 
 SETTINGS_FILE = "docgen.toml"
@@ -61,6 +62,20 @@ class SmtpSettings(Section):
     retry_delays: list[float] = Field(
         [10, 60, 300, 1800], description="паузы между повторными попытками отправки, секунды"
     )
+    attach_max_bytes: int = Field(
+        10_000_000, ge=0, description="наибольший общий размер технической документации, прикладываемой к письму "
+                                      "Техническому отделу, байт; больше — письмо только называет папку")
+
+
+def _mailbox(value: str) -> str:
+    """An «Имя <addr>» whose address mixes Latin and Cyrillic letters («petrov@аms.ru» with a Russian «а») is
+    refused, as in the form: such a domain looks right and never receives a letter."""
+    addr = value[value.rfind("<") + 1:value.rfind(">")] if "<" in value and ">" in value else value
+    word = mixed_alphabet_word(addr.strip())
+    if word:
+        raise _fault(f"в адресе «{addr.strip()}» смешаны латинские и русские буквы: в «{word}» русские — "
+                     f"«{cyrillic_letters(word)}»; наберите адрес в английской раскладке")
+    return value
 
 
 class PeopleSettings(Section):
@@ -80,6 +95,15 @@ class PeopleSettings(Section):
         "", description="кому сообщать о просрочке на этапе директора направления; пусто — никому"
     )
     archivist: str = Field("Архивариус <archivist@localhost>", description="архивариус: видит на доске все сделки")
+    @model_validator(mode="after")
+    def _addresses(self) -> PeopleSettings:
+        for key, value in self.model_dump().items():  # a route rule's role among them
+            try:
+                _mailbox(str(value))
+            except PydanticCustomError as exc:
+                raise _fault(f"ключ {key}: {exc.message()}") from None
+        return self
+
     admin: str = Field(
         "Администратор docgen <admin@localhost>",
         description="администратор docgen: узнаёт о том, что требует человека (ссылки и нечитаемые файлы "
@@ -97,6 +121,11 @@ class DivisionSettings(Section):
     title: str = Field(description="название направления")
     director: str = Field(description="директор направления: подписывает договоры")
     support: str = Field(description="менеджер по сопровождению: ведёт клиента после подписания")
+
+    @field_validator("director", "support")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        return _mailbox(value)
     signatory: SignatorySettings | None = Field(
         None, description="кто подписывает договоры направления за Продавца, если не [company.signatory]: "
                           "{ name, position, basis = \"доверенности № … от …\" }")
@@ -300,8 +329,11 @@ class FolderSettings(Section):
     registers: str = Field("registers", description="реестр «Предварительные заказы»")
     archive: str = Field("archive", description="архивные выгрузки")
     state: str = Field(".docgen", description="служебная база и журнал работы")
+    share_path: str = Field(
+        "", description="рабочее пространство, как его видят люди (например \\\\server\\Договоры): так письма "
+                        "называют папки; пусто — путь рабочего пространства на сервере")
 
-    @field_validator("*")
+    @field_validator("inbox", "outbox", "templates", "clients", "registers", "archive", "state")
     @classmethod
     def _inside(cls, value: str, info: ValidationInfo) -> str:
         """Shared folders lie inside the workspace (a relative path without «..»); only the service's
@@ -320,6 +352,10 @@ class WatchSettings(Section):
     settle_seconds: float = Field(0.5, description="файл берётся, если столько секунд не менялся")
     poll_seconds: float = Field(1.0, description="период опроса папок в режиме polling")
     rescan_seconds: float = Field(30.0, description="период страховочного пересмотра папок")
+    comments_wait_seconds: float = Field(
+        60.0, ge=0, le=3600, description="сколько секунд возврат без замечаний (в returned/) ждёт файл .txt с "
+                                         "замечаниями; потом такой возврат не принимается и проект возвращается "
+                                         "рецензенту с письмом")
 
 
 class StoreSettings(Section):
@@ -354,9 +390,24 @@ class StoreSettings(Section):
         return bool(self.url)
 
 
+class PdfSettings(Section):
+    enabled: bool = Field(True, description="делать PDF-версии через LibreOffice (если он установлен)")
+    workers: int = Field(
+        1, ge=1, le=16, description="сколько LibreOffice держать запущенными: столько PDF делается одновременно "
+                                    "(каждый — около 200 МБ памяти; см. «PDF-версии» в docs/admin.md)",
+    )
+    timeout: float = Field(
+        120.0, gt=0, description="секунд на один PDF; дольше — этот LibreOffice перезапускается, документ — другому"
+    )
+
+
+# The PDF keys [documents] had before [pdf]: still read, said at start (and by doctor) as deprecated.
+DEPRECATED_PDF_KEYS = {"pdf": "enabled", "pdf_timeout": "timeout"}
+
+
 class DocumentsSettings(Section):
-    pdf: bool = Field(True, description="делать PDF-версии через LibreOffice (если он установлен)")
-    pdf_timeout: float = Field(120.0, description="секунд на один PDF, после чего LibreOffice перезапускается")
+    pdf: bool | None = Field(None, description="устарело, читается как [pdf] enabled")
+    pdf_timeout: float | None = Field(None, gt=0, description="устарело, читается как [pdf] timeout")
 
 
 class ArchiveSettings(Section):
@@ -416,6 +467,11 @@ class AbsenceSettings(Section):
     start: dt.date = Field(alias="from", description="первый день отсутствия")
     end: dt.date = Field(alias="to", description="последний день отсутствия (включительно)")
     deputy: str = Field(description="заместитель: «Имя <e-mail>»; получает письма и решает за отсутствующего")
+
+    @field_validator("who", "deputy")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        return _mailbox(value)
 
 
 BUILT_IN_ROLES = ("lawyer", "finance", "director")  # docgen.workspace.Role
@@ -499,7 +555,10 @@ class Settings(BaseSettings):
     folders: FolderSettings = Field(default_factory=FolderSettings, description="папки рабочего пространства")
     store: StoreSettings = Field(default_factory=StoreSettings, description="служебная база")
     watch: WatchSettings = Field(default_factory=WatchSettings, description="наблюдение за папками")
-    documents: DocumentsSettings = Field(default_factory=DocumentsSettings, description="документы")
+    pdf: PdfSettings = Field(default_factory=PdfSettings, description="PDF-версии документов через LibreOffice")
+    documents: DocumentsSettings = Field(
+        default_factory=DocumentsSettings, description="устаревший раздел: его ключи PDF перенесены в [pdf]"
+    )
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings, description="архивные выгрузки")
     calendar: CalendarSettings = Field(
         default_factory=CalendarSettings, description="производственный календарь: рабочие дни для сроков"
@@ -519,10 +578,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _route_and_absences_fit(self) -> Settings:
-        faults = _route_faults(self) + _absence_faults(self)
+        faults = _route_faults(self) + _absence_faults(self) + _deprecated_pdf_keys(self)
         if faults:  # one line each, every line naming its key
             raise PydanticCustomError("route_absences", "{faults}", {"faults": "\n".join(faults)})
         return self
+
+    def deprecations(self) -> list[str]:
+        """What the settings still say by an old name, one Russian line each (logged at start, shown by doctor)."""
+        return [f"[documents] {old} устарел: пишите [pdf] {new} (старое имя пока действует)"
+                for old, new in DEPRECATED_PDF_KEYS.items() if getattr(self.documents, old) is not None]
 
     def route_roles(self) -> list[str]:
         """The roles of the route rules, in their order."""
@@ -575,6 +639,21 @@ def _route_faults(settings: Settings) -> list[str]:
     for key in settings.deadlines.model_extra or {}:
         if key not in known:
             faults.append(f"deadlines.{key}: такого этапа нет; этапы: {', '.join(known)}")
+    return faults
+
+
+def _deprecated_pdf_keys(settings: Settings) -> list[str]:
+    """[documents] pdf / pdf_timeout carried over to [pdf]; the same key given both ways must agree."""
+    faults = []
+    for old, new in DEPRECATED_PDF_KEYS.items():
+        value = getattr(settings.documents, old)
+        if value is None:
+            continue
+        if new in settings.pdf.model_fields_set and getattr(settings.pdf, new) != value:
+            faults.append(f"documents.{old}: устаревшее имя для pdf.{new}, и они расходятся "
+                          f"({_shown(value)} и {_shown(getattr(settings.pdf, new))}); оставьте только [pdf] {new}")
+        else:
+            setattr(settings.pdf, new, value)
     return faults
 
 

@@ -27,7 +27,7 @@ rescan_seconds = 2.0
 
 def make_workspace(root: Path, *, pdf: bool = False, extra: str = "") -> Workspace:
     lay_out(root)
-    (root / "docgen.toml").write_text(FAST + f"\n[documents]\npdf = {'true' if pdf else 'false'}\n" + extra,
+    (root / "docgen.toml").write_text(FAST + f"\n[pdf]\nenabled = {'true' if pdf else 'false'}\n" + extra,
                                       encoding="utf-8")
     return Workspace(root, load_settings(root, {}))
 

@@ -60,7 +60,8 @@ def test_a_deal_from_the_inbox_to_production(tmp_path, polling, engine, example_
     assert one(ws.economics, "Ввод в Производство 2026-0001*.docx")
     assert not files(ws.inbox) and not files(ws.review(Role.DIRECTOR) / "approved")
     kinds = sorted(m["Subject"].split(":")[0] for m in _mails(ws))
-    assert kinds == sorted(["На согласование", "На согласование", "На подпись", "Договор 2026-0001 подписан",
+    assert kinds == sorted(["На согласование (Юрист)", "На согласование (Руководитель Финансового департамента)",
+                            "На подпись", "Договор 2026-0001 подписан",
                             "Ввод в Производство", "Ожидаются оригиналы", "Техническая документация"])
     to = {m["Subject"].split(":")[0]: str(m["To"]) for m in _mails(ws)}
     assert "support.metal@localhost" in to["Ввод в Производство"] and "economics@localhost" in to["Ввод в Производство"]

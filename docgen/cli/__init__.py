@@ -90,7 +90,7 @@ def _root(
 
 _COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates",
                     "docgen.cli.archive", "docgen.cli.doctor", "docgen.cli.backup", "docgen.cli.web",
-                    "docgen.cli.obligations", "docgen.cli.store")
+                    "docgen.cli.obligations", "docgen.cli.store", "docgen.cli.closing")
 
 
 def _register() -> None:

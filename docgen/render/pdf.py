@@ -1,6 +1,7 @@
 """PDF renditions of DOCX through LibreOffice kept running between documents, with a one-shot fallback.
 
-    open_converter(profile_dir=...)  -> KeptConverter | OneShotConverter | None (no LibreOffice)
+    open_converter(profile_dir=..., workers=1)  -> KeptConverter | OneShotConverter | None (no LibreOffice)
+    open_converter(profile_dir=..., workers=N)  -> ConverterPool of N of those (docgen.render.pdfpool)
 
 KeptConverter runs a small worker under a uno-capable Python (Debian's python3-uno, or the
 Python LibreOffice ships); the worker starts soffice with a private profile on a free port,
@@ -31,7 +32,7 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from docgen.errors import ConversionError, ConverterUnavailable
+from docgen.errors import ConversionError, ConverterCrashed, ConverterUnavailable
 
 LOG = logging.getLogger("docgen.render.pdf")
 
@@ -59,11 +60,12 @@ class PdfConverter(Protocol):
 
 
 def open_converter(
-    *, profile_dir: Path, timeout: float = 60.0, log: logging.Logger = LOG
+    *, profile_dir: Path, timeout: float = 60.0, workers: int = 1, log: logging.Logger = LOG
 ) -> PdfConverter | None:
     """The best converter this machine allows, or None (logged once per process) without LibreOffice.
 
-    Nothing is started here: the kept-running LibreOffice starts with the first document.
+    `workers` > 1 gives a ConverterPool (docgen.render.pdfpool) of that many converters, each with
+    its own profile and LibreOffice. Nothing is started here: a LibreOffice starts with its first document.
     """
     soffice = find_soffice()
     if soffice is None:
@@ -72,8 +74,28 @@ def open_converter(
     python = find_uno_python(soffice)
     if python is None:
         _warn_once(log, NO_UNO)
+    if workers <= 1:
+        return _one_converter(soffice=soffice, python=python, profile_dir=profile_dir, timeout=timeout, log=log)
+    from docgen.render.pdfpool import ConverterPool
+
+    members: list[PdfConverter] = []
+    try:
+        for _ in range(workers):
+            members.append(_one_converter(soffice=soffice, python=python, profile_dir=profile_dir, timeout=timeout,
+                                          log=log, attempts=1))
+    except ConverterUnavailable:
+        for member in members:
+            member.close()
+        raise
+    return ConverterPool(members, log=log)
+
+
+def _one_converter(*, soffice: str, python: str | None, profile_dir: Path, timeout: float, log: logging.Logger,
+                   attempts: int = 2) -> PdfConverter:
+    if python is None:
         return OneShotConverter(soffice=soffice, profile_dir=profile_dir, timeout=timeout)
-    return KeptConverter(soffice=soffice, python=python, profile_dir=profile_dir, timeout=timeout, log=log)
+    return KeptConverter(soffice=soffice, python=python, profile_dir=profile_dir, timeout=timeout, log=log,
+                         attempts=attempts)
 
 
 def find_soffice() -> str | None:
@@ -479,13 +501,17 @@ def _free_port() -> int:
 
 class KeptConverter:
     """LibreOffice started with the first document and kept running; restarted when it dies or
-    hangs, and the document retried once. One conversion at a time (a lock)."""
+    hangs, and the document tried `attempts` times in all (a pool gives 1: it retries on another
+    converter). One conversion at a time (a lock)."""
 
     def __init__(
         self, *, soffice: str, python: str, profile_dir: Path, timeout: float = 60.0,
         start_timeout: float = START_TIMEOUT, log: logging.Logger = LOG, fallback_seconds: float = FALLBACK_FIRST,
+        attempts: int = 2,
     ):
         self.timeout = timeout
+        self.attempts = attempts
+        self.working_on: Path | None = None  # the document its LibreOffice converts right now
         self.start_timeout = start_timeout
         self._soffice, self._python, self._log = soffice, python, log
         self._profile_dir = profile_dir
@@ -547,6 +573,15 @@ class KeptConverter:
                           "ещё %g с, затем снова попытка запуска", problem, self._fallback_delay)
         self._fallback_delay = min(self._fallback_delay * 2, FALLBACK_MAX)
 
+    def warm_up(self) -> None:
+        """Start LibreOffice now rather than with the next document (a pool restarts a converter so);
+        a start that fails is left for the next document, which then falls back as `convert` says."""
+        with self._lock:
+            try:
+                self._running_office()
+            except (_StartFailed, ConverterUnavailable) as exc:
+                self._log.warning("LibreOffice не запустился заранее (%s): попытка будет с документом", exc)
+
     def _convert_kept(self, docx: Path, pdf: Path) -> None:
         part = _temp_beside(pdf)
         try:
@@ -558,18 +593,23 @@ class KeptConverter:
             part.unlink(missing_ok=True)
 
     def _ask_with_restart(self, request: dict[str, Any], docx: Path) -> dict[str, Any]:
-        for attempt in (1, 2):
+        problem = ""
+        for attempt in range(1, self.attempts + 1):
             office = self._running_office()
+            self.working_on = docx
             try:
                 return office.ask(request, timeout=self.timeout)
             except _Hung:
                 problem = f"не успел сделать PDF из «{docx.name}» за {self.timeout:g} с"
             except _Gone as exc:
                 problem = f"аварийно завершился на «{docx.name}» ({exc})"
+            finally:
+                self.working_on = None
             self._drop_office()
-            if attempt == 1 and not self._closed:
+            if attempt < self.attempts and not self._closed:
                 self._log.warning("LibreOffice %s: перезапуск и повтор", problem)
-        raise ConversionError(f"LibreOffice {problem}; после перезапуска — снова: PDF-версия не создана")
+        again = "; после перезапуска — снова" if self.attempts > 1 else ""
+        raise ConverterCrashed(f"LibreOffice {problem}{again}: PDF-версия не создана")
 
     def _running_office(self) -> _Office:
         if self._closed:
@@ -581,6 +621,9 @@ class KeptConverter:
             self._office = _Office.start(
                 python=self._python, soffice=self._soffice, profile=self._profile, timeout=self.start_timeout
             )
+            if self._closed:  # close() from another thread came while this office started: it must not stay
+                self._drop_office()
+                raise ConverterUnavailable("Конвертер PDF закрыт: PDF-версия не создана")
         return self._office
 
     def _drop_office(self) -> None:

@@ -10,6 +10,7 @@ import shutil
 import socket
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from docgen.files import safe_name
 from docgen.form.deal import Deal
 from docgen.render import docx as render
 from docgen.render import pdfmarks
+from docgen.render.pdfpool import convert_all
 from docgen.render.context import Approval
 from docgen.workspace import Workspace
 
@@ -78,6 +80,8 @@ class Documents:
         self.ws = ws
         self.converter = converter
         self.log = log
+        # Steps that start a PDF and go on meanwhile (signing); the pool, if any, takes them at once.
+        self._ahead = ThreadPoolExecutor(max_workers=2, thread_name_prefix="docgen-pdf-step")
 
     def contract(self, deal: Deal, *, number: str, version: int) -> bytes:
         return render.render_contract(deal, ws=self.ws, number=number, version=version)
@@ -104,11 +108,12 @@ class Documents:
         if self.converter is None:
             return None
         try:
-            data = self._convert(docx, name=title)
+            sources = [(docx, title)] + ([(appendix, f"{title} (приложение)")] if appendix is not None else [])
+            data, *extra = self._convert_all(sources)  # the document and its appendix at once
             if draft:
                 data = pdfmarks.mark_draft(data)
-            if appendix is not None:
-                data = pdfmarks.append_pdf(data, self._convert(appendix, name=f"{title} (приложение)"))
+            if extra:
+                data = pdfmarks.append_pdf(data, extra[0])
             return pdfmarks.set_metadata(data, title=title, deal=number, version=version)
         except ConverterUnavailable as exc:
             raise ConverterUnavailable(f"сделка {number}, версия {version}: {exc}") from None
@@ -116,23 +121,43 @@ class Documents:
             self.log.error("Сделка %s, версия %s: PDF «%s» не создан, дальше без него: %s", number, version, title, exc)
             return None
 
+    def start_pdf(self, docx: bytes, *, title: str, number: str, version: int, draft: bool = False,
+                  appendix: bytes | None = None) -> Future[bytes | None]:
+        """`pdf(...)` started now and finished while the caller goes on: with `[pdf] workers` > 1 the
+        documents a step makes meanwhile convert at the same time. The result (or error) is `pdf`'s."""
+        return self._ahead.submit(self.pdf, docx, title=title, number=number, version=version, draft=draft,
+                                  appendix=appendix)
+
     def convert(self, docx: bytes, *, name: str = "Документ") -> bytes | None:
         """The plain PDF rendition of `docx` (no marks, no deal metadata), or None without LibreOffice."""
         return None if self.converter is None else self._convert(docx, name=name)
 
     def _convert(self, docx: bytes, *, name: str) -> bytes:
+        return self._convert_all([(docx, name)])[0]
+
+    def _convert_all(self, sources: list[tuple[bytes, str]]) -> list[bytes]:
+        """The PDF of each (docx, name), all handed to the converter at once; the first failure is raised
+        (LibreOffice down before a document's own fault)."""
         scratch = self.ws.state / SCRATCH
         scratch.mkdir(parents=True, exist_ok=True)
         # The scratch folder names its process, so a later start can tell what a crash left behind;
         # the file inside names the document, so LibreOffice's errors name it too.
         with tempfile.TemporaryDirectory(dir=scratch, prefix=f"{_HOST}-{os.getpid()}-") as folder:
-            stem = safe_name(name, limit=80)
-            source, target = Path(folder) / f"{stem}.docx", Path(folder) / f"{stem}.pdf"
-            source.write_bytes(docx)
+            jobs = []
+            for n, (docx, name) in enumerate(sources):
+                inner = Path(folder) / str(n)  # two documents of one name must not meet
+                inner.mkdir()
+                stem = safe_name(name, limit=80)
+                source, target = inner / f"{stem}.docx", inner / f"{stem}.pdf"
+                source.write_bytes(docx)
+                jobs.append((source, target))
             assert self.converter is not None
-            self.converter.convert(source, target)
-            return target.read_bytes()
+            errors = [e for e in convert_all(self.converter, jobs) if e is not None]
+            if errors:
+                raise next((e for e in errors if isinstance(e, ConverterUnavailable)), errors[0])
+            return [target.read_bytes() for _, target in jobs]
 
     def close(self) -> None:
         if self.converter is not None:
             self.converter.close()
+        self._ahead.shutdown(wait=True, cancel_futures=True)

@@ -67,12 +67,14 @@ def sign_files(svc: Services, row: DealRow, *, docx: bytes) -> list[Notice]:
     contract = dossier.root / f"{final_contract_stem(row.number)}.docx"
     write_atomic(contract, signed)
     write_atomic(dossier.root / f"{approval_sheet_stem(row.number)}.docx", sheet)
-    pdf = svc.documents.pdf(signed, title=f"Договор {row.number}", number=row.number, version=row.version,
-                            appendix=sheet)
-    if pdf is not None:
-        write_atomic(contract.with_suffix(".pdf"), pdf)
+    # The contract and its sheet convert while «Ввод в Производство» is made: with [pdf] workers > 1, at once.
+    pending = svc.documents.start_pdf(signed, title=f"Договор {row.number}", number=row.number,
+                                      version=row.version, appendix=sheet)
     files = technical_files(svc, row, deal=deal)
     handover = write_handover(svc, row, deal=deal, approvals=approvals, files=files, signed_on=day)
+    pdf = pending.result()
+    if pdf is not None:
+        write_atomic(contract.with_suffix(".pdf"), pdf)
     return _signed_notices(svc, row, contract=contract, has_pdf=pdf is not None, handover=handover, files=files)
 
 
@@ -133,6 +135,8 @@ def _signed_notices(svc: Services, row: DealRow, *, contract, has_pdf: bool, han
                                   f"Лист согласования к договору {row.number}"], **common),
     ]
     if files:
-        out.append(notices.notice(NoticeKind.TECHNICAL, event="technical", to=[people.technical],
-                                  folder=svc.ws.technical / row.number, files=files, **common))
+        folder = svc.ws.technical / row.number
+        attached = notices.within_size([folder / name for name in files], svc.settings.smtp.attach_max_bytes)
+        out.append(notices.notice(NoticeKind.TECHNICAL, event="technical", to=[people.technical], folder=folder,
+                                  files=files, attached=bool(attached), attachments=attached, **common))
     return out
