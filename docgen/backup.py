@@ -1,7 +1,8 @@
 """`docgen backup` and `docgen restore`: the store and docgen.toml in one ZIP with a manifest.
 
 The store is copied with SQLite's online backup (never a file copy): the copy is consistent even
-while the service writes, and the service need not stop. The documents themselves live in the
+while the service writes, and the service need not stop. A PostgreSQL store ([store] url) is dumped by
+PostgreSQL's own pg_dump (one consistent snapshot as well) into the same ZIP, and restored with pg_restore. The documents themselves live in the
 workspace folders (clients/, outbox/, archive/) and are backed up with them by the usual file backup.
 """
 
@@ -11,7 +12,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
+import subprocess
 import tempfile
 import zipfile
 from pathlib import Path
@@ -27,10 +30,13 @@ from docgen.workspace import Workspace
 
 MANIFEST = "manifest.json"
 KIND = "docgen-backup"
+PG_DUMP = "docgen.pgdump"  # pg_dump's custom format, in a backup of a PostgreSQL store
 
 
 def make_backup(ws: Workspace, target: Path, *, now: dt.datetime) -> dict[str, Any]:
     """Write the backup ZIP to `target` (atomically) and return its manifest."""
+    if ws.settings.store.url:
+        return _postgres_backup(ws, target, now=now)
     db = ws.state / DB_NAME
     if not db.is_file():
         raise StoreError(f"Базы нет ({db}): служба ещё не запускалась, копировать нечего")
@@ -46,6 +52,43 @@ def make_backup(ws: Workspace, target: Path, *, now: dt.datetime) -> dict[str, A
         if (ws.root / SETTINGS_FILE).is_file():
             files[SETTINGS_FILE] = ws.root / SETTINGS_FILE
         manifest = _manifest(ws, copy, files, now=now)
+        _write_zip(target, files, manifest)
+    return manifest
+
+
+def _postgres_backup(ws: Workspace, target: Path, *, now: dt.datetime) -> dict[str, Any]:
+    """pg_dump of the store (custom format) and docgen.toml in the ZIP; StoreError saying what to use without it."""
+    from docgen.engines import connect_postgres, password_from, safe_url
+
+    settings = ws.settings.store
+    dump = shutil.which("pg_dump")
+    if dump is None:
+        raise StoreError("база в PostgreSQL копируется программой pg_dump, а её на этом компьютере нет: установите "
+                         "клиент PostgreSQL (apt install postgresql-client) или снимайте копию на сервере базы: "
+                         f"pg_dump --format=custom --file=docgen.pgdump '{safe_url(settings.url)}'")
+    password = password_from(settings.password_env)
+    conn = connect_postgres(settings.url, password=password, timeout=settings.lock_timeout)
+    try:
+        schema = stored_version(conn)
+        deals = conn.execute("SELECT count(*) FROM deals").fetchone()[0] if schema else 0
+    finally:
+        conn.close()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    env = os.environ | ({"PGPASSWORD": password} if password is not None else {})
+    with tempfile.TemporaryDirectory(prefix=".docgen-backup-", dir=target.parent) as work:
+        copy = Path(work) / PG_DUMP
+        done = subprocess.run([dump, "--format=custom", "--no-owner", "--no-password", f"--file={copy}",
+                               settings.url], env=env, capture_output=True, text=True, timeout=3600)
+        if done.returncode != 0:
+            raise StoreError(f"pg_dump не сделал копию базы {safe_url(settings.url)}: "
+                             f"{done.stderr.strip()[-500:] or done.returncode}")
+        files = {PG_DUMP: copy}
+        if (ws.root / SETTINGS_FILE).is_file():
+            files[SETTINGS_FILE] = ws.root / SETTINGS_FILE
+        manifest = {"kind": KIND, "docgen": __version__, "created_at": now.isoformat(timespec="seconds"),
+                    "workspace": str(ws.root), "engine": "postgresql", "schema": schema, "deals": deals,
+                    "files": [{"name": name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+                              for name, path in files.items()]}
         _write_zip(target, files, manifest)
     return manifest
 
@@ -106,6 +149,10 @@ def restore_backup(ws: Workspace, source: Path, *, now: dt.datetime, force: bool
     to .docgen/backups/. Returns what was done, in Russian, for the CLI to print.
     """
     manifest = read_backup(source)
+    if manifest.get("engine") == "postgresql":
+        raise StoreError(f"это копия базы PostgreSQL: её восстанавливает pg_restore. Распакуйте {PG_DUMP} из "
+                         f"«{source.name}» и выполните: pg_restore --clean --if-exists --no-owner "
+                         f"--dbname='postgresql://…' {PG_DUMP} (docs/admin.md, «PostgreSQL»)")
     db = ws.state / DB_NAME
     done = []
     if db.exists():

@@ -276,6 +276,9 @@ def check_store(probe: Probe) -> Iterable[Result]:
     from docgen.migrations import LATEST, stored_version
     from docgen.store import DB_NAME
 
+    if probe.ws.settings.store.url:
+        yield from _check_postgres(probe)
+        return
     path = probe.ws.state / DB_NAME
     if not path.exists():
         yield passed("store", "базы ещё нет: служба создаст её при первом запуске")
@@ -301,6 +304,38 @@ def check_store(probe: Probe) -> Iterable[Result]:
                               "сделав копию в .docgen/backups/", "ничего делать не нужно", level=Level.WARNING)
     else:
         yield passed("store", f"цела (integrity_check), схема {version} — текущая")
+
+
+def _check_postgres(probe: Probe) -> Iterable[Result]:
+    """[store] url: the server answers, the password is found, the schema is this docgen's."""
+    from docgen.engines import connect_postgres, password_from, safe_url
+    from docgen.migrations import LATEST, stored_version
+
+    settings = probe.ws.settings.store
+    where = safe_url(settings.url)
+    try:
+        conn = connect_postgres(settings.url, password=password_from(settings.password_env), timeout=10)
+    except DocgenError as exc:
+        yield failed("store", str(exc), "проверьте [store] url, что сервер PostgreSQL запущен и пускает этот "
+                                        "компьютер (pg_hba.conf), и переменную с паролем ([store] password_env)")
+        return
+    try:
+        version = stored_version(conn)
+        server = conn.execute("SHOW server_version").fetchone()[0]
+    finally:
+        conn.close()
+    if version == 0:
+        yield passed("store", f"PostgreSQL {server} ({where}) отвечает; база пуста: служба создаст таблицы при "
+                              "первом запуске (перенести данные SQLite — docgen store copy)")
+    elif version > LATEST:
+        yield failed("store", f"база {where} сделана более новой версией docgen (схема {version}, эта знает до "
+                              f"{LATEST})", "обновите docgen до версии, с которой работают службы")
+    elif version < LATEST:
+        yield failed("store", f"схема базы {where} {version} устарела (нужна {LATEST}): служба обновит её при "
+                              "запуске", "перед обновлением сделайте копию: docgen backup (pg_dump)",
+                     level=Level.WARNING)
+    else:
+        yield passed("store", f"PostgreSQL {server} ({where}) отвечает, схема {version} — текущая")
 
 
 def check_dossiers(probe: Probe) -> Iterable[Result]:
@@ -332,6 +367,9 @@ def check_network_filesystem(probe: Probe) -> Iterable[Result]:
     from docgen.files import NETWORK_FILESYSTEMS, filesystem_type
 
     ws = probe.ws
+    if ws.settings.store.url:
+        yield passed("network_filesystem", "база в PostgreSQL: папки могут лежать на сетевом диске")
+        return
     kind = filesystem_type(ws.state, mounts=probe.mounts)
     if kind in NETWORK_FILESYSTEMS:
         yield failed("network_filesystem",

@@ -83,6 +83,10 @@ class StoreError(DocgenError):
     """The state store cannot be used: newer than this docgen, damaged, or not this workspace's."""
 
 
+class StepBusy(StoreError):
+    """Another docgen process on the same PostgreSQL store is doing this step now (docgen.engines claims)."""
+
+
 class WorkspaceBusy(StoreError):
     """Another `docgen watch` serves this workspace."""
 
@@ -107,9 +111,9 @@ class UnsafeFile(DocgenError):
 class FileConflict(DocgenError):
     """A different file already sits where docgen would put one; docgen never replaces it."""
 
-    def __init__(self, path: os.PathLike | str):
+    def __init__(self, path: os.PathLike | str, hint: str = "docgen не перезаписывает чужие файлы"):
         self.path = path
-        super().__init__(f"на месте «{path}» уже лежит другой файл; docgen не перезаписывает чужие файлы")
+        super().__init__(f"на месте «{path}» уже лежит другой файл; {hint}")
 
 
 class DossierDamaged(DocgenError):
@@ -210,6 +214,10 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, sqlite3.OperationalError):
         return True
+    from docgen.engines import is_transient_pg
+
+    if is_transient_pg(exc):
+        return True
     return isinstance(exc, OSError) and exc.errno in _TRANSIENT_ERRNO
 
 
@@ -221,6 +229,10 @@ def describe(exc: BaseException) -> str:
         return _sqlite_text(str(exc))
     if isinstance(exc, sqlite3.DatabaseError):
         return f"база docgen повреждена ({exc}); восстановите её из резервной копии (docgen doctor подскажет как)"
+    from docgen.engines import describe_pg, is_store_error
+
+    if is_store_error(exc):
+        return describe_pg(exc)
     if isinstance(exc, OSError):
         what = _ERRNO_TEXT.get(exc.errno or 0) or exc.strerror or type(exc).__name__
         where = f": {exc.filename}" if exc.filename else ""

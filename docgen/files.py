@@ -9,6 +9,7 @@ import re
 import secrets
 import shutil
 import stat
+import time
 from pathlib import Path
 
 from docgen.errors import FileConflict, UnsafeFile, UnsafePath
@@ -293,18 +294,27 @@ def set_aside(source: Path, target: Path) -> None:
 PARTIAL_PATTERNS = ("~$*.part", ".*.eml.tmp")
 
 
-def sweep_partials(folders: list[Path]) -> list[Path]:
-    """Remove what a killed docgen left half-written under its temporary names; never a user's file."""
+def sweep_partials(folders: list[Path], *, older_than: float = 0.0) -> list[Path]:
+    """Remove what a killed docgen left half-written under its temporary names; never a user's file.
+    `older_than` (seconds): only those untouched that long (another watcher may be writing the rest)."""
     removed = []
+    before = time.time() - older_than
     for folder in folders:
         if not folder.is_dir():
             continue
         for pattern in PARTIAL_PATTERNS:
             for path in folder.rglob(pattern):
-                if path.is_file():
+                if path.is_file() and (not older_than or _mtime(path) < before):
                     path.unlink(missing_ok=True)
                     removed.append(path)
     return removed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return time.time()
 
 
 # Filesystems whose locking SQLite cannot trust: a store on one of them can be corrupted.

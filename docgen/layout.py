@@ -35,8 +35,10 @@ def lay_out(root: Path) -> list[str]:
 
 def folders(ws: Workspace) -> list[Path]:
     reviews = [ws.review(r) / sub for r in ws.roles for sub in ("", "approved", "returned")]
-    return [ws.inbox, ws.rejected, ws.bank_inbox, *reviews, ws.economics, ws.technical, ws.mail_spool,
-            ws.clients, ws.registers, ws.archive]
+    # where Finance, Economics and Technical acknowledge what they received (docgen.workflow.acks)
+    accepted = [ws.review("finance") / "accepted", ws.economics / "accepted", ws.technical / "accepted"]
+    return [ws.inbox, ws.rejected, ws.bank_inbox, ws.cancel_inbox, *reviews, ws.economics, ws.technical, *accepted,
+            ws.mail_spool, ws.clients, ws.registers, ws.archive]
 
 
 def _copy_missing(source: Path, target: Path, root: Path) -> list[str]:

@@ -4,6 +4,9 @@ an older docgen refuses a newer store.
 Each migration is a list of SQL statements; a capability that needs a table appends a migration at
 the end of MIGRATIONS and never edits one that has shipped. The version lives in the `meta` table
 (not SQLite's user_version), so the same bookkeeping works on another engine.
+
+Statements are written in the portable subset docgen.engines translates for PostgreSQL (types
+TEXT/INTEGER/BLOB, `?`, `ON CONFLICT`, no AUTOINCREMENT in new tables): one list serves both engines.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from docgen.engines import is_postgres, prepare_schema, tables
 from docgen.errors import StoreError
 
 BACKUPS = "backups"  # beside the database: copies made before a schema upgrade
@@ -181,13 +185,13 @@ LATEST = MIGRATIONS[-1].version
 
 
 def stored_version(conn: sqlite3.Connection) -> int:
-    """The schema version of the open database; 0 for an empty one."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "meta" in tables:
+    """The schema version of the open database (either engine); 0 for an empty one."""
+    names = tables(conn)
+    if "meta" in names:
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is not None:
             return int(row[0])
-    return 1 if "deals" in tables else 0
+    return 1 if "deals" in names else 0
 
 
 def migrate(conn: sqlite3.Connection, *, backup: Callable[[int], Path | None]) -> list[Migration]:
@@ -205,11 +209,12 @@ def migrate(conn: sqlite3.Connection, *, backup: Callable[[int], Path | None]) -
         return []
     if current > 0:
         backup(current)
-    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("BEGIN IMMEDIATE")  # on PostgreSQL too: the store's write lock, so one process migrates
     try:
         if stored_version(conn) != current:  # another process migrated meanwhile
             conn.execute("ROLLBACK")
             return migrate(conn, backup=backup)
+        prepare_schema(conn)
         conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         for migration in pending:
             for statement in migration.statements:
@@ -242,7 +247,10 @@ def backup_name(version: int, *, now: dt.datetime) -> str:
 
 
 def backup_beside(conn: sqlite3.Connection, version: int) -> Path | None:
-    """Before an upgrade: a copy of the open database in `backups/` beside it (none for an in-memory one)."""
+    """Before an upgrade: a copy of the open database in `backups/` beside it (none for an in-memory one,
+    nor for PostgreSQL: its server's own dumps keep it, docs/admin.md «PostgreSQL»)."""
+    if is_postgres(conn):
+        return None
     row = conn.execute("PRAGMA database_list").fetchone()
     if row is None or not row[2]:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import sys
@@ -14,12 +15,12 @@ from docgen.files import sweep_partials
 from docgen.layout import folders
 from docgen.lock import WatchLock
 from docgen.mail.errors import login_secrets
-from docgen.mail.outbox import MailOutbox, connect
+from docgen.mail.outbox import MailOutbox
 from docgen.mail.sender import MailSender, MailThread
 from docgen.mail.transport import Transport, transport_for
 from docgen.printable import printable
 from docgen.settings import SETTINGS_FILE
-from docgen.store import DB_NAME, Store
+from docgen.store import Store, store_connection
 from docgen.watch import Watcher
 from docgen.workflow.documents import clean_scratch
 from docgen.workflow.engine import Workflow, close_workflow, open_workflow
@@ -114,11 +115,11 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
     workspace's is refused (StoreMismatch) before anything is taken. Between files it sleeps until
     the next moment a reminder may come due (`clock` tells the time).
     """
-    with WatchLock(ws.state) as lock:
-        if not lock.locks_work:
+    with _one_watcher(ws, log) as lock:
+        if lock is not None and not lock.locks_work:
             log.warning("папка %s не поддерживает блокировки файлов: вторую службу удержит только отметка "
                         "в %s (раз в %g с)", ws.state, lock.path.name, lock.heartbeat)
-        _tidy(ws, log)
+        _tidy(ws, log, shared=lock is None)
         workflow = open_service(ws, log, clock=clock)
         try:
             log_upgrade(workflow.svc.store, log)
@@ -129,11 +130,25 @@ def run_service(ws: Workspace, *, log: logging.Logger, stop: threading.Event, on
             log.info("docgen остановлен")
 
 
-def _tidy(ws: Workspace, log: logging.Logger) -> None:
+def _one_watcher(ws: Workspace, log: logging.Logger) -> contextlib.AbstractContextManager[WatchLock | None]:
+    """SQLite: the lock that keeps a second watcher off the workspace. PostgreSQL: none, several watchers
+    share the store and take each step once by their claims (docgen.store.Store.claim)."""
+    if ws.settings.store.url:
+        log.info("база PostgreSQL: с ней могут работать несколько служб docgen, каждый шаг выполняет одна")
+        return contextlib.nullcontext(None)
+    return WatchLock(ws.state)
+
+
+# With several watchers a half-written file may be another's work in progress: only one this old is left over.
+SHARED_PARTIAL_AGE = 600.0
+
+
+def _tidy(ws: Workspace, log: logging.Logger, *, shared: bool = False) -> None:
     """What a killed docgen left: half-written files under temporary names, LibreOffice's scratch folders."""
     for folder in folders(ws):
         folder.mkdir(parents=True, exist_ok=True)
-    for path in sweep_partials([ws.inbox, ws.outbox, ws.clients, ws.registers]):
+    older_than = SHARED_PARTIAL_AGE if shared else 0.0
+    for path in sweep_partials([ws.inbox, ws.outbox, ws.clients, ws.registers], older_than=older_than):
         log.info("убран недописанный файл прерванной работы: %s", path.relative_to(ws.root))
     for path in clean_scratch(ws.state):
         log.info("убрана временная папка LibreOffice прерванной работы: %s", path.relative_to(ws.root))
@@ -189,7 +204,7 @@ def run_each(jobs: list[Callable[[], object]]) -> None:
 def open_sender(ws: Workspace, *, log: logging.Logger, transport: Transport | None = None) -> MailSender:
     """The sender on its own connection to the store; on start it scrubs a password a server echoed into
     stored errors and writes the dossier copies of letters whose process died right after sending."""
-    outbox = MailOutbox(connect(ws.state / DB_NAME, timeout=ws.settings.store.lock_timeout))
+    outbox = MailOutbox(store_connection(ws))
     sender = MailSender(outbox, transport or transport_for(ws), ws=ws, clock=lambda: dt.datetime.now(dt.UTC),
                         log=log)
     smtp = ws.settings.smtp

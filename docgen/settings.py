@@ -17,6 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import pydantic_settings
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
@@ -26,6 +27,7 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 
 from docgen.errors import SettingsError
 from docgen.form import requisites
+from docgen.form.text import cyrillic_letters, mixed_alphabet_word
 from docgen.settings_errors import explain, explain_source, model_inside, toml_error
 
 SETTINGS_FILE = "docgen.toml"
@@ -60,6 +62,20 @@ class SmtpSettings(Section):
     retry_delays: list[float] = Field(
         [10, 60, 300, 1800], description="паузы между повторными попытками отправки, секунды"
     )
+    attach_max_bytes: int = Field(
+        10_000_000, ge=0, description="наибольший общий размер технической документации, прикладываемой к письму "
+                                      "Техническому отделу, байт; больше — письмо только называет папку")
+
+
+def _mailbox(value: str) -> str:
+    """An «Имя <addr>» whose address mixes Latin and Cyrillic letters («petrov@аms.ru» with a Russian «а») is
+    refused, as in the form: such a domain looks right and never receives a letter."""
+    addr = value[value.rfind("<") + 1:value.rfind(">")] if "<" in value and ">" in value else value
+    word = mixed_alphabet_word(addr.strip())
+    if word:
+        raise _fault(f"в адресе «{addr.strip()}» смешаны латинские и русские буквы: в «{word}» русские — "
+                     f"«{cyrillic_letters(word)}»; наберите адрес в английской раскладке")
+    return value
 
 
 class PeopleSettings(Section):
@@ -79,6 +95,15 @@ class PeopleSettings(Section):
         "", description="кому сообщать о просрочке на этапе директора направления; пусто — никому"
     )
     archivist: str = Field("Архивариус <archivist@localhost>", description="архивариус: видит на доске все сделки")
+    @model_validator(mode="after")
+    def _addresses(self) -> PeopleSettings:
+        for key, value in self.model_dump().items():  # a route rule's role among them
+            try:
+                _mailbox(str(value))
+            except PydanticCustomError as exc:
+                raise _fault(f"ключ {key}: {exc.message()}") from None
+        return self
+
     admin: str = Field(
         "Администратор docgen <admin@localhost>",
         description="администратор docgen: узнаёт о том, что требует человека (ссылки и нечитаемые файлы "
@@ -96,6 +121,11 @@ class DivisionSettings(Section):
     title: str = Field(description="название направления")
     director: str = Field(description="директор направления: подписывает договоры")
     support: str = Field(description="менеджер по сопровождению: ведёт клиента после подписания")
+
+    @field_validator("director", "support")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        return _mailbox(value)
     signatory: SignatorySettings | None = Field(
         None, description="кто подписывает договоры направления за Продавца, если не [company.signatory]: "
                           "{ name, position, basis = \"доверенности № … от …\" }")
@@ -299,8 +329,11 @@ class FolderSettings(Section):
     registers: str = Field("registers", description="реестр «Предварительные заказы»")
     archive: str = Field("archive", description="архивные выгрузки")
     state: str = Field(".docgen", description="служебная база и журнал работы")
+    share_path: str = Field(
+        "", description="рабочее пространство, как его видят люди (например \\\\server\\Договоры): так письма "
+                        "называют папки; пусто — путь рабочего пространства на сервере")
 
-    @field_validator("*")
+    @field_validator("inbox", "outbox", "templates", "clients", "registers", "archive", "state")
     @classmethod
     def _inside(cls, value: str, info: ValidationInfo) -> str:
         """Shared folders lie inside the workspace (a relative path without «..»); only the service's
@@ -319,12 +352,42 @@ class WatchSettings(Section):
     settle_seconds: float = Field(0.5, description="файл берётся, если столько секунд не менялся")
     poll_seconds: float = Field(1.0, description="период опроса папок в режиме polling")
     rescan_seconds: float = Field(30.0, description="период страховочного пересмотра папок")
+    comments_wait_seconds: float = Field(
+        60.0, ge=0, le=3600, description="сколько секунд возврат без замечаний (в returned/) ждёт файл .txt с "
+                                         "замечаниями; потом такой возврат не принимается и проект возвращается "
+                                         "рецензенту с письмом")
 
 
 class StoreSettings(Section):
     lock_timeout: float = Field(
         30.0, description="секунд ждать, пока база занята другим процессом; дольше — шаг откладывается и повторяется"
     )
+    url: str = Field(
+        "", description="база в PostgreSQL, postgresql://пользователь@сервер:порт/база (пусто — SQLite в папке "
+                        "state); пароль — только через password_env"
+    )
+    password_env: str = Field(
+        "", description="имя переменной окружения с паролем к PostgreSQL (пусто — пароль не нужен или берётся "
+                        "из ~/.pgpass)"
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_only(cls, value: str) -> str:
+        """Empty (SQLite) or a postgresql:// URL without a password in it (the file is read by many)."""
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise _fault(f"адрес базы «{value}» должен начинаться с postgresql:// (или оставьте его пустым: SQLite)")
+        if parts.password is not None:
+            raise _fault("пароль в адресе базы недопустим: файл настроек читают многие; уберите его из url и "
+                         "задайте password_env — имя переменной окружения с паролем")
+        return value
+
+    @property
+    def postgres(self) -> bool:
+        return bool(self.url)
 
 
 class PdfSettings(Section):
@@ -404,6 +467,11 @@ class AbsenceSettings(Section):
     start: dt.date = Field(alias="from", description="первый день отсутствия")
     end: dt.date = Field(alias="to", description="последний день отсутствия (включительно)")
     deputy: str = Field(description="заместитель: «Имя <e-mail>»; получает письма и решает за отсутствующего")
+
+    @field_validator("who", "deputy")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        return _mailbox(value)
 
 
 BUILT_IN_ROLES = ("lawyer", "finance", "director")  # docgen.workspace.Role

@@ -1,4 +1,5 @@
-"""The state store: deals, versions, the journal, gap-free numbers and planned steps, in SQLite (WAL).
+"""The state store: deals, versions, the journal, gap-free numbers and planned steps, in SQLite (WAL) in
+the workspace's state folder, or in PostgreSQL when `[store] url` names one (docgen.engines adapts the SQL).
 
 Every step of the workflow is written here first ('planned', with everything needed to redo its
 file work) and marked 'done' after the files are in place, so a restart after a crash finishes
@@ -16,11 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docgen.errors import DealNotFound, StoreError, describe
-from docgen.migrations import BACKUPS, backup_beside, migrate
+from docgen.engines import PgConnection, connect_postgres, drop_claim, password_from, safe_url, try_claim
+from docgen.errors import DealNotFound, StepBusy, StoreError, describe
+from docgen.migrations import BACKUPS, backup_beside, migrate, stored_version
+from docgen.settings import StoreSettings
+from docgen.workspace import Workspace
 
 DB_NAME = "docgen.sqlite3"
-__all__ = ["BACKUPS", "DB_NAME", "DealRow", "Step", "Store", "open_store", "read_snapshot"]
+__all__ = ["BACKUPS", "DB_NAME", "DealRow", "Step", "Store", "open_store", "read_snapshot", "store_exists"]
 
 
 @dataclass(frozen=True)
@@ -64,13 +68,20 @@ class Store:
     mistyped --root must not lay a fresh store there).
     """
 
-    def __init__(self, path: Path, *, create: bool = True, timeout: float = 30.0):
+    def __init__(self, path: Path, *, create: bool = True, timeout: float = 30.0, url: str = "",
+                 password: str | None = None):
+        self.path = path
+        self.location = safe_url(url) if url else str(path)  # where the store is, for messages
+        self.conn = None
+        self.upgrade_backup: Path | None = None  # the copy made before this opening upgraded the schema
+        self._claims: set[str] = set()  # PostgreSQL: what this process works on (see `claim`)
+        self._release_after_commit: list[str] = []
+        if url:
+            self._open_postgres(url, password=password, create=create, timeout=timeout)
+            return
         if not create and not path.is_file():
             raise StoreError(f"базы docgen нет ({path}): это не рабочее пространство docgen, или в нём ещё "
                              "не было ни одной сделки; проверьте --root и DOCGEN_ROOT")
-        self.path = path
-        self.conn = None
-        self.upgrade_backup: Path | None = None  # the copy made before this opening upgraded the schema
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(path, isolation_level=None, timeout=timeout, check_same_thread=False)
@@ -84,6 +95,24 @@ class Store:
                 self.conn.close()
             raise StoreError(f"{describe(exc)} — {path}") from None
 
+    def _open_postgres(self, url: str, *, password: str | None, create: bool, timeout: float) -> None:
+        self.conn = connect_postgres(url, password=password, timeout=timeout)
+        try:
+            if not create and stored_version(self.conn) == 0:
+                raise StoreError(f"в базе PostgreSQL {safe_url(url)} ещё нет данных docgen: служба ни разу не "
+                                 "запускалась с ней, или [store] url указывает не туда")
+            self.migrated = migrate(self.conn, backup=self._backup_before_upgrade)
+        except StoreError:
+            self.conn.close()
+            raise
+        except Exception as exc:
+            self.conn.close()
+            raise StoreError(f"{describe(exc)} — {safe_url(url)}") from None
+
+    @property
+    def postgres(self) -> bool:
+        return isinstance(self.conn, PgConnection)
+
     def _backup_before_upgrade(self, version: int) -> Path | None:
         self.upgrade_backup = backup_beside(self.conn, version)
         return self.upgrade_backup
@@ -93,24 +122,63 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT: a second process (the CLI beside the service) waits its turn."""
+        """BEGIN IMMEDIATE … COMMIT: a second process (the CLI beside the service, another watcher) waits
+        its turn (on PostgreSQL: for the store's write lock, docgen.engines.WRITE_LOCK)."""
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.conn
         except BaseException:
             self.conn.execute("ROLLBACK")
+            self._release_after_commit.clear()
             raise
         self.conn.execute("COMMIT")
+        self._released()
+
+    # claims: several watchers on one PostgreSQL store
+
+    def claim(self, name: str) -> bool:
+        """Whether this process may work on `name` (a step's key, a file of a watched folder) now; True
+        while it holds the claim. On PostgreSQL it is a session advisory lock: several watchers share
+        one store, each step is done by the one that holds it, and a watcher that dies (kill -9, its
+        host down) drops its claims with its connection, so another or its restart finishes the step.
+        On SQLite one watcher serves a workspace (docgen.lock), so a claim is always had."""
+        if not self.postgres or name in self._claims:
+            return True
+        if not try_claim(self.conn, name):
+            return False
+        self._claims.add(name)
+        return True
+
+    def release(self, name: str) -> None:
+        if name in self._claims:
+            self._claims.discard(name)
+            drop_claim(self.conn, name)
+
+    def claim_step(self, key: str) -> bool:
+        """Claim a planned step to finish it: False when another process does it, or it is done by now."""
+        if not self.claim(f"step:{key}"):
+            return False
+        step = self.step(key)
+        if step is None or step.state != "planned":
+            self.release(f"step:{key}")
+            return False
+        return True
+
+    def _released(self) -> None:
+        """After COMMIT: the claims of the steps it finished (not before: another would see them planned)."""
+        names, self._release_after_commit = self._release_after_commit, []
+        for name in names:
+            self.release(name)
 
     # numbers
 
     def next_number(self, year: int, *, pattern: str) -> str:
-        """The next gap-free deal number of `year`; call inside the transaction that creates the deal."""
-        row = self.conn.execute("SELECT last FROM counters WHERE year = ?", (year,)).fetchone()
-        seq = (row["last"] if row else 0) + 1
-        self.conn.execute("INSERT INTO counters(year, last) VALUES (?, ?) "
-                          "ON CONFLICT(year) DO UPDATE SET last = excluded.last", (year, seq))
-        return pattern.format(year=year, seq=seq)
+        """The next gap-free deal number of `year`; call inside the transaction that creates the deal (the
+        counter's row stays locked until it commits, so a rolled-back deal gives its number back)."""
+        row = self.conn.execute("INSERT INTO counters(year, last) VALUES (?, 1) "
+                                "ON CONFLICT(year) DO UPDATE SET last = counters.last + 1 RETURNING last",
+                                (year,)).fetchone()
+        return pattern.format(year=year, seq=row[0])
 
     # deals
 
@@ -135,7 +203,7 @@ class Store:
         except DealNotFound:
             return None
 
-    def deals(self, *, where: str = "1", params: tuple = ()) -> list[DealRow]:
+    def deals(self, *, where: str = "1 = 1", params: tuple = ()) -> list[DealRow]:
         rows = self.conn.execute(f"SELECT * FROM deals WHERE {where} ORDER BY number", params).fetchall()
         return [DealRow(**dict(r)) for r in rows]
 
@@ -187,6 +255,7 @@ class Store:
     def plan(self, *, key: str, kind: str, at: dt.datetime, source: str, payload: dict[str, Any],
              deal: str | None = None, version: int | None = None, sha256: str | None = None,
              content: bytes | None = None) -> None:
+        self.claim(f"step:{key}")  # a new key: no one else can hold it
         self.conn.execute(
             "INSERT INTO steps(key, kind, state, deal, version, sha256, source, payload, content, created_at) "
             "VALUES (?, ?, 'planned', ?, ?, ?, ?, ?, ?, ?)",
@@ -196,6 +265,9 @@ class Store:
     def finish(self, key: str, *, at: dt.datetime) -> None:
         self.conn.execute("UPDATE steps SET state = 'done', done_at = ?, content = NULL WHERE key = ?",
                           (at.isoformat(), key))
+        self._release_after_commit.append(f"step:{key}")
+        if not self.conn.in_transaction:
+            self._released()
 
     def step(self, key: str) -> Step | None:
         row = self.conn.execute("SELECT * FROM steps WHERE key = ?", (key,)).fetchone()
@@ -203,11 +275,16 @@ class Store:
 
     def drop_key(self, base: str) -> tuple[str, Step | None]:
         """The key for one more drop of the same file: `base` while free, then `base:2`, `base:3`…;
-        a step under such a key still planned (a crash) is returned to be finished instead."""
+        a step under such a key still planned (a crash) is returned to be finished instead; StepBusy when
+        another watcher is finishing it now."""
         key, n = base, 1
         while (step := self.step(key)) is not None:
             if step.state == "planned":
-                return key, step
+                if self.claim_step(key):
+                    return key, step
+                again = self.step(key)
+                if again is not None and again.state == "planned":
+                    raise StepBusy(f"шаг {key} выполняет другая служба docgen")
             n += 1
             key = f"{base}:{n}"
         return key, None
@@ -228,23 +305,58 @@ def _step(row: sqlite3.Row) -> Step:
                 content=row["content"])
 
 
-def open_store(state_dir: Path, *, create: bool = True, timeout: float = 30.0) -> Store:
-    return Store(state_dir / DB_NAME, create=create, timeout=timeout)
+def open_store(where: Path | Workspace, *, create: bool = True, timeout: float = 30.0) -> Store:
+    """The workspace's store (PostgreSQL when its `[store] url` is set), or the SQLite store in a state folder."""
+    if isinstance(where, Workspace):
+        settings = where.settings.store
+        return Store(where.state / DB_NAME, create=create, timeout=timeout, url=settings.url,
+                     password=password_from(settings.password_env) if settings.url else None)
+    return Store(where / DB_NAME, create=create, timeout=timeout)
+
+
+def store_connection(ws: Workspace) -> sqlite3.Connection | PgConnection:
+    """A second connection to the workspace's store as it is (no migration), autocommit: for the mail sender's
+    own thread."""
+    settings = ws.settings.store
+    if settings.url:
+        return connect_postgres(settings.url, password=password_from(settings.password_env),
+                                timeout=settings.lock_timeout)
+    from docgen.mail.outbox import connect
+
+    return connect(ws.state / DB_NAME, timeout=settings.lock_timeout)
+
+
+def store_exists(ws: Workspace) -> bool:
+    """Whether the workspace may hold a store already: its SQLite file is there, or its store is PostgreSQL's
+    (whether that one has data, opening it tells)."""
+    return bool(ws.settings.store.url) or (ws.state / DB_NAME).is_file()
+
+
+def store_settings(where: Path | Workspace) -> StoreSettings:
+    return where.settings.store if isinstance(where, Workspace) else StoreSettings()
 
 
 class _ReadOnlyStore(Store):
     """Store's queries over a connection opened read-only; its writing methods fail if ever called."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path):  # no super(): it would write the schema
+    def __init__(self, conn: sqlite3.Connection | PgConnection, path: Path, location: str = ""):
+        # no super(): it would write the schema
         self.conn = conn
         self.path = path
+        self.location = location or str(path)
 
 
 @contextlib.contextmanager
-def read_snapshot(state_dir: Path, *, timeout: float = 30.0) -> Iterator[Store]:
+def read_snapshot(where: Path | Workspace, *, timeout: float = 30.0) -> Iterator[Store]:
     """The store as it was at one moment, opened read-only (a read-only file or share is fine); WAL lets
-    the service commit meanwhile, unseen by the reader. StoreError (Russian) when there is none or
-    it cannot be read."""
+    the service commit meanwhile, unseen by the reader (on PostgreSQL: a read-only REPEATABLE READ
+    transaction). StoreError (Russian) when there is none or it cannot be read."""
+    settings = store_settings(where)
+    state_dir = where.state if isinstance(where, Workspace) else where
+    if settings.url:
+        with _postgres_snapshot(settings, state_dir / DB_NAME, timeout=timeout) as store:
+            yield store
+        return
     path = state_dir / DB_NAME
     if not path.is_file():
         raise StoreError(f"в рабочем пространстве нет базы docgen ({path}): сделок ещё не было, "
@@ -262,6 +374,20 @@ def read_snapshot(state_dir: Path, *, timeout: float = 30.0) -> Iterator[Store]:
         raise StoreError(f"{describe(exc)} — {path}") from None
     try:
         yield _ReadOnlyStore(conn, path)
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+@contextlib.contextmanager
+def _postgres_snapshot(settings: StoreSettings, path: Path, *, timeout: float) -> Iterator[Store]:
+    conn = connect_postgres(settings.url, password=password_from(settings.password_env), timeout=timeout)
+    try:
+        if stored_version(conn) == 0:
+            raise StoreError(f"в базе PostgreSQL {safe_url(settings.url)} нет данных docgen: сделок ещё не было, "
+                             "или [store] url указывает не туда")
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield _ReadOnlyStore(conn, path, safe_url(settings.url))
     finally:
         conn.rollback()
         conn.close()

@@ -243,7 +243,8 @@ class Watcher:
         if said == text and time.monotonic() - when < COMPLAIN_EVERY:
             return
         self._complaints[what] = (text, time.monotonic())
-        if isinstance(exc, DocgenError) or isinstance(exc, OSError) or "sqlite3" in type(exc).__module__:
+        if isinstance(exc, DocgenError) or isinstance(exc, OSError) or "sqlite3" in type(exc).__module__ \
+                or type(exc).__module__.startswith("psycopg"):
             self.log.error("%s: %s; служба продолжает работу и повторит позже", what, text)
         else:
             self.log.exception("%s: %s; служба продолжает работу", what, text)

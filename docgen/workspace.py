@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from docgen.files import within
 from docgen.settings import SETTINGS_FILE, Settings
@@ -28,10 +28,11 @@ class Stage(StrEnum):
     DIRECTOR = "director"
     RETURNED = "returned"
     SIGNED = "signed"
+    CANCELLED = "cancelled"
 
 
 # Stages in which nobody holds the deal: no deadline, no folder, no reminder.
-RESTING_STAGES = frozenset({Stage.RETURNED, Stage.SIGNED, "cancelled"})
+RESTING_STAGES = frozenset({Stage.RETURNED, Stage.SIGNED, Stage.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ class Workspace:
     def bank_processed(self) -> Path:
         """Statements taken, kept as they were received."""
         return self.bank_inbox / "processed"
+
+    @property
+    def cancel_inbox(self) -> Path:
+        """Where a manager drops a deal's draft or form (with the reason) to cancel the deal."""
+        return self.inbox / "cancelled"
 
     @property
     def outbox(self) -> Path:
@@ -132,6 +138,20 @@ class Workspace:
     def roles(self) -> tuple[str, ...]:
         """Every role the settings know: the built-in ones, then the route rules' roles."""
         return (*Role, *self.settings.route_roles())
+
+    def shown(self, path: Path, *, folder: bool = True) -> str:
+        """`path` as the people reading a letter see it: under `[folders] share_path` when set
+        («\\\\server\\Договоры\\outbox\\lawyer\\»), else on the server; a folder ends in its separator, a file (`folder=False`) does not."""
+        share = self.settings.folders.share_path.strip()
+        try:
+            parts = path.relative_to(self.root).parts
+        except ValueError:
+            return str(path)
+        windows = share.startswith("\\\\") or "\\" in share or share[1:2] == ":"
+        base = (PureWindowsPath if windows else PurePosixPath)(share) if share else PurePosixPath(self.root)
+        shown = str(base.joinpath(*parts))
+        sep = "\\" if windows else "/"
+        return shown + sep if folder and not shown.endswith(sep) else shown
 
     def review(self, role: str) -> Path:
         """The folder of a role's stage: outbox/<role>/ with approved/ and returned/ inside."""

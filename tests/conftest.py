@@ -48,3 +48,7 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.now += dt.timedelta(seconds=seconds)
+
+
+# The throw-away PostgreSQL server and the per-engine fixtures (pg_server, pg_url, store_url): tests/pg_kit.py.
+from pg_kit import pg_server, pg_url, store_url  # noqa: E402, F401

@@ -95,7 +95,7 @@ def stage_of(ws: Workspace, number: str) -> str:
     """The stage the store gives a deal, or '' when there is no such deal."""
     from docgen.store import open_store
 
-    store = open_store(ws.state)
+    store = open_store(ws)
     try:
         row = store.find_deal(number)
         return row.stage if row else ""

@@ -81,7 +81,7 @@ def test_broken_settings_are_the_one_result(tmp_path, capsys):
 def test_missing_and_blocked_folders(tmp_path):
     root = workspace(tmp_path)
     (root / "outbox" / "lawyer" / "approved").rmdir()
-    for sub in ("approved", "returned"):
+    for sub in ("approved", "returned", "accepted"):
         (root / "outbox" / "finance" / sub).rmdir()
     (root / "outbox" / "finance").rmdir()
     (root / "outbox" / "finance").write_text("not a folder", encoding="utf-8")

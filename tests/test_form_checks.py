@@ -366,6 +366,13 @@ def test_an_address_mixing_latin_and_cyrillic_letters(example_data, settings, fi
     assert "смешаны латинские и русские буквы" in _faults(example_data, settings)[field]
 
 
+def test_an_address_docgen_cannot_send_to_is_refused_and_a_russian_domain_is_not(example_data, settings):
+    _set(example_data, "manager.email", "пётр@ams.example")
+    assert "только латиница" in _faults(example_data, settings)["manager.email"]
+    _set(example_data, "manager.email", "petrov@почта.рф")
+    assert _accept(example_data, settings).form.manager.email == "petrov@почта.рф"
+
+
 def test_a_division_and_a_contract_type_by_their_russian_names(example_data, settings):
     example_data.update(division="направление металлоконструкций", contract_type="Договор поставки")
     deal = accept(RawForm(example_data), source="f.yaml", settings=settings,

@@ -44,7 +44,7 @@ def test_a_typo_in_the_review_letter_fails_templates_check(ws, capsys):
 
 
 @pytest.mark.parametrize(("kind", "old", "new", "expected"), [
-    ("signed", "{{ manager }}", "{% if false %}{{ manger }}{% endif %}", "неизвестное имя «manger»"),
+    ("signed", "{{ greeting }}", "{% if false %}{{ manger }}{% endif %}", "неизвестное имя «manger»"),
     ("signature", "{{ client }}", "{{ role_title }}", "неизвестное имя «role_title»"),  # another kind's name
     ("technical", "{{ deal }}", "{{ deal.number }}", "неизвестное имя «number»"),
     ("originals", "{% endfor %}", "", "блок «for» не закрыт"),

@@ -50,9 +50,11 @@ def test_retry_sends_now_and_reports_what_did_not_go(root, capsys):
     code, out = run(capsys, "--root", str(root), "mail", "--retry")
     assert code == 1  # one notice has no valid address
     assert "Отправлено писем: 1 из 2." in out
-    assert "[не адрес]" in out and "Нет ни одного верного адреса" in out
+    assert "Не будут отправлены, пока причину не исправят: 1" in out
+    assert "2026-0008, на подпись, кому: [не адрес]: Нет ни одного верного адреса" in out
+    assert "Новых писем в очереди: 1 (администратору: 1)" in out
     assert "В очереди: 1, отправлено: 1, с ошибкой: 1." in out  # queued: the administrator's letter about it
-    assert "администратору" in out
+    assert "Состояние" not in out and "2026-0007" not in out  # a summary, not the table
     assert len(list((root / "outbox" / "mail").glob("*-signature-2026-0007.eml"))) == 1
     code, out = run(capsys, "--root", str(root), "mail", "--deal", "2026-0007")
     assert code == 0 and "2026-0008" not in out and "отправлено" in out
@@ -70,3 +72,18 @@ def test_a_folder_that_is_no_workspace_is_refused(tmp_path, capsys):
         main(["--root", str(tmp_path / "mistyped"), "mail"])
     assert exited.value.code == 1 and "docgen init" in capsys.readouterr().err
     assert not (tmp_path / "mistyped").exists()
+
+
+def test_retry_with_the_server_down_says_the_letters_wait(root, capsys, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: the server is down
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for key, value in {"HOST": "127.0.0.1", "PORT": str(port), "STARTTLS": "false", "TIMEOUT": "2"}.items():
+        monkeypatch.setenv(f"DOCGEN_SMTP__{key}", value)
+    code, out = run(capsys, "--root", str(root), "mail", "--retry")
+    assert code == 1
+    assert "Отправлено писем: 0 из 2." in out
+    assert "Ждут следующей попытки: 2 — SMTP 127.0.0.1" in out and "нет соединения" in out  # both: it is the server
+    assert "Не будут отправлены" not in out

@@ -35,7 +35,8 @@ SPECIFIC = {
     NoticeKind.SIGNED: {"folder": "clients/5027012348/2026-0001/"},
     NoticeKind.HANDOVER: {"folder": "outbox/economics/", "support": "Менеджер по сопровождению"},
     NoticeKind.ORIGINALS: {"folder": "clients/5027012348/2026-0001/", "originals": ["Договор — 2 экз."]},
-    NoticeKind.TECHNICAL: {"folder": "outbox/technical/2026-0001/", "files": ["КМ.pdf", "Геология.pdf"]},
+    NoticeKind.TECHNICAL: {"folder": "outbox/technical/2026-0001/", "files": ["КМ.pdf", "Геология.pdf"],
+                           "attached": True},
     NoticeKind.PRODUCTION: {"folder": "outbox/economics/", "support": "Менеджер по сопровождению",
                             "prepaid_on": "20.01.2027", "prepaid": "607\u00a0194,00", "delivery_due": "26.03.2027",
                             "delivery_term": "45 рабочих дней с даты поступления предоплаты"},
@@ -51,6 +52,9 @@ SPECIFIC = {
     NoticeKind.ESCALATION: {"folder": "outbox/lawyer/", "holder": "Юрист Компании", **WAITS},
     NoticeKind.ABSENCE: {"folder": "outbox/lawyer/", "stood_in_for": "Юрист Компании", "before": "", **WAITS},
     NoticeKind.WARNINGS: {"folder": "outbox/lawyer/", "warnings": ["Общие сведения, дата договора: уже прошла"]},
+    NoticeKind.CANCELLED: {"folder": "clients/5027012348/2026-0001/", "cancelled_by": "Петров Пётр Сергеевич",
+                           "reason": ["Клиент отказался от заказа"], "stage_was": "у юриста", "held_by": ["Юрист"]},
+    NoticeKind.NO_COMMENTS: {"folder": "outbox/lawyer/", "draft": "2026-0001 v2 Договор.docx", "role_title": "Юрист"},
 }
 # Letters about a bank statement, not about one deal.
 STATEMENT_KINDS = {
@@ -68,7 +72,8 @@ def ws(tmp_path) -> Workspace:
     return Workspace(tmp_path, load_settings(tmp_path, {}))
 
 
-@pytest.mark.parametrize("kind", [k for k in NoticeKind if k not in STATEMENT_KINDS and k is not NoticeKind.ADMIN])
+@pytest.mark.parametrize("kind", [k for k in NoticeKind if k not in STATEMENT_KINDS
+                                  and k not in (NoticeKind.ADMIN, NoticeKind.TRANSFER)])
 def test_every_text_names_the_deal_client_total_folder_and_what_to_do(ws, kind):
     context = {**COMMON, **SPECIFIC[kind]}
     notice = build_notice(kind, ws=ws, event_id=f"2026-0001/v2/{kind}", to=["a@x.ru"], context=context)
@@ -224,7 +229,7 @@ def test_a_cr_lf_in_a_form_value_never_reaches_a_header(ws):
 def test_cyrillic_subject_names_and_attachment_decode_back(ws):
     raw, parsed = _roundtrip(ws)
     assert raw.isascii()  # everything is encoded: base64 body, RFC 2047 words, RFC 2231 names
-    assert parsed["Subject"].startswith("На согласование: договор 2026-0001")
+    assert parsed["Subject"].startswith("На согласование (Юрист Компании): договор 2026-0001")
     [to] = parsed["To"].addresses
     assert (to.display_name, to.addr_spec) == ("Иванов, Иван", "ivanov@x.ru")
     [part] = list(parsed.iter_attachments())
@@ -247,3 +252,37 @@ def test_attachment_paths_are_made_absolute(ws, monkeypatch, tmp_path):
     notice = build_notice(NoticeKind.SIGNATURE, ws=ws, event_id="e", to=["a@x.ru"],
                           context={**COMMON, "folder": "outbox/director/"}, attachments=[Path("d.pdf")])
     assert notice.attachments == (tmp_path / "d.pdf",)
+
+
+@pytest.mark.parametrize(("to", "expected"), [
+    (["Смирнова Елена Викторовна <smirnova@x.ru>"], "Елена Викторовна, здравствуйте."),
+    (['"Петров Пётр Сергеевич" <petrov@x.ru>'], "Пётр Сергеевич, здравствуйте."),
+    (["Алиев Рашид Гейдар оглы <aliev@x.ru>"], "Рашид Гейдар оглы, здравствуйте."),
+    (["Юрист Компании <lawyer@x.ru>"], "Здравствуйте."),  # a role, not a person
+    (["lawyer@x.ru"], "Здравствуйте."),
+    (["Смирнова Елена Викторовна <s@x.ru>", "Экономический отдел <e@x.ru>"], "Здравствуйте."),
+    (["Смирнова Елена Викторовна <s@x.ru>", "Иванов Иван Иванович <i@x.ru>"],
+     "Елена Викторовна, Иван Иванович, здравствуйте."),
+])
+def test_a_letter_greets_its_reader_by_first_name_and_patronymic(ws, to, expected):
+    for kind in (NoticeKind.REVIEW, NoticeKind.RETURNED, NoticeKind.SIGNED, NoticeKind.TECHNICAL):
+        notice = build_notice(kind, ws=ws, event_id="e", to=to, context={**COMMON, **SPECIFIC[kind]})
+        assert notice.body.splitlines()[0] == expected, kind
+        assert "Юрист Компании, здравствуйте" not in notice.body
+
+
+def test_the_reviewers_subjects_differ_by_stage(ws):
+    subjects = {build_notice(NoticeKind.REVIEW, ws=ws, event_id="e", to=["a@x.ru"],
+                             context={**COMMON, **SPECIFIC[NoticeKind.REVIEW], "role_title": title}).subject
+                for title in ("Юрист", "Руководитель Финансового департамента")}
+    assert len(subjects) == 2 and all("2026-0001" in s for s in subjects)
+
+
+@pytest.mark.parametrize("share", ["", "\\\\server\\Договоры", "/mnt/договоры"])
+def test_a_folder_is_named_as_the_reader_sees_it(tmp_path, share):
+    ws = Workspace(tmp_path, load_settings(tmp_path, {"DOCGEN_FOLDERS__SHARE_PATH": share}))
+    lawyer = ws.review(Role.LAWYER)
+    expected = {"": f"{tmp_path}/outbox/lawyer/", "\\\\server\\Договоры": "\\\\server\\Договоры\\outbox\\lawyer\\",
+                "/mnt/договоры": "/mnt/договоры/outbox/lawyer/"}[share]
+    assert ws.shown(lawyer) == expected
+    assert ws.shown(lawyer / "x.docx", folder=False) == expected + "x.docx"

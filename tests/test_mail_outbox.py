@@ -197,12 +197,14 @@ def test_no_valid_recipient_fails_that_notice_only(conn, outbox, clock, ws):
     transport = ScriptedTransport()
     sender = MailSender(outbox, transport, ws=ws, clock=clock, log=logging.getLogger("test"))
     assert sender.deliver_due() == 1
-    by_id = {r.notice.deal: r for r in outbox.listing()}
+    by_id = {r.notice.deal: r for r in outbox.listing() if r.notice.kind is not NoticeKind.ADMIN}
     assert by_id["2026-0001"].status == MailStatus.FAILED and "не адрес" in by_id["2026-0001"].last_error
     sent = by_id["2026-0002"]
     assert sent.status == MailStatus.SENT and sent.problems == ("не адрес: неверный адрес, письмо ему не отправлено",)
     assert [str(a) for a in transport.sent[0]["To"].addresses] == ["Юрист <l@x.ru>"]
-    assert outbox.listing(deal="2026-0002") == [sent]
+    told = {r.event_id: r.notice.body for r in outbox.listing() if r.notice.kind is NoticeKind.ADMIN}
+    assert set(told) == {"admin/mail-failed/2026-0001/v1/review/lawyer", "admin/mail-failed/2026-0002/v1/review/lawyer"}
+    assert all("не адрес" in body for body in told.values())
 
 
 def test_a_moved_attachment_does_not_hold_the_letter(conn, outbox, clock, ws, tmp_path):

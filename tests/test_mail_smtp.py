@@ -152,7 +152,7 @@ def test_a_notice_arrives_with_cyrillic_subject_recipients_and_attachment(rig, s
     assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [
         ("Иванов, Иван", "ivanov@x.ru"), ("Юрист Компании", "lawyer@x.ru")]
     assert msg["From"].addresses[0].display_name == "Договорной отдел"
-    assert msg["Subject"] == "На согласование: договор 2026-0001 (версия 1), ООО «Ромашка & Ко», 2\u00a0023\u00a0980,00 руб."
+    assert msg["Subject"] == "На согласование (Юрист Компании): договор 2026-0001 (версия 1), ООО «Ромашка & Ко», 2\u00a0023\u00a0980,00 руб."
     [part] = msg.iter_attachments()
     assert part.get_filename() == "Договор 2026-0001.pdf" and part.get_content() == b"%PDF-1.4 draft"
     assert "outbox/lawyer/" in msg.get_body(("plain",)).get_content()
@@ -248,6 +248,11 @@ def test_a_refused_recipient_does_not_block_the_others(rig, port):
         assert rows["e2"].status == MailStatus.FAILED and "550" in rows["e2"].last_error
         assert rows["e3"].status == MailStatus.SENT
         assert [r for r, _ in handler.received] == [("eco@x.ru",), ("eco@x.ru",)]
+        # Whoever was not reached, the administrator is told: a letter refused whole and one refused in part.
+        told = {r.event_id: r.notice for r in rig.outbox.listing() if r.notice.kind is NoticeKind.ADMIN}
+        assert set(told) == {"admin/mail-failed/e1", "admin/mail-failed/e2"}
+        assert "nobody@x.ru" in told["admin/mail-failed/e1"].body and "нет адреса" in told["admin/mail-failed/e1"].body
+        assert "eco@x.ru: " not in told["admin/mail-failed/e1"].body
     finally:
         controller.stop()
 
@@ -416,3 +421,17 @@ def test_starttls_then_login(tmp_path, port, monkeypatch):
     finally:
         controller.stop()
         rig.conn.close()
+
+
+def test_a_long_cyrillic_subject_keeps_every_space_where_it_is_folded(rig, server):
+    # Clients of every length move the fold across each space of «подписан: ООО …, 2 023 980,00 руб.».
+    clients = [f"ООО «{'Ромашка' * n}{'к' * k}»" for n in range(1, 6) for k in range(0, 7)]
+    for i, client in enumerate(clients):
+        rig.queue(NoticeKind.SIGNED, event=f"2026-0002/v1/signed/{i}", to=["Петров Пётр Сергеевич <p@x.ru>"],
+                  context={"deal": "2026-0002", "client": client, "folder": "clients/x/"})
+    assert rig.sender.deliver_due() == len(clients)
+    wait_until(lambda: len(server.received) == len(clients))
+    got = sorted(str(m["Subject"]) for _, m in server.received)
+    assert got == sorted(f"Договор 2026-0002 подписан: {c}, 2\u00a0023\u00a0980,00 руб." for c in clients)
+    assert all(m.get_body(("plain",)).get_content().startswith("Пётр Сергеевич, здравствуйте.")
+               for _, m in server.received)

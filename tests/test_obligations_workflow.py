@@ -10,6 +10,7 @@ import docx
 import pytest
 
 from obligations_kit import D, Clock, signed_deal
+from pg_kit import store_toml
 from service_kit import make_workspace
 from docgen.errors import ObligationError
 from docgen.mail.outbox import MailOutbox
@@ -22,8 +23,9 @@ LOG = logging.getLogger("docgen.tests.obligations")
 
 
 @pytest.fixture
-def env(tmp_path):
-    ws = make_workspace(tmp_path / "ws")
+def env(tmp_path, store_url):
+    """A workflow with a signed deal's clock, on each engine of the store."""
+    ws = make_workspace(tmp_path / "ws", extra=store_toml(store_url))
     clock = Clock(D(2026, 12, 29))
     wf = open_workflow(ws, clock=clock, log=LOG)
     yield wf, clock

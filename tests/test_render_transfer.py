@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from render_fixtures import REPO, docx_text, workspace
+from service_kit import make_workspace
 
 from docgen.errors import FormInvalid, FormUnreadable
 from docgen.render.docx import read_identity
@@ -75,17 +76,27 @@ def test_a_deal_form_key_is_not_suggested_for_itself(tmp_path):
 def test_a_self_referencing_yaml_is_a_message(tmp_path):
     form = tmp_path / "loop.yaml"
     form.write_text("date: 2026-11-26\nclient: &c {name: x, inn: *c}\n", encoding="utf-8")
-    run = docgen("transfer-client", str(form), "-o", str(tmp_path / "x.docx"), root=workspace(tmp_path).root)
+    run = docgen("transfer-client", str(form), "-o", str(tmp_path / "x.docx"), root=make_workspace(tmp_path / "ws").root)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "ссылка «*» указывает на раздел, внутри которого стоит сама" in run.stderr
 
 
 def test_cli(tmp_path):
-    ws = workspace(tmp_path)
+    """Without deals in the store: the agreement of the example (which names 2026-0001) is refused by deal;
+    one without deals is filed in the client's dossier. Deals in the store: tests/test_workflow_closing.py."""
+    ws = make_workspace(tmp_path / "ws")
     out = tmp_path / "Соглашение.docx"
     run = docgen("transfer-client", str(FORM), "-o", str(out), root=ws.root)
+    assert run.returncode == 1 and "номер сделки (deals[0].number): сделки 2026-0001 нет в docgen" in run.stderr
+    assert not out.exists()
+    data = yaml.safe_load(FORM.read_text(encoding="utf-8")) | {"deals": []}
+    empty = tmp_path / "empty.yaml"
+    empty.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    run = docgen("transfer-client", str(empty), "-o", str(out), root=ws.root)
     assert run.returncode == 0, run.stderr
     assert out.is_file() and "Смирнова Ольга Петровна" in docx_text(out.read_bytes())
+    filed = ws.clients / "5027012348 ООО «Ромашка & Ко»" / "Передача клиента"
+    assert [p.name for p in filed.iterdir()] == ["Соглашение ПК-5027012348-20261126 о передаче клиента.docx"]
     bad = tmp_path / "bad.yaml"
     bad.write_text("date: 26.13.2026\nclient: {name: ООО, inn: '123'}\n", encoding="utf-8")
     run = docgen("transfer-client", str(bad), "-o", str(tmp_path / "x.docx"), root=ws.root)

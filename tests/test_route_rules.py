@@ -98,7 +98,7 @@ def test_an_extra_stage_has_its_folders_person_deadline_and_status(tmp_path):
             wf.take(ws.review(role) / "approved" / draft.name)
         assert one(ws.review("ceo"), f"{number} v1 *.docx"), "the draft waits in outbox/ceo/"
         review = letters(wf, NoticeKind.REVIEW)[-1].notice
-        assert review.to == ("Генеральный директор <ceo@localhost>",) and "Генеральный директор, здравствуйте" in review.body
+        assert review.to == ("Генеральный директор <ceo@localhost>",) and "На согласование (Генеральный директор)" in review.subject
         item = status_item(wf.svc.store, wf.svc.store.deal(number), deadlines=wf.svc.deadlines, now=clock.now)
         assert (item["stage"], item["stage_title"], item["due"]) == (
             "ceo", "на согласовании: Генеральный директор", "2026-11-26")  # 3 working days from Monday

@@ -109,3 +109,21 @@ def test_the_commented_toml_documents_every_table_and_holds_the_defaults(tmp_pat
         assert f"\n{table}\n" in f"\n{uncommented}\n", table
     (tmp_path / "docgen.toml").write_text(uncommented, encoding="utf-8")
     assert load_settings(tmp_path, {}) == load_settings(tmp_path / "empty", {})
+
+
+@pytest.mark.parametrize(("toml", "expected"), [
+    ('[people]\nlawyer = "Смирнова Елена Викторовна <lawyer@аms.example>"\n', "ключ lawyer: в адресе «lawyer@аms.example»"),
+    ('[people]\nceo = "Генеральный директор <ceo@ams.exаmple>"\n', "ключ ceo: в адресе «ceo@ams.exаmple»"),
+    ('[divisions.beton]\ntitle = "Бетон"\ndirector = "Д <d@bеton.ru>"\nsupport = "С <s@x.ru>"\n',
+     "divisions.beton.director: в адресе «d@bеton.ru»"),
+    ('[[absences]]\nwho = "lawyer"\nfrom = 2026-12-01\nto = 2026-12-02\ndeputy = "З <z@xа.ru>"\n',
+     "absences[0].deputy: в адресе «z@xа.ru»"),
+])
+def test_an_address_mixing_latin_and_cyrillic_letters_is_refused(tmp_path, toml, expected):
+    message = _error(tmp_path, toml)
+    assert expected in message and "смешаны латинские и русские буквы" in message
+
+
+def test_a_cyrillic_domain_of_its_own_is_an_address(tmp_path):
+    (tmp_path / "docgen.toml").write_text('[people]\nlawyer = "Юрист <lawyer@почта.рф>"\n', encoding="utf-8")
+    assert load_settings(tmp_path, {}).people.lawyer == "Юрист <lawyer@почта.рф>"

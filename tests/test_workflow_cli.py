@@ -107,3 +107,23 @@ def test_every_step_is_told_by_mail_through_a_real_smtp_server(tmp_path):
     names = [part.get_filename() for part in letter.iter_attachments()]
     assert any(name.startswith("2026-0001 v1 Договор") and name.endswith(".docx") for name in names)
     assert "ООО «Ромашка & Ко»" in letter["Subject"]
+
+
+def test_status_at_80_columns_keeps_the_deal_number_whole_and_lists_what_was_set_aside(tmp_path, example_data):
+    ws = make_workspace(tmp_path / "ws", extra='[numbering]\npattern = "{year}-ДОГ-{seq:06d}"\n')
+    example_data["buyer"]["name"] = "ООО «Научно-производственное объединение «Ромашка & Ко» и партнёры»"
+    drop(ws, "deal.yaml", example_data)
+    stranger = ws.review(Role.LAWYER) / "approved" / "письмо клиенту.docx"
+    stranger.parent.mkdir(parents=True, exist_ok=True)
+    stranger.write_bytes(b"not a contract")
+    assert docgen(ws, "watch", "--once").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCGEN_")} | {"COLUMNS": "80"}
+    run = subprocess.run([sys.executable, "-m", "docgen", "--root", str(ws.root), "status"], capture_output=True,
+                         text=True, cwd=REPO, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), run.stdout
+    assert any("2026-ДОГ-000001" in line for line in lines), run.stdout  # on one line, never cut or folded
+    assert "2 023 980,00" in run.stdout and "у юриста" in run.stdout
+    assert "Нераспознанные файлы (1)" in run.stdout
+    assert any("письмо клиенту.docx" in line and "outbox/lawyer/unrecognized" in line for line in lines), run.stdout

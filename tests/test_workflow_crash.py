@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from conftest import REPO
+from pg_kit import store_toml
 from service_kit import drop, files, make_workspace, wait_for
 from docgen.store import open_store
 from docgen.workspace import Role
@@ -27,10 +28,10 @@ FORMS = 200
 KILLS = 4
 
 
-def _forms(example: dict) -> list[tuple[str, dict]]:
+def _forms(example: dict, count: int = FORMS) -> list[tuple[str, dict]]:
     """Distinct valid forms, a few invalid ones and a few exact duplicates."""
     out = []
-    for n in range(FORMS):
+    for n in range(count):
         data = yaml.safe_load(yaml.safe_dump(example))
         data["subject"]["items"][0]["quantity"] = str(n + 1)
         if n % 25 == 7:
@@ -81,6 +82,48 @@ def test_kill_9_and_restart_lose_nothing_and_repeat_nothing(tmp_path, example_da
     _check_no_half_files(ws)
 
 
+def test_two_watchers_on_postgres_one_killed_at_random_lose_nothing_and_repeat_nothing(tmp_path, example_data,
+                                                                                     pg_url):
+    """Two `docgen watch` on one workspace and one PostgreSQL store; one of them, at random, is killed with
+    kill -9 mid-burst and started again: every form once, numbers without gaps, each step done once."""
+    ws = make_workspace(tmp_path / "ws", extra=store_toml(pg_url))
+    rng = random.Random(20261207)
+    forms = _forms(example_data, count=120)
+    dropped: dict[str, str] = {}
+    staged = tmp_path / "staged"
+    staged.mkdir()
+    for name, data in forms:
+        (staged / name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        dropped[name] = _sha(staged / name)
+    watchers = [_start(ws.root), _start(ws.root)]
+    try:
+        for _ in range(KILLS):
+            for name, _data in forms:
+                if (staged / name).exists() and rng.random() < 0.35:
+                    drop(ws, name, source=staged / name)
+                    (staged / name).unlink()
+            time.sleep(rng.uniform(0.5, 2.0))  # the moment of the crash is the point of this test
+            assert all(w.poll() is None for w in watchers), "a watcher refused to share the store, or died"
+            victim = rng.randrange(2)
+            os.killpg(watchers[victim].pid, signal.SIGKILL)
+            watchers[victim].wait(timeout=30)
+            watchers[victim] = _start(ws.root)
+        for name, _data in forms:
+            if (staged / name).exists():
+                drop(ws, name, source=staged / name)
+        wait_for(lambda: not [p for p in files(ws.inbox) if not p.name.startswith(("~$", "."))] and not _planned(ws),
+                 timeout=120, what="every form taken by the two watchers")
+    finally:
+        for proc in watchers:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=60)
+    logs = (ws.state / "docgen.log").read_text(encoding="utf-8")
+    assert "завершён прерванный шаг" in logs or "принята" in logs
+    _check_every_form_once(ws, dropped)
+    _check_deals(ws, dropped)
+    _check_no_half_files(ws)
+
+
 def _check_every_form_once(ws, dropped: dict[str, str]) -> None:
     assert not [p for p in files(ws.inbox) if not p.name.startswith(("~$", "."))], "forms left in the inbox"
     places: dict[str, list[Path]] = {}
@@ -99,14 +142,19 @@ def _check_every_form_once(ws, dropped: dict[str, str]) -> None:
 def _check_deals(ws, dropped: dict[str, str]) -> None:
     valid = {sha for name, sha in dropped.items() if not name.startswith("again-")
              and int(name[5:8]) % 25 != 7}
-    store = open_store(ws.state)
+    store = open_store(ws)
     try:
         deals = store.deals()
         assert [d.number for d in deals] == [f"2026-{n:04d}" for n in range(1, len(valid) + 1)], "numbers have gaps"
         assert all(d.version == 1 and d.stage == "lawyer" for d in deals)
         assert not store.planned_steps()
-        accepted = [e for e in store.journal() if e["action"] == "accepted"]
+        journal = store.journal()
+        accepted = [e for e in journal if e["action"] == "accepted"]
         assert sorted(e["sha256"] for e in accepted) == sorted(valid), "a form was accepted twice or not at all"
+        sent = sorted(e["deal"] for e in journal if e["action"] == "sent_for_review")
+        assert sent == [d.number for d in deals], "a draft was sent for review twice or not at all"
+        letters = store.conn.execute("SELECT count(*) FROM mail_notices WHERE kind = 'review'").fetchone()[0]
+        assert letters == len(deals)
     finally:
         store.close()
     drafts = [p for p in files(ws.review(Role.LAWYER), "*.docx")]
@@ -162,7 +210,7 @@ def test_a_form_resaved_after_a_killed_step_is_taken_anew_and_the_step_keeps_its
 
 
 def _planned(ws) -> list:
-    store = open_store(ws.state)
+    store = open_store(ws)
     try:
         return store.planned_steps()
     finally:

@@ -52,7 +52,11 @@ def test_validate_gives_the_inbox_verdict_on_corrected_versions(wf, example_data
     at_lawyer = new_deal(wf, example_data)
     returned = new_deal(wf, example_data)
     wf.decide(returned, role=Role.LAWYER, decision=Decision.RETURNED, comment="уточнить срок")
+    signed = new_deal(wf, example_data)
+    for role in Role:
+        wf.decide(signed, role=role, decision=Decision.APPROVED)
     cases = {
+        "signed.yaml": (_corrected(example_data, signed), f"сделка {signed} сейчас подписана"),
         "missing.yaml": (_corrected(example_data, "2026-0099"), "сделки «2026-0099» нет"),
         "busy.yaml": (_corrected(example_data, at_lawyer), f"сделка {at_lawyer} сейчас у юриста"),
         "other-buyer.yaml": (_corrected(example_data, returned, inn="7701012342"), "не совпадает с ИНН покупателя"),

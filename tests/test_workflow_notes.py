@@ -28,19 +28,23 @@ def test_a_note_waits_for_its_document_then_a_late_one_joins_the_return(tmp_path
 
         returned = ws.review(Role.LAWYER) / "returned" / draft.name
         draft.replace(returned)
-        assert "возвращено" in wf.take(returned)
+        assert "возвращено" in wf.take(returned)  # the note names the same deal and version: its comments
+        assert not early.exists()
 
+        late = ws.review(Role.LAWYER) / "returned" / "2026-0001 v1 ещё.txt"
+        late.write_text("И срок поставки", encoding="utf-8")
         old = time.time() - 120
-        os.utime(early, (old, old))
-        account = wf.take(early)
-        assert "добавлены в досье" in account and not early.exists()
+        os.utime(late, (old, old))
+        account = wf.take(late)
+        assert "добавлены в досье" in account and not late.exists()
         dossier = next(ws.clients.glob("*/2026-0001"))
-        kept = one(dossier / "Замечания", "*.txt")
-        assert kept.read_text(encoding="utf-8") == "Проверьте реквизиты банка"
+        kept = sorted(p.read_text(encoding="utf-8") for p in (dossier / "Замечания").glob("*.txt"))
+        assert kept == ["И срок поставки", "Проверьте реквизиты банка"]
         journal = [e["action"] for e in wf.svc.store.journal("2026-0001")]
         assert journal[-1] == "comments_added"
         queued = [q.notice for q in wf.svc.outbox.listing(deal="2026-0001")]
         assert any("Проверьте реквизиты банка" in n.body for n in queued)
+        assert any("И срок поставки" in n.body for n in queued)
     finally:
         close_workflow(wf)
 

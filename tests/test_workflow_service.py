@@ -13,6 +13,7 @@ import docx as python_docx
 import pytest
 from openpyxl import load_workbook
 
+from pg_kit import store_toml
 from service_kit import drop, files, make_workspace, one, service, wait_for, stage_of
 from docgen.workflow.register import REGISTER_NAME
 from docgen.workspace import Role
@@ -29,9 +30,11 @@ def _approve(ws, role: Role) -> Path:
     return target
 
 
-@pytest.mark.parametrize("polling", [False, True], ids=["native", "polling"])
-def test_a_deal_from_the_inbox_to_production(tmp_path, polling, example_data):
-    ws = make_workspace(tmp_path / "ws")
+@pytest.mark.parametrize("polling, engine", [(False, "sqlite"), (True, "sqlite"), (False, "postgres")],
+                         ids=["native", "polling", "postgres"])
+def test_a_deal_from_the_inbox_to_production(tmp_path, polling, engine, example_data, request):
+    url = request.getfixturevalue("pg_url") if engine == "postgres" else ""
+    ws = make_workspace(tmp_path / "ws", extra=store_toml(url))
     example_data["attachments"] = ["КМ-1.pdf"]
     example_data["contract_date"] = None  # dated on acceptance: no warning letter, whatever day the test runs
     bundle = tmp_path / "deal.zip"
@@ -57,7 +60,8 @@ def test_a_deal_from_the_inbox_to_production(tmp_path, polling, example_data):
     assert one(ws.economics, "Ввод в Производство 2026-0001*.docx")
     assert not files(ws.inbox) and not files(ws.review(Role.DIRECTOR) / "approved")
     kinds = sorted(m["Subject"].split(":")[0] for m in _mails(ws))
-    assert kinds == sorted(["На согласование", "На согласование", "На подпись", "Договор 2026-0001 подписан",
+    assert kinds == sorted(["На согласование (Юрист)", "На согласование (Руководитель Финансового департамента)",
+                            "На подпись", "Договор 2026-0001 подписан",
                             "Ввод в Производство", "Ожидаются оригиналы", "Техническая документация"])
     to = {m["Subject"].split(":")[0]: str(m["To"]) for m in _mails(ws)}
     assert "support.metal@localhost" in to["Ввод в Производство"] and "economics@localhost" in to["Ввод в Производство"]

@@ -73,7 +73,7 @@ def export_archive(ws: Workspace, selector: Selector, *, target: Path, clock: Ca
 
 def _export(ws: Workspace, selector: Selector, *, target: Path, clock: Callable[[], dt.datetime],
             on_deal: OnDeal | None) -> ExportResult:
-    with read_snapshot(ws.state) as store:
+    with read_snapshot(ws) as store:
         rows = select(store, selector)
         manifest = Manifest(docgen=__version__, exported_at=clock().isoformat(timespec="seconds"),
                             selector=selector.as_json())

@@ -90,7 +90,7 @@ def _root(
 
 _COMMAND_MODULES = ("docgen.cli.form", "docgen.cli.workflow", "docgen.cli.mail", "docgen.cli.templates",
                     "docgen.cli.archive", "docgen.cli.doctor", "docgen.cli.backup", "docgen.cli.web",
-                    "docgen.cli.obligations")
+                    "docgen.cli.obligations", "docgen.cli.store", "docgen.cli.closing")
 
 
 def _register() -> None:
@@ -116,6 +116,10 @@ def main(argv: list[str] | None = None) -> None:
     except (OSError, sqlite3.Error, RecursionError, MemoryError) as exc:
         _fail(describe(exc), 1)
     except Exception as exc:  # the last net: a user never sees a traceback
+        from docgen.engines import is_store_error
+
+        if is_store_error(exc):  # PostgreSQL's driver: the store's trouble, said as SQLite's is
+            _fail(describe(exc), 1)
         _fail(f"{describe(exc)}; подробности — в файле {_keep_traceback(exc)}", 1)
 
 

@@ -20,7 +20,7 @@ from docgen.form.report import line_of, render_json, render_report, render_warni
 from docgen.form.versions import DealLookup, KnownDeal
 from docgen.layout import DEFAULT_TEMPLATES
 from docgen.settings import Settings
-from docgen.store import DB_NAME, read_snapshot
+from docgen.store import read_snapshot, store_exists
 from docgen.workflow.intake import known_deal
 from docgen.workspace import NON_CONTRACT_TEMPLATES, Workspace
 
@@ -53,9 +53,9 @@ def check_basis(ctx: typer.Context, env: Env) -> CheckBasis:
 def _store_lookup(ws: Workspace) -> DealLookup:
     """The workspace's deals as a corrected form is checked against them, read-only; no store, no deals."""
     def find(number: str) -> KnownDeal | None:
-        if not (ws.state / DB_NAME).is_file():
+        if not store_exists(ws):
             return None
-        with read_snapshot(ws.state) as store:
+        with read_snapshot(ws) as store:
             row = store.find_deal(number)
         return known_deal(row) if row is not None else None
 

@@ -128,7 +128,7 @@ def calendar_(
     env: Env = ctx.obj
     now = local_now()
     deadlines = Deadlines.from_settings(env.settings)
-    store = open_store(env.workspace.state)
+    store = open_store(env.workspace)
     try:
         rows = [store.deal(deal)] if deal else store.deals()
         positions = ledger.positions(store, rows, calendar=deadlines.calendar, today=now.date())

@@ -55,22 +55,50 @@ def _report(what: str, checked: list[str], problems: list) -> bool:
 def transfer_client(
     ctx: typer.Context,
     form: Annotated[Path, typer.Argument(help="форма соглашения (YAML или JSON), образец — templates/forms/client-transfer.yaml")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="куда записать соглашение DOCX")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="ещё одна копия соглашения DOCX, кроме досье")] = None,
+    force: Annotated[bool, typer.Option("--force", help="заменить уже составленное соглашение")] = False,
 ) -> None:
-    """Соглашение о передаче клиента штатному Клиент-менеджеру — документ DOCX из формы."""
-    from docgen.files import write_atomic
-    from docgen.render.transfer import describe, read_transfer_form, render_transfer
+    """Соглашение о передаче клиента штатному Клиент-менеджеру: сверяется со сделками клиента, ложится в его
+    досье (DOCX и PDF), открытые сделки переходят к новому менеджеру, оба менеджера и директор получают письмо."""
+    import logging
+
+    from docgen.render.transfer import describe, read_transfer_form
+    from docgen.service import local_now
+    from docgen.workflow.engine import close_workflow, open_workflow
+    from docgen.workflow.integrity import check_store
+    from docgen.workflow.transfer import file_transfer, resolve
 
     env: Env = ctx.obj
+    ws = env.existing_workspace
+    log = logging.getLogger("docgen.cli")
+    workflow = open_workflow(ws, clock=local_now, log=log, converter=_cli_converter(env, log))
     try:
-        data = read_transfer_form(form, max_bytes=env.settings.limits.max_form_bytes)
-    except FormError as exc:
-        _say(f"Форма «{form.name}» не принята:", error=True)
-        for fault in exc.faults:
-            _say(f"— {describe(fault)}", error=True)
-        raise typer.Exit(1) from None
-    write_atomic(output, render_transfer(data, ws=env.workspace))
-    _say(f"Соглашение записано: {output}")
+        check_store(ws, workflow.svc.store)
+        try:
+            data = read_transfer_form(form, max_bytes=env.settings.limits.max_form_bytes)
+            transfer = resolve(workflow.svc, data, source=form.name)
+        except FormError as exc:
+            _say(f"Форма «{form.name}» не принята:", error=True)
+            for fault in exc.faults:
+                _say(f"— {describe(fault)}", error=True)
+            raise typer.Exit(1) from None
+        written = file_transfer(workflow.svc, transfer, force=force, extra=output)
+    finally:
+        close_workflow(workflow)
+    for path in written:
+        _say(f"Соглашение записано: {path}")
+    for row in transfer.rows:
+        _say(f"Сделка {row.number} передана: {row.manager} → {transfer.form.manager.name}")
+
+
+def _cli_converter(env: Env, log):
+    """LibreOffice for a command's PDF, with its own profile: a running `docgen watch` holds the service's one."""
+    if not env.settings.pdf.enabled:
+        return None
+    from docgen.render.pdf import open_converter
+
+    return open_converter(profile_dir=env.workspace.state / "libreoffice-cli", log=log,
+                          timeout=env.settings.pdf.timeout)
 
 
 @app.command("offer")

@@ -69,7 +69,7 @@ def _accounts(ctx: typer.Context) -> Iterator[tuple[Accounts, Store]]:
     from docgen.service import local_now
 
     env: Env = ctx.obj
-    store = open_store(env.existing_workspace.state)
+    store = open_store(env.existing_workspace)
     try:
         yield Accounts(store, clock=local_now), store
     finally:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import typer
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -36,11 +37,11 @@ def _role(ctx: typer.Context, role: str | None) -> str | None:
 
 
 def _waits_in(env: Env, stage: str) -> bool:
-    from docgen.store import DB_NAME, open_store
+    from docgen.store import open_store, store_exists
 
-    if not (env.workspace.state / DB_NAME).exists():
+    if not store_exists(env.workspace):
         return False
-    store = open_store(env.workspace.state)
+    store = open_store(env.workspace)
     try:
         return bool(store.deals(where="stage = ?", params=(stage,)))
     finally:
@@ -77,14 +78,14 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="ответ в JSON")] = False,
 ) -> None:
     """Сделки и где каждая сейчас."""
-    from docgen.store import DB_NAME, read_snapshot
+    from docgen.store import read_snapshot, store_exists
 
     env: Env = ctx.obj
     ws = env.existing_workspace
     deadlines, now = Deadlines.from_settings(env.settings), local_now()
     items = []
-    if (ws.state / DB_NAME).is_file() or deal:
-        with read_snapshot(ws.state) as store:  # read-only: a read-only store or share is fine for a look
+    if store_exists(ws) or deal:
+        with read_snapshot(ws) as store:  # read-only: a read-only store or share is fine for a look
             check_store(ws, store)
             rows = [store.deal(deal)] if deal else store.deals()
             items = status_items(store, rows, deadlines=deadlines, now=now)
@@ -94,24 +95,51 @@ def status(
         _print_deal(items[0])
     else:
         _print_table(items)
+        _print_unrecognized(ws, [it["stage"] for it in items])
+
+
+# Below this many columns the table keeps what a person looks for first: the deal, whom, how much, where, until.
+WIDE_COLUMNS = 140
 
 
 def _print_table(items: list[dict]) -> None:
     if not items:
         out.print("Сделок пока нет. Положите форму в inbox/.", markup=False)
         return
+    wide = out.width >= WIDE_COLUMNS
     table = Table()
-    for heading, no_wrap in (("Сделка", True), ("Версия", True), ("Клиент", False), ("ИНН", True),
-                             ("Сумма с НДС", True), ("Этап", False), ("С", True), ("Срок", True), ("Менеджер", False),
-                             ("Оплата и поставка", False)):
-        table.add_column(heading, no_wrap=no_wrap, justify="right" if heading == "Сумма с НДС" else "left")
+    # (heading, wraps, shown on a narrow terminal): a column that does not wrap is never cut, so the deal
+    # number and the sum stay whole at 80 columns while the client and the stage wrap.
+    for heading, wraps, narrow in (("Сделка", False, True), ("Версия", False, False), ("Клиент", True, True),
+                                   ("ИНН", False, False), ("Сумма с НДС", False, True), ("Этап", True, True),
+                                   ("С", False, False), ("Срок", True, True), ("Менеджер", True, False),
+                                   ("Оплата и поставка", True, False)):
+        if wide or narrow:
+            table.add_column(heading, no_wrap=not wraps, min_width=10 if heading == "Срок" else None,
+                             overflow="fold", justify="right" if heading == "Сумма с НДС" else "left")
     for it in items:
         # Text from forms is shown, never obeyed: no terminal escapes, newlines or bidi marks from a name.
-        table.add_row(*(Text(printable(v, limit=SHOWN_LIMIT)) for v in (
+        cells = [Text(printable(v, limit=SHOWN_LIMIT)) for v in (
             it["deal"], str(it["version"]), it["buyer"], it["buyer_inn"],
             format_money(Decimal(it["total"])).replace("\u00a0", " "), it["stage_title"],
-            _day(it["stage_since"]), _due(it), it["manager"])), obligations_cell(it))
+            _day(it["stage_since"]), _due(it), it["manager"])] + [obligations_cell(it)]
+        table.add_row(*(cells if wide else [cells[i] for i in (0, 2, 4, 5, 7)]))
     out.print(table)
+
+
+def _print_unrecognized(ws, stages: list[str]) -> None:
+    """What waits in the `unrecognized/` folders, with why: someone has to look at it."""
+    from docgen.workflow.register import unrecognized_files
+
+    waiting = unrecognized_files(ws, roles=list(dict.fromkeys([*ws.roles, *stages])))
+    if not waiting:
+        return
+    out.print(f"\nНераспознанные файлы ({len(waiting)}) — их нужно разобрать:", markup=False, highlight=False)
+    for found in waiting:
+        reason = found.why.split(" не принят: ", 1)[-1]  # the reason file names the file again: once is enough
+        out.print(Text(f"— {printable(found.path.relative_to(ws.root).as_posix(), limit=SHOWN_LIMIT)}"), soft_wrap=False)
+        if reason:
+            out.print(Padding(Text(printable(reason, limit=SHOWN_LIMIT)), (0, 0, 0, 2)), soft_wrap=False)
 
 
 def _day(stamp: str | None) -> str:
@@ -141,8 +169,21 @@ def _print_deal(it: dict) -> None:
         lines.append(f"  {e['at'][:16].replace('T', ' ')}  {e['who']}{deputy}: {e['action_title']} "
                      f"(версия {e['version']}){comments}")
     lines += deal_lines(it)
+    lines += _closing_lines(it)
     for line in lines:  # text from forms is shown, never obeyed: no escapes, newlines or bidi marks
         out.print(printable(line, limit=SHOWN_LIMIT * 4), markup=False, highlight=False)
+
+
+def _closing_lines(it: dict) -> list[str]:
+    """What the departments confirmed of a signed deal, and what they have not yet."""
+    from docgen.workflow.acks import TITLES, Ack
+
+    done = [f"{a['title']} — {a['who']}, {_day(a['at'])}" for a in it.get("acknowledged", [])]
+    lines = [f"Подтверждено: {'; '.join(done)}"] if done else []
+    if it.get("unacknowledged"):
+        lines.append("Не подтверждено: " + ", ".join(TITLES[Ack(a)] for a in it["unacknowledged"])
+                     + " (docgen ack СДЕЛКА originals|production|technical или папка accepted/)")
+    return lines
 
 
 def _stage(stage: dict) -> str:
@@ -151,6 +192,8 @@ def _stage(stage: dict) -> str:
         return f"{stage['title']} ✓"
     if stage["state"] == "current":
         return f"[{stage['title']} — сейчас]"
+    if stage["state"] == "cancelled":
+        return f"[{stage['title']} — здесь сделка отменена]"
     return f"{stage['title']} ({stage['days']} раб. дн.)"
 
 

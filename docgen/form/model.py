@@ -168,6 +168,10 @@ def _email(value: str, info: ValidationInfo) -> str:
     except EmailNotValidError:
         raise _fail("email", f"«{text.shown(value)}» — не адрес электронной почты; пример: petrov@ams.example") from None
     word = text.mixed_alphabet_word(value) if _checking(info) else None
+    local = normalized.rpartition("@")[0]
+    if _checking(info) and not word and not local.isascii():  # SMTPUTF8 is rare: docgen sends to ASCII names only
+        raise _fail("email_local", f"«{text.shown(value)}»: имя ящика до «@» — только латиница, цифры и знаки "
+                                   ". _ - +; письмо на такой адрес docgen отправить не сможет")
     if word:
         raise _fail("email_alphabets", f"в адресе смешаны латинские и русские буквы: в «{word}» русские — "
                                        f"«{text.cyrillic_letters(word)}»; наберите адрес в английской раскладке")

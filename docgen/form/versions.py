@@ -17,6 +17,7 @@ class KnownDeal:
     returned: bool  # only a deal returned to its manager takes a corrected form
     where: str  # where the deal stands, in words: «у юриста», «подписана»
     buyer_inn: str
+    cancelled: bool = False  # withdrawn by `docgen cancel`: it takes no version any more
 
 
 # The store's answer to «which deal is N?»; None when there is no such deal.
@@ -30,6 +31,10 @@ def version_faults(number: str | None, *, buyer_inn: str | None, known: KnownDea
     if known is None:
         return [Fault("deal", f"сделки «{shown(number)}» нет — проверьте номер (он есть в письме о возврате проекта); "
                               "для новой сделки оставьте поле пустым")]
+    if known.cancelled:
+        return [Fault("deal", f"сделка {number} отменена: исправленная форма к отменённой сделке не принимается; "
+                              "чтобы заключить договор заново, уберите из формы строку «deal» и подайте её "
+                              "как новую сделку")]
     if not known.returned:
         return [Fault("deal", f"сделка {number} сейчас {known.where}; исправленную форму подают только после "
                               "того, как проект вернули на доработку")]

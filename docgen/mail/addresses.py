@@ -39,15 +39,29 @@ def mailbox(name: str, addr: str) -> str:
     return str(address) if address else header_text(addr)
 
 
+_PATRONYMIC = ("вич", "вна", "чна", "ична", "оглы", "кызы", "улы", "уулу")
+
+
 def greeting_name(entry: str) -> str:
-    """How a letter greets the person of «Петров Пётр Сергеевич <petrov@…>»: «Пётр Сергеевич» (the name and
-    patronymic of a full Russian name), else the display name as written, else the address."""
+    """How a letter addresses the person of «Петров Пётр Сергеевич <petrov@…>»: «Пётр Сергеевич» (the first
+    name and patronymic of a full Russian name, as [people] and the form write it); '' for a name that is
+    not a person's full name («Юрист Компании», «Технический отдел») or a bare address."""
     address = parse_address(entry)
-    name = address.display_name if address else header_text(entry)
-    words = name.split()
-    if len(words) == 3 and words[2].lower().endswith(("вич", "вна", "чна", "ична", "оглы", "кызы")):
+    words = (address.display_name if address else "").split()
+    if len(words) == 3 and words[2].lower().endswith(_PATRONYMIC) and words[1][:1].isupper():
         return f"{words[1]} {words[2]}"
-    return name or (address.addr_spec if address else entry)
+    if len(words) == 4 and words[3].lower() in ("оглы", "кызы", "улы", "уулу"):
+        return " ".join(words[1:])
+    return ""
+
+
+def greeting(recipients: Iterable[str]) -> str:
+    """The first line of a letter: «Елена Викторовна, здравствуйте.» — each recipient by name when every
+    one has a full name; «Здравствуйте.» when any of them is a department or a bare address."""
+    names = [greeting_name(r) for r in recipients]
+    if not names or not all(names):
+        return "Здравствуйте."
+    return f"{', '.join(dict.fromkeys(names))}, здравствуйте."
 
 
 def parse_recipients(entries: Iterable[str]) -> Recipients:

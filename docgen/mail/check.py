@@ -9,7 +9,7 @@ import jinja2
 from jinja2 import meta
 
 from docgen.errors import TemplateError
-from docgen.mail.notice import CONTEXT_NAMES, KIND_TITLES, OPTIONAL_NAMES, NoticeKind, environment, render
+from docgen.mail.notice import CONTEXT_NAMES, GIVEN_NAMES, KIND_TITLES, OPTIONAL_NAMES, NoticeKind, environment, render
 from docgen.mail.notice import template_dirs
 from docgen.render import tags
 from docgen.render.check import Problem
@@ -21,7 +21,7 @@ SAMPLE: dict[str, object] = {
     "total": "2\u00a0023\u00a0980,00", "manager": "Петров Пётр Сергеевич", "folder": "outbox/lawyer/",
     "role_title": "Юрист", "returned_by": "Юрист", "comments": ["п. 4.2: уточнить срок"],
     "support": "Менеджер по сопровождению <support@company.example>",
-    "originals": ["Договор 2026-0001 — 2 экз., подписанные сторонами"], "files": ["КМ.pdf"],
+    "originals": ["Договор 2026-0001 — 2 экз., подписанные сторонами"], "files": ["КМ.pdf"], "attached": True,
     "form": "сделка.yaml", "faults": ["Покупатель, ИНН (buyer.inn): неверное контрольное число ИНН"],
     "prepaid_on": "20.01.2027", "prepaid": "607\u00a0194,00", "delivery_due": "26.03.2027",
     "delivery_term": "45\u00a0рабочих дней с даты поступления предоплаты", "stage": "soon", "obligation": "payment",
@@ -38,6 +38,12 @@ SAMPLE: dict[str, object] = {
     "warnings": ["Общие сведения, дата договора (contract_date): дата договора 20.11.2026 уже прошла"],
     "title": "досье сделки 2026-0001 повреждено", "lines": ["нет папки досье"], "where": "clients/",
     "todo": "восстановите папку из резервной копии", "workspace": "/srv/docgen",
+    "cancelled_by": "Петров Пётр Сергеевич", "reason": ["Клиент отказался от заказа"], "stage_was": "у юриста",
+    "held_by": ["Юрист"], "number": "ПК-5027012348-20261126", "transfer_date": "01.12.2026",
+    "employee": "Кузнецов Андрей Викторович", "previous": "Петров Пётр Сергеевич",
+    "new_manager": "Смирнова Ольга Петровна",
+    "deals": ["2026-0001 — Металлоконструкции каркаса склада, 2\u00a0023\u00a0980,00 руб. (у юриста)"],
+    "greeting": "Елена Викторовна, здравствуйте.",
 }
 
 
@@ -70,13 +76,13 @@ def _check_kind(kind: NoticeKind, dirs: tuple[Path, ...]) -> list[Problem]:
         return [Problem(name, f"Шаблон письма {name}, строка {exc.lineno}: {tags.syntax_message(exc.message or '')}")]
     if names is None:
         return []  # a kind without its table of names: only the syntax can be checked
-    known = names | OPTIONAL_NAMES.get(kind, frozenset())
+    known = names | OPTIONAL_NAMES.get(kind, frozenset()) | GIVEN_NAMES
     problems = [Problem(name, f"Шаблон письма {name}: неизвестное имя «{unknown}»; письмо «{KIND_TITLES[kind]}» "
                               f"получает: {', '.join(sorted(known))}", variable=unknown)
                 for unknown in sorted(meta.find_undeclared_variables(ast) - known)]
     if problems:
         return problems
-    for context in ({n: SAMPLE[n] for n in known}, {n: SAMPLE[n] for n in names}):
+    for context in ({n: SAMPLE[n] for n in known}, {n: SAMPLE[n] for n in names | GIVEN_NAMES}):
         try:
             render(kind, templates=dirs, context=context)
         except TemplateError as exc:

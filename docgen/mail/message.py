@@ -10,7 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
+from email.policy import EmailPolicy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime
@@ -28,6 +30,36 @@ DEAL_HEADER = "X-Docgen-Deal"
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9.-]+")
 _UNSAFE_NAME = re.compile(r"[^\w.-]+")
 _HEAD_BYTES = 32 * 1024
+# Free-text headers whose non-ASCII value is encoded by email.header.Header rather than the policy's refolder.
+_TEXT_HEADERS = frozenset({"subject", EVENT_HEADER.lower(), DEAL_HEADER.lower()})
+
+
+class _SmtpPolicy(EmailPolicy):
+    """policy.SMTP, but a Cyrillic subject keeps every space where it is folded.
+
+    CPython's refolder puts a space that falls at a fold between two encoded words, where RFC 2047
+    readers drop it («подписан:ООО»; python/cpython#144156). email.header.Header keeps each space
+    inside an encoded word, so the subject reads back exactly as it was written.
+    """
+
+    def fold(self, name: str, value: object) -> str:
+        folded = self._encoded(name, value)
+        return folded if folded is not None else super().fold(name, value)
+
+    def fold_binary(self, name: str, value: object) -> bytes:
+        folded = self._encoded(name, value)
+        return folded.encode("ascii") if folded is not None else super().fold_binary(name, value)
+
+    def _encoded(self, name: str, value: object) -> str | None:
+        text = str(value)
+        if name.lower() not in _TEXT_HEADERS or text.isascii():
+            return None
+        encoded = Header(text, "utf-8", maxlinelen=self.max_line_length, header_name=name).encode(
+            linesep=self.linesep)
+        return f"{name}: {encoded}{self.linesep}"
+
+
+SMTP_POLICY = _SmtpPolicy(linesep="\r\n")
 
 
 @dataclass(frozen=True)
@@ -52,7 +84,7 @@ def compose(
     date: dt.datetime,
 ) -> EmailMessage:
     """The message to send; every header value is either parsed or passed through header_text()."""
-    msg = EmailMessage(policy=policy.SMTP)
+    msg = EmailMessage(policy=SMTP_POLICY)
     msg["From"] = sender
     msg["To"] = list(recipients)
     msg["Subject"] = header_text(notice.subject)
@@ -93,7 +125,7 @@ def write_eml(folder: Path, message: EmailMessage) -> Path:
     adding a second one; a different message with the same name gets a -2, -3… suffix.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    data = message.as_bytes(policy=policy.SMTP)
+    data = message.as_bytes(policy=SMTP_POLICY)
     target = _free_name(folder, _eml_stem(message), str(message["Message-ID"] or ""))
     fd, tmp = create_temp(folder, prefix=".", suffix=".eml.tmp")  # mode by the umask, unlike mkstemp
     try:

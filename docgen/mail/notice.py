@@ -12,7 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from docgen.errors import TemplateError
 from docgen.layout import DEFAULT_TEMPLATES
-from docgen.mail.addresses import header_text
+from docgen.mail.addresses import greeting, header_text
 from docgen.render import tags
 from docgen.settings import Settings
 from docgen.workspace import Role, Workspace
@@ -39,6 +39,9 @@ class NoticeKind(StrEnum):
     ABSENCE = "absence"
     ADMIN = "admin"
     WARNINGS = "warnings"
+    CANCELLED = "cancelled"
+    TRANSFER = "transfer"
+    NO_COMMENTS = "no_comments"
 
 
 KIND_TITLES = {
@@ -60,6 +63,9 @@ KIND_TITLES = {
     NoticeKind.ABSENCE: "сделка на время отсутствия",
     NoticeKind.ADMIN: "администратору",
     NoticeKind.WARNINGS: "принята с предупреждениями",
+    NoticeKind.CANCELLED: "сделка отменена",
+    NoticeKind.TRANSFER: "клиент передан",
+    NoticeKind.NO_COMMENTS: "возврат без замечаний не принят",
 }
 # A subject is one line of a mail client's list: a value of megabytes must not make it a megabyte.
 SUBJECT_LIMIT = 300
@@ -90,7 +96,13 @@ CONTEXT_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.ABSENCE: WAITING_NAMES | {"stood_in_for", "before"},
     NoticeKind.ADMIN: frozenset({"title", "lines", "todo", "where", "workspace"}),
     NoticeKind.WARNINGS: DEAL_NAMES | {"warnings"},
+    NoticeKind.CANCELLED: DEAL_NAMES | {"cancelled_by", "reason", "stage_was", "held_by"},
+    NoticeKind.TRANSFER: frozenset({"number", "client", "inn", "transfer_date", "employee", "previous", "new_manager",
+                                    "folder", "deals"}),
+    NoticeKind.NO_COMMENTS: DEAL_NAMES | {"draft", "role_title"},
 }
+# Names every letter gets from build_notice itself: `greeting`, the first line, by the recipients' names.
+GIVEN_NAMES = frozenset({"greeting"})
 # Names a kind may get when they are known (a rejected correction of a deal names the deal).
 # A deal's letter names whom its recipient stands in for when a deputy gets it ([[absences]]): `deputy_for`;
 # the signature letter, who approved before (the route's stages): `approved_by`.
@@ -101,6 +113,7 @@ OPTIONAL_NAMES: dict[NoticeKind, frozenset[str]] = {
     NoticeKind.SIGNATURE: frozenset({"deputy_for", "approved_by"}),
     NoticeKind.ADMIN: frozenset({"deal"}),
     NoticeKind.REVIEW: frozenset({"deputy_for", "warnings"}),
+    NoticeKind.TECHNICAL: frozenset({"deputy_for", "attached"}),  # whether the files are attached to the letter
 }
 
 
@@ -132,7 +145,7 @@ def build_notice(
     """Render the template of `kind` with `context`; raises TemplateError naming the template and the name."""
     if not event_id:
         raise ValueError("event_id is required: the Message-ID and the outbox key come from it")
-    subject, body = render(kind, templates=template_dirs(ws), context=context)
+    subject, body = render(kind, templates=template_dirs(ws), context={"greeting": greeting(to), **context})
     return Notice(
         event_id=event_id,
         kind=NoticeKind(kind),
@@ -223,6 +236,8 @@ def recipients_for(
             found: tuple[str | None, ...] = (manager,)
         case NoticeKind.REVIEW:
             found = (people.finance if role == Role.FINANCE else people.lawyer,)
+        case NoticeKind.NO_COMMENTS:
+            found = (div.director if role == Role.DIRECTOR and div else getattr(people, str(role or "lawyer"), None),)
         case NoticeKind.SIGNATURE | NoticeKind.ESCALATION:
             found = (div.director if div else None,)
         case NoticeKind.REMINDER | NoticeKind.ABSENCE:
@@ -243,6 +258,10 @@ def recipients_for(
             found = (manager,)
         case NoticeKind.ADMIN:
             found = (people.admin,)
+        case NoticeKind.CANCELLED:
+            found = (manager,)
+        case NoticeKind.TRANSFER:
+            found = (manager, div.director if div else None)
     return tuple(r for r in found if r)
 
 

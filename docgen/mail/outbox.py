@@ -131,7 +131,7 @@ class MailOutbox:
         with self._own_transaction():
             self.conn.execute(
                 """UPDATE mail_notices SET status = 'sent', sent_at = ?, next_try = NULL, lease_until = NULL,
-                   last_error = '', copy_pending = (dossier IS NOT NULL),
+                   last_error = '', copy_pending = CASE WHEN dossier IS NULL THEN 0 ELSE 1 END,
                    attempts = attempts + 1, problems = ? WHERE event_id = ?""",
                 (_stamp(at), json.dumps(list(problems), ensure_ascii=False), event_id),
             )

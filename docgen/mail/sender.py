@@ -111,7 +111,12 @@ class MailSender:
         refused = self.transport.send(message) or {}
         problems += [f"{addr}: сервер не принял ({reason})" for addr, reason in refused.items()]
         problems = [scrub(p, *self._secrets) for p in problems]
-        self.outbox.mark_sent(notice.event_id, at=self.clock(), problems=problems)
+        with self.outbox.transaction():
+            self.outbox.mark_sent(notice.event_id, at=self.clock(), problems=problems)
+            if refused or recipients.invalid:  # they never get it: as for a letter refused whole, the admin is told
+                unreached = [p for p in problems if "не найдено при отправке" not in p]
+                self._tell_admin(notice, unreached, title=f"письмо «{notice.subject[:120]}» не дошло до части "
+                                                          "получателей")
         for problem in problems:
             self.log.warning("Письмо %s (сделка %s): %s", notice.event_id, notice.deal or "—", problem)
         self.log.info("Письмо %s отправлено: %s", notice.event_id, notice.subject)
@@ -160,17 +165,22 @@ class MailSender:
         """Failed for good: recorded, logged, and the administrator told (unless this was their letter)."""
         error = scrub(error, *self._secrets)
         notice = item.notice
-        mail = None if notice.kind is NoticeKind.ADMIN else admin_notice(
-            self.ws, event=f"mail-failed/{notice.event_id}", deal=notice.deal,
-            title=f"письмо «{notice.subject[:120]}» не отправлено",
-            lines=[error, "кому: " + ", ".join(notice.to)],
-            where="docgen mail" + (f" --deal {notice.deal}" if notice.deal else ""),
-            todo="исправьте адрес или причину отказа; затем docgen mail --retry отправит письмо снова")
         with self.outbox.transaction():
             self.outbox.mark_failed(item.event_id, error=error, next_try=None, problems=item.problems)
-            if mail is not None:
-                self.outbox.enqueue(mail)
+            self._tell_admin(notice, [error], title=f"письмо «{notice.subject[:120]}» не отправлено")
         self.log.error("Письмо %s (сделка %s) не может быть отправлено: %s", item.event_id, notice.deal or "—", error)
+
+    def _tell_admin(self, notice, lines: list[str], *, title: str) -> None:
+        """The administrator's letter about a notice that did not reach (all or some of) its readers."""
+        if notice.kind is NoticeKind.ADMIN:
+            return  # their own letter: the log and `docgen mail` show it
+        mail = admin_notice(
+            self.ws, event=f"mail-failed/{notice.event_id}", deal=notice.deal, title=title,
+            lines=[*lines, "кому: " + ", ".join(notice.to)],
+            where="docgen mail" + (f" --deal {notice.deal}" if notice.deal else ""),
+            todo="исправьте адрес или причину отказа; затем docgen mail --retry отправит письмо снова")
+        if mail is not None:
+            self.outbox.enqueue(mail)
 
     @property
     def _secrets(self) -> tuple[str, ...]:
@@ -187,9 +197,12 @@ def _read_attachments(paths: Sequence[Path], *, quiet: bool = False) -> tuple[li
     """
     found: list[Attachment] = []
     missing: list[str] = []
-    for path in paths:
+    names = [attachment_name(path) for path in paths]
+    for path, name in zip(paths, names):
+        if names.count(name) > 1:  # «КМ/Лист 1.pdf» and «КЖ/Лист 1.pdf»: both, told apart by their folders
+            name = attachment_name(path.parent / f"{path.parent.name} — {path.name}")
         try:
-            found.append(Attachment(attachment_name(path), read_plain(path)[0]))
+            found.append(Attachment(name, read_plain(path)[0]))
         except (FileNotFoundError, UnsafeFile):
             missing.append(attachment_name(path))
         except OSError as exc:

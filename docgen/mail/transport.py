@@ -13,7 +13,7 @@ import aiosmtplib
 
 from docgen.errors import describe
 from docgen.mail.errors import PermanentMailError, TransientMailError, login_secrets, scrub
-from docgen.mail.message import write_eml
+from docgen.mail.message import SMTP_POLICY, write_eml
 from docgen.settings import SmtpSettings
 from docgen.workspace import Workspace
 
@@ -208,7 +208,12 @@ class _Client(aiosmtplib.SMTP):
 
     async def send_one(self, message: EmailMessage) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
         self.data_started = False
-        return await self.send_message(message)
+        # Flattened by our policy: aiosmtplib's send_message flattens with email.policy.SMTP, whose folding
+        # drops the space at a fold of a Cyrillic subject (see docgen.mail.message._SmtpPolicy).
+        sender = message["From"].addresses[0].addr_spec
+        recipients = [a.addr_spec for field in ("To", "Cc") for a in (message[field].addresses if message[field]
+                                                                      else ())]
+        return await self.sendmail(sender, recipients, message.as_bytes(policy=SMTP_POLICY))
 
     async def data(self, message, /, **kwargs):  # type: ignore[no-untyped-def]
         self.data_started = True

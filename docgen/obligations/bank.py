@@ -210,7 +210,7 @@ def finish_statement(svc: Services, step: Step) -> str:
             svc.outbox.enqueue(build_notice(
                 NoticeKind.STATEMENT, ws=svc.ws, event_id=f"bank/{p['id']}/unmatched", to=[svc.settings.people.finance],
                 attachments=[kept.with_name(kept.name + ".итоги.txt")], context={
-                    "statement": step.source, "folder": svc.rel(kept.parent) + "/", "documents": p["documents"],
+                    "statement": step.source, "folder": svc.ws.shown(kept.parent), "documents": p["documents"],
                     "incoming": p["incoming"], "new": p["new"], "matched": p["matched"], "unmatched": p["unmatched"]}))
         svc.store.journal_add(at=now, deal=None, version=None, actor="docgen", role="bank", action="statement_taken",
                               detail={"file": step.source, "kept_as": p["kept_as"], "new": p["new"],
@@ -276,6 +276,6 @@ def finish_reject(svc: Services, step: Step) -> str:
         svc.outbox.enqueue(build_notice(
             NoticeKind.STATEMENT_REJECTED, ws=svc.ws, event_id=step.key.replace("bank-reject:", "bank-rejected/", 1),
             to=[svc.settings.people.finance], attachments=[errors],
-            context={"statement": step.source, "why": step.payload["why"], "folder": svc.rel(target.parent) + "/"}))
+            context={"statement": step.source, "why": step.payload["why"], "folder": svc.ws.shown(target.parent)}))
         svc.store.finish(step.key, at=svc.now())
     return f"выписка не принята: {svc.rel(target)} (причина — в {errors.name})"

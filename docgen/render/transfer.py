@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from docgen.errors import Fault, FormInvalid, FormUnreadable
 from docgen.form import requisites
 from docgen.form.labels import generic
-from docgen.form.model import Digits, FormDate, Number, Part, Text
+from docgen.form.model import Digits, Email, FormDate, Number, Part, Text
 from docgen.form.readers import parse_form
 from docgen.form.report import faults_from
 from docgen.render.context import Record
@@ -27,12 +27,15 @@ FIELDS = {
     "employee": "кто передаёт клиента",
     "employee.name": "ФИО передающего",
     "employee.position": "должность передающего",
+    "employee.email": "адрес электронной почты передающего",
     "manager": "клиент-менеджер, который принимает клиента",
     "manager.name": "ФИО клиент-менеджера",
     "manager.position": "должность клиент-менеджера",
+    "manager.email": "адрес электронной почты клиент-менеджера",
     "approver": "кто согласует передачу",
     "approver.name": "ФИО согласующего",
     "approver.position": "должность согласующего",
+    "approver.email": "адрес электронной почты согласующего",
     "client": "клиент",
     "client.name": "наименование клиента",
     "client.inn": "ИНН клиента",
@@ -55,6 +58,7 @@ def _inn(value: str) -> str:
 class Employee(Part):
     name: Text
     position: Text
+    email: Email | None = None  # the receiving manager's: the letters of the deals go there from now on
 
 
 class Client(Part):
@@ -64,8 +68,10 @@ class Client(Part):
 
 
 class OpenDeal(Part):
+    """A deal the agreement hands over; its subject and amount are the store's (docgen.workflow.transfer)."""
+
     number: Text
-    summary: Text
+    summary: Text | None = None
     amount: Number | None = None
 
 
@@ -118,7 +124,7 @@ def transfer_context(form: TransferForm, *, settings: Settings) -> dict[str, Any
         "manager": _employee(form.manager),
         "approver": _employee(form.approver) if form.approver else None,
         "client": Record(name=form.client.name, inn=form.client.inn, contact=form.client.contact),
-        "deals": [Record(number=d.number, summary=d.summary, amount=d.amount) for d in form.deals],
+        "deals": [Record(number=d.number, summary=d.summary or "", amount=d.amount) for d in form.deals],
         "reason": form.reason,
     }
 

@@ -47,7 +47,7 @@ class StorePool:
     def get(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = open_store(self.ws.state)
+            store = open_store(self.ws)
             register_functions(store)
             self._local.store = store
             with self._lock:
@@ -101,7 +101,7 @@ def make_app(ws: Workspace, *, log: logging.Logger, opener: Callable[[Workspace,
     web = ws.settings.web
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     add_filters(templates.env)
-    open_store(ws.state).close()  # the accounts' tables exist (and an old store is upgraded) before serving
+    open_store(ws).close()  # the accounts' tables exist (and an old store is upgraded) before serving
     limiter = LoginLimiter(attempts=web.login_attempts, window=dt.timedelta(minutes=web.login_window_minutes),
                            clock=clock)
     board = Board(ws=ws, clock=clock, log=log, decider=Decider(ws, log=log, opener=opener), limiter=limiter,

@@ -16,7 +16,7 @@ from docgen.files import (
 from docgen.mail.notice import NoticeKind, admin_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
-from docgen.workflow.comments import document_text, text_comments, word_comments
+from docgen.workflow.comments import arrived, document_text, note_for, text_comments, wait_or_refuse, word_comments
 from docgen.workflow.dossier import draft_stem, identity_from_name
 from docgen.workflow.integrity import check_dossier
 from docgen.workflow.people import Holder, holder, role_address
@@ -58,8 +58,10 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
         check_dossier(svc.ws, svc.store, row)
     except DossierDamaged as exc:
         return _damaged(svc, path, row=row, role=role, content=content, why=exc.why)
-    note, noted = _note_beside(path)
+    note, noted = _note_beside(path, number=row.number, version=row.version)
     comments = word_comments(content) + (text_comments(noted) if note else [])
+    if decision is Decision.RETURNED and not comments:  # held for its .txt, then refused to the reviewer
+        return wait_or_refuse(svc, path, row=row, role=role, content=content)
     submitted = Submitted(path, content, st.st_mtime_ns, comments, note)
     actor = holder(svc.settings, role, division=row.division, day=svc.now().date())
     try:
@@ -71,10 +73,12 @@ def take_decision(svc: Services, path: Path, *, role: str, decision: Decision) -
     return finish_decision(svc, step)
 
 
-def _note_beside(path: Path) -> tuple[Path | None, bytes]:
+def _note_beside(path: Path, *, number: str, version: int) -> tuple[Path | None, bytes]:
     """The comments .txt beside a reviewer's file, if it is a plain file (a link is left for the watcher,
     which sets it aside unread: its target must not reach the manager's letter)."""
-    note = path.with_suffix(".txt")
+    note = note_for(path, number=number, version=version)
+    if note is None:
+        return None, b""
     try:
         return note, read_plain(note)[0]
     except (FileNotFoundError, UnsafeFile):
@@ -144,8 +148,13 @@ def _damaged(svc: Services, path: Path, *, row: DealRow, role: str, content: byt
 
 def _take_note(svc: Services, path: Path, *, role: str) -> str:
     """A comments .txt: taken with its document; if it came late, added to the decision already made."""
-    if any(path.with_suffix(s).exists() for s in (".docx", ".pdf", ".DOCX", ".PDF")):
-        return "примечания: будут взяты вместе с документом"
+    document = next((path.with_suffix(s) for s in (".docx", ".pdf", ".DOCX", ".PDF") if path.with_suffix(s).exists()),
+                    None)
+    if document is not None:
+        if svc.now().timestamp() - arrived(document) < svc.settings.watch.settle_seconds:
+            return "примечания: будут взяты вместе с документом"
+        # The document came first and waits for these very comments: one decision, one letter, now.
+        return take_decision(svc, document, role=role, decision=Decision(path.parent.name))
     if svc.clock().timestamp() - path.stat().st_mtime < NOTE_GRACE_SECONDS:
         return "примечания: ждут документ с тем же именем (он мог ещё не докопироваться)"
     number, version = identity_from_name(path.name)
@@ -287,7 +296,8 @@ def finish_decision(svc: Services, step: Step) -> str:
     docx = svc.at_root(p["kept_as"]).read_bytes() if p["edited"] else _version_docx(svc, row, p["reviewed"])
     mails = []
     if decision is Decision.RETURNED:
-        mails = [_returned_notice(svc, row, role=role, comments=p["comments"], on_behalf_of=p.get("on_behalf_of"))]
+        mails = [_returned_notice(svc, row, role=role, comments=p["comments"], on_behalf_of=p.get("on_behalf_of"),
+                                  draft=svc.at_root(p["kept_as"]))]
     elif row.stage == Stage.SIGNED:
         mails = sign_files(svc, row, docx=docx)
     else:
@@ -347,13 +357,15 @@ def _forward(svc: Services, row: DealRow, *, docx: bytes, edited: bool):
     return notices.notice(NoticeKind.REVIEW, event=f"review/{role}", role_title=route.title(role), **common)
 
 
-def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[str], on_behalf_of: str | None):
+def _returned_notice(svc: Services, row: DealRow, *, role: str, comments: list[str], on_behalf_of: str | None,
+                     draft: Path | None = None):
     dossier = svc.dossier(row)
     title = role_title(role, svc.route_of(row))
     by = f"{title} (заместитель за {on_behalf_of})" if on_behalf_of else title
     return notices.notice(NoticeKind.RETURNED, ws=svc.ws, row=row, event=f"returned/{role}",
                           to=[notices.manager_address(row)], folder=dossier.versions, dossier=dossier.letters,
-                          today=svc.now().date(), returned_by=by, comments=comments or ["(замечания не приложены)"])
+                          today=svc.now().date(), returned_by=by, comments=comments or ["(замечания не приложены)"],
+                          attachments=[draft] if draft is not None else [])
 
 
 def set_aside(svc: Services, path: Path, *, role: str, why: str, content: bytes | None = None) -> str:
@@ -379,7 +391,14 @@ def finish_aside(svc: Services, step: Step) -> str:
     move_into(svc.at_root(step.payload["file"]), target, content=step.content, copy=True)
     text = f"Файл «{step.source}» не принят: {step.payload['why']}.\n"
     write_atomic(target.with_name(target.name + ".why.txt"), text.encode("utf-8"))
+    mail = admin_notice(svc.ws, event=step.key, title=f"файл «{step.source}» не распознан и отложен",
+                        lines=[step.payload["why"], f"файл и причина: {svc.ws.shown(target, folder=False)}"],
+                        where=svc.ws.shown(target.parent),
+                        todo="узнайте у того, кто положил файл, что он хотел сделать; проект договора кладут в "
+                             "approved/ или returned/ своей папки, как его прислал docgen")
     with svc.store.transaction():
+        if mail is not None:
+            svc.outbox.enqueue(mail)
         svc.store.finish(step.key, at=svc.now())
     svc.register_dirty = True  # the register lists what waits in unrecognized/
     return f"не распознан: {svc.rel(target)} ({step.payload['why']})"

@@ -18,7 +18,7 @@ from docgen.obligations.notify import ObligationSchedule
 from docgen.obligations.steps import FINISHERS as OBLIGATION_STEPS
 from docgen.printable import printable
 from docgen.store import Step
-from docgen.workflow import decisions, entries, intake
+from docgen.workflow import acks, cancel, comments, decisions, entries, intake
 from docgen.workflow.decisions import Submitted
 from docgen.workflow.dossier import draft_stem
 from docgen.workflow.integrity import check_dossier
@@ -34,7 +34,10 @@ _FINISHERS = {
     "decision": decisions.finish_decision,
     "unrecognized": decisions.finish_aside,
     entries.KIND: entries.finish_set_aside,
+    comments.RETURN_REFUSED: comments.finish_refused,
     **OBLIGATION_STEPS,  # bank statements, production notices, claims
+    **cancel.FINISHERS,
+    **acks.FINISHERS,
 }
 
 
@@ -60,6 +63,7 @@ class Workflow:
         self._register_retry_at = 0.0
         self.reminders = Reminders(svc)
         self.obligations = ObligationSchedule(svc)
+        self.accepted = acks.AcceptedFolders(svc)
 
     def roles(self) -> list[str]:
         """The roles of the settings, and any role a deal still waits in after its rule was removed."""
@@ -69,7 +73,7 @@ class Workflow:
 
     def watched_folders(self) -> list[Path]:
         ws = self.svc.ws
-        return [ws.inbox, ws.bank_inbox] + [ws.review(role) / str(d) for role in self.roles() for d in Decision]
+        return [ws.inbox, ws.bank_inbox, ws.cancel_inbox] + [ws.review(role) / str(d) for role in self.roles() for d in Decision]
 
     def take(self, path: Path) -> str:
         """Process one settled entry of a watched folder; returns the account of where it went.
@@ -86,6 +90,25 @@ class Workflow:
         if not entries.storable(path.name):
             account, path = entries.clean_in_place(self.svc, path)
             return f"{account}; {self.take(path)}"
+        if not self.svc.store.postgres:  # one watcher per workspace (docgen.lock): nothing to share
+            return self._take_claimed(path, folder)
+        # Several watchers on one PostgreSQL store see the same file: the one that claims this drop of it (its
+        # place, size and time, the same on every host of a share) takes it; the others leave it be.
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            return "файл уже взят другой службой docgen"
+        claim = f"entry:{self.svc.rel(path)}:{st.st_size}:{st.st_mtime_ns}"
+        if not self.svc.store.claim(claim):
+            return "файл берёт другая служба docgen"
+        try:
+            if not os.path.lexists(path):  # taken while we looked: its claim was let go when it was gone
+                return "файл уже взят другой службой docgen"
+            return self._take_claimed(path, folder)
+        finally:
+            self.svc.store.release(claim)
+
+    def _take_claimed(self, path: Path, folder: _Watched) -> str:
         why = entry_reason(path) or self._unreadable(path)
         if why:
             return entries.set_aside_unread(self.svc, path, folder=folder.aside, why=why, report_suffix=folder.report)
@@ -107,6 +130,8 @@ class Workflow:
             return _Watched(lambda p: intake.take_form(self.svc, p), aside=ws.rejected, report=".errors.txt")
         if path.parent == ws.bank_inbox:
             return _Watched(lambda p: bank.take_statement(self.svc, p), aside=ws.rejected, report=".errors.txt")
+        if path.parent == ws.cancel_inbox:
+            return _Watched(lambda p: cancel.take_cancellation(self.svc, p), aside=ws.rejected, report=".errors.txt")
         for role in self.roles():
             for decision in Decision:
                 if path.parent == ws.review(role) / str(decision):
@@ -143,6 +168,8 @@ class Workflow:
         self._tell_admin_of_failure(path, exc)
         if path.parent == self.svc.ws.bank_inbox:
             return bank.reject(self.svc, path, content=read_plain(path)[0], why=StatementInvalid(why))
+        if path.parent == self.svc.ws.cancel_inbox:
+            return cancel.refuse(self.svc, path, content=read_plain(path)[0], why=why)
         if path.parent == self.svc.ws.inbox:
             content, st = read_plain(path)
             return intake.reject(self.svc, path, content=content, mtime_ns=st.st_mtime_ns, faults=[Fault("", why)])
@@ -159,14 +186,17 @@ class Workflow:
                 self.svc.outbox.enqueue(mail)
 
     def recover(self) -> list[str]:
-        """Finish every step a crash (or a failure) left planned; a step that fails again waits for the next call."""
+        """Finish every step a crash (or a failure) left planned; a step that fails again waits for the next call.
+        Then take what the departments moved into their accepted/ folders (docgen.workflow.acks)."""
         accounts = []
         for step in self.svc.store.planned_steps():
+            if not self.svc.store.claim_step(step.key):
+                continue  # another watcher on the same PostgreSQL store finishes it, or has finished it
             try:
                 accounts.append(self.finish(step))
             except Exception as exc:  # a broken template, LibreOffice down: the step stays planned
                 self.svc.log.error("шаг %s (%s) не завершён: %s", step.key, step.source, exc)
-        return accounts
+        return accounts + self.accepted.sweep()
 
     def finish(self, step: Step) -> str:
         return _FINISHERS[step.kind](self.svc, step)
@@ -223,7 +253,7 @@ def open_workflow(ws, *, clock, log, converter=None) -> Workflow:
     from docgen.store import open_store
     from docgen.workflow.documents import Documents
 
-    store = open_store(ws.state, timeout=ws.settings.store.lock_timeout)
+    store = open_store(ws, timeout=ws.settings.store.lock_timeout)
     outbox = MailOutbox(store.conn)
     documents = Documents(ws, converter, log=log)
     return Workflow(Services(ws=ws, store=store, documents=documents, outbox=outbox, clock=clock, log=log))

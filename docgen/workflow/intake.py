@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal
 from pathlib import Path
 
-from docgen.errors import Fault, FormError, FormInvalid
+from docgen.errors import Fault, FormError, FormInvalid, StepBusy
 from docgen.files import NAME_BYTES, fit_name, free_name, move_into, original_name, read_plain, sha256_bytes, within, write_atomic
 from docgen.form.deal import Deal, accept, freeze
+from docgen.form.money import format_money
 from docgen.form.readers import parse_form
 from docgen.form.report import line_of, render_report
 from docgen.form.text import shown
 from docgen.form.versions import KnownDeal, version_faults
-from docgen.mail.addresses import greeting_name, mailbox, parse_address
-from docgen.mail.notice import NoticeKind, build_notice
+from docgen.mail.addresses import mailbox, parse_address
+from docgen.mail.notice import NoticeKind, admin_notice, build_notice
 from docgen.store import DealRow, Step
 from docgen.workflow import notices
 from docgen.workflow.dossier import client_folder, draft_stem
 from docgen.workflow.integrity import refuse_taken_number
-from docgen.workflow.people import role_address
+from docgen.workflow.people import person_name, role_address
 from docgen.workflow.route import route_for
 from docgen.workflow.services import Services
 from docgen.workflow.stages import stage_title
@@ -36,6 +39,8 @@ def take_form(svc: Services, path: Path) -> str:
     sha = sha256_bytes(content)
     earlier = svc.store.accepted_with_sha(sha)
     if earlier is not None and earlier.state == "planned":
+        if not svc.store.claim_step(earlier.key):  # another watcher does it now: this copy waits for its end
+            raise StepBusy(f"такую же форму сейчас принимает другая служба docgen (файл «{earlier.source}»)")
         return finish_intake(svc, earlier)  # a crash came between the record and the files
     if earlier is not None:
         fault = Fault("", f"эта форма уже принята: сделка {earlier.deal}, версия {earlier.version} "
@@ -66,7 +71,7 @@ def form_name(name: str) -> str:
 def known_deal(row: DealRow) -> KnownDeal:
     """What a corrected form is checked against: the deal's stage and buyer."""
     return KnownDeal(number=row.number, returned=row.stage == Stage.RETURNED, where=stage_title(row.stage),
-                     buyer_inn=row.buyer_inn)
+                     buyer_inn=row.buyer_inn, cancelled=row.stage == Stage.CANCELLED)
 
 
 def _known(row: DealRow | None) -> KnownDeal | None:
@@ -196,6 +201,11 @@ def reject(svc: Services, path: Path, *, content: bytes, mtime_ns: int, faults: 
     now = svc.now()
     sha = sha256_bytes(content) if content else f"size:{path.stat().st_size}"
     source = form_name(path.name)
+    about = _about(data or {}, deal=duplicate_of or _deal_line(content))
+    known = svc.store.find_deal(about["deal"]) if about.get("deal") else None
+    if known is not None:  # a correction of a known deal: the letter names it as the store knows it
+        about = _known_about(known) | about
+        manager = manager or notices.manager_address(known)
     with svc.store.transaction():
         key, planned = svc.store.drop_key(f"reject:{sha}:{mtime_ns}")
         if planned is None:
@@ -209,7 +219,7 @@ def reject(svc: Services, path: Path, *, content: bytes, mtime_ns: int, faults: 
                            payload={"inbox": svc.rel(path), "target": svc.rel(target), "report": report,
                                     "manager": manager, "faults": [line_of(f) for f in faults],
                                     "warnings": [line_of(w) for w in warnings],
-                                    "about": _about(data or {}, deal=duplicate_of)})
+                                    "about": about})
     return finish_reject(svc, svc.store.step(key))
 
 
@@ -231,11 +241,38 @@ def finish_reject(svc: Services, step: Step) -> str:
             svc.outbox.enqueue(build_notice(
                 NoticeKind.REJECTED, ws=svc.ws, event_id=step.key.replace("reject:", "rejected/", 1),
                 to=[manager], attachments=[report, target],  # the report, and the form back to be corrected
-                context={"form": step.source, "faults": step.payload["faults"], "folder": svc.rel(target.parent) + "/",
-                         "manager": greeting_name(manager), "warnings": step.payload.get("warnings") or [],
+                context={"form": step.source, "faults": step.payload["faults"], "folder": svc.ws.shown(target.parent),
+                         "manager": person_name(manager), "warnings": step.payload.get("warnings") or [],
                          **(step.payload.get("about") or {})}))
+        elif (mail := _nobody_told(svc, step, target=target)) is not None:
+            svc.outbox.enqueue(mail)
         svc.store.finish(step.key, at=now)
     return f"не принята: {svc.rel(target)} (причины — в {target.name}.errors.txt)"
+
+
+def _nobody_told(svc: Services, step: Step, *, target: Path):
+    """A rejected form that names no manager with a valid e-mail: the administrator is told instead."""
+    return admin_notice(svc.ws, event=step.key, deal=(step.payload.get("about") or {}).get("deal"),
+                        title=f"форма «{step.source}» не принята, а менеджеру не сообщить",
+                        lines=["в форме нет менеджера с верным e-mail (manager.email)", *step.payload["faults"]],
+                        where=svc.ws.shown(target, folder=False),
+                        todo="найдите, чья это форма, и передайте ему отчёт об ошибках, лежащий рядом с ней")
+
+
+# «deal: 2026-0001» on a line of its own: the number of a form whose YAML does not read.
+_DEAL_LINE = re.compile(rb"^deal:[ \t]*[\"']?([0-9A-Za-z][0-9A-Za-z_.-]{0,39})[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _deal_line(content: bytes) -> str | None:
+    found = _DEAL_LINE.search(content[:1_000_000])
+    number = found.group(1).decode("ascii") if found else None
+    return number if number and any(ch.isdigit() for ch in number) else None  # not «deal: null»
+
+
+def _known_about(row: DealRow) -> dict[str, str]:
+    """The deal a rejected correction names, as the store has it (its current version)."""
+    return {"deal": row.number, "version": str(row.version), "client": row.buyer_name, "inn": row.buyer_inn,
+            "total": format_money(Decimal(row.total))}
 
 
 def _about(data: dict, *, deal: str | None) -> dict[str, str]:

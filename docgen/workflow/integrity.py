@@ -69,7 +69,7 @@ def store_problem(ws: Workspace, store: Store) -> str | None:
     deals = len(store.deals())
     shown = ", ".join(unknown[:_SHOWN]) + (f" и ещё {len(unknown) - _SHOWN}" if len(unknown) > _SHOWN else "")
     state = "пуста" if deals == 0 else f"знает {deals} сделок, но не эти"
-    return (f"база docgen ({store.path}) не соответствует рабочему пространству {ws.root}: в папке клиентов есть "
+    return (f"база docgen ({store.location}) не соответствует рабочему пространству {ws.root}: в папке клиентов есть "
             f"досье сделок, которых нет в базе ({shown}); база {state}. Так бывает, когда база потеряна, заменена "
             f"пустой или старой копией. docgen не продолжит работу, чтобы не выдать новой сделке номер существующей "
             f"и не записать её файлы в чужое досье: {RESTORE}")
@@ -111,16 +111,16 @@ def check_dossier(ws: Workspace, store: Store, row: DealRow) -> None:
 def doctor_findings(ws: Workspace) -> list[str]:
     """For `docgen doctor`: each way the store and the folders disagree, ending with how to restore from a
     backup; empty when they agree. Reads the store read-only (the service may run)."""
-    from docgen.store import DB_NAME, read_snapshot
+    from docgen.store import DB_NAME, read_snapshot, store_exists
 
-    if not (ws.state / DB_NAME).is_file():
+    if not store_exists(ws):
         found = dossier_folders(ws)
         if not found:
             return []
         return [f"базы docgen нет ({ws.state / DB_NAME}), а в папке клиентов {len(found)} досье сделок: "
                 "служба откажется работать, пока база не восстановлена", RESTORE_STEPS]
     try:
-        with read_snapshot(ws.state) as store:
+        with read_snapshot(ws) as store:
             findings = [store_problem(ws, store)] + [_damaged_line(ws, store, row) for row in store.deals()]
     except StoreError as exc:
         return [str(exc), RESTORE_STEPS]

@@ -12,7 +12,7 @@ from docgen.store import DealRow
 from docgen.workflow.people import manager_address, substitute
 from docgen.workspace import Workspace
 
-__all__ = ["deal_context", "manager_address", "notice"]
+__all__ = ["deal_context", "manager_address", "notice", "within_size"]
 
 
 def deal_context(ws: Workspace, row: DealRow, *, folder: Path) -> dict[str, object]:
@@ -23,7 +23,7 @@ def deal_context(ws: Workspace, row: DealRow, *, folder: Path) -> dict[str, obje
         "inn": row.buyer_inn,
         "total": format_money(Decimal(row.total)),
         "manager": row.manager,
-        "folder": _relative(ws, folder),
+        "folder": ws.shown(folder),
     }
 
 
@@ -41,8 +41,11 @@ def notice(kind: NoticeKind, *, ws: Workspace, row: DealRow, event: str, to: lis
                         dossier=dossier)
 
 
-def _relative(ws: Workspace, folder: Path) -> str:
+def within_size(paths: list[Path], limit: int) -> list[Path]:
+    """`paths` when together they fit in `limit` bytes (a letter's attachments), else none: the letter names
+    the folder instead. A file that is gone counts as too big to attach."""
     try:
-        return str(folder.relative_to(ws.root)) + "/"
-    except ValueError:
-        return str(folder)
+        total = sum(p.stat().st_size for p in paths)
+    except OSError:
+        return []
+    return list(paths) if paths and total <= limit else []

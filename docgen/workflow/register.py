@@ -4,13 +4,16 @@ dates as Excel dates; a second sheet lists the files waiting in the `unrecognize
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
@@ -25,6 +28,8 @@ from docgen.obligations.position import Position
 from docgen.obligations.summary import overdue_note, waiting_note
 from docgen.printable import printable
 from docgen.store import DealRow, Store
+from docgen.workflow.acks import TITLES as ACK_TITLES
+from docgen.workflow.acks import Closing, closing_of
 from docgen.workflow.deadlines import Deadlines, in_zone_of, parse_since
 from docgen.workflow.people import person_name
 from docgen.workflow.route import Route
@@ -46,6 +51,8 @@ MONEY = "#,##0.00"
 OBLIGATION_COLUMNS = (("Ближайший срок оплаты или поставки", 16, DATE), ("Что в срок", 40, None),
                       ("Оплачено, руб.", 16, MONEY), ("Просрочено, руб.", 16, MONEY),
                       ("Пеня Покупателя, руб.", 16, MONEY), ("Пеня Продавца, руб.", 16, MONEY))
+# Last: how the deal ended or is being closed (docgen.workflow.cancel, docgen.workflow.acks).
+CLOSING_COLUMNS = (("Отменена", 17, MOMENT), ("Причина отмены", 40, None), ("Не подтверждено", 36, None))
 BUILT_IN_HEADINGS = {Role.LAWYER: "Юрист", Role.FINANCE: "Финансовый департамент", Role.DIRECTOR: "Директор"}
 OVERDUE_FILL = PatternFill(start_color="FFC7CE", end_color="FFC7CE", fill_type="solid")
 
@@ -63,8 +70,7 @@ def write_register(store: Store, ws: Workspace, *, roles: Sequence[str], deadlin
     _deals_sheet(wb.active, store, ws, deals=store.deals(), roles=_decision_roles(roles), deadlines=deadlines,
                  now=now)
     _unrecognized_sheet(wb.create_sheet(UNRECOGNIZED_SHEET), ws, roles=roles, now=now)
-    buffer = io.BytesIO()
-    wb.save(buffer)
+    buffer = _saved(wb)
     target = ws.registers / REGISTER_NAME
     try:
         write_atomic(target, buffer.getvalue())
@@ -79,9 +85,19 @@ def register_xlsx(store: Store, ws: Workspace, *, deals: list[DealRow], roles: S
     """The register's deals sheet for `deals` only (the web board's download of what a person may see)."""
     wb = Workbook()
     _deals_sheet(wb.active, store, ws, deals=deals, roles=_decision_roles(roles), deadlines=deadlines, now=now)
+    return _saved(wb).getvalue()
+
+
+def _saved(wb: Workbook) -> io.BytesIO:
+    """The workbook's bytes. openpyxl writes each sheet through a temporary file first, and lxml reports a
+    failed write there (a full disk, a file size limit) as its own SerialisationError: it is the disk's fault
+    and is said as one (an OSError), not as a bug with a traceback."""
     buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    try:
+        wb.save(buffer)
+    except etree.SerialisationError as exc:
+        raise OSError(errno.ENOSPC, f"реестр не собран: временный файл не записывается ({exc})") from exc
+    return buffer
 
 
 def register_rows(store: Store, ws: Workspace, *, deals: list[DealRow], roles: Sequence[str], deadlines: Deadlines,
@@ -90,12 +106,14 @@ def register_rows(store: Store, ws: Workspace, *, deals: list[DealRow], roles: S
     roles = _decision_roles(roles)
     decided = _decisions(store, [d.number for d in deals])
     positions = ledger.positions(store, deals, calendar=deadlines.calendar, today=now.date())
+    ended = _ended(store, [d.number for d in deals])
     rows = []
     for deal in deals:
         moments = decided.get(deal.number, {})
         rows.append(_cells(store, deal, ws=ws, deadlines=deadlines, now=now)
                     + [_moment(moments[r].at, now=now) if r in moments else None for r in [*roles, "signed"]]
-                    + _obligation_values(positions.get(deal.number)))
+                    + _obligation_values(positions.get(deal.number))
+                    + _closing_values(ended.get(deal.number), now=now))
     return _headings(ws, roles), rows
 
 
@@ -108,17 +126,19 @@ def _decision_roles(roles: Sequence[str]) -> list[str]:
 def _headings(ws: Workspace, roles: list[str]) -> list[str]:
     titles = {rule.role: rule.title for rule in ws.settings.route.rules}
     return ([c[0] for c in COLUMNS] + [BUILT_IN_HEADINGS.get(r) or titles.get(r, r) for r in roles] + ["Подписана"]
-            + [c[0] for c in OBLIGATION_COLUMNS])
+            + [c[0] for c in OBLIGATION_COLUMNS] + [c[0] for c in CLOSING_COLUMNS])
 
 
 def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, deals: list[DealRow], roles: list[str],
                  deadlines: Deadlines, now: dt.datetime) -> None:
     sheet.title = "Предварительные заказы"
     _head(sheet, _headings(ws, roles),
-          widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1) + [c[1] for c in OBLIGATION_COLUMNS])
+          widths=[c[1] for c in COLUMNS] + [17] * (len(roles) + 1) + [c[1] for c in OBLIGATION_COLUMNS]
+          + [c[1] for c in CLOSING_COLUMNS])
     decided = _decisions(store, [d.number for d in deals])
     positions = ledger.positions(store, deals, calendar=deadlines.calendar, today=now.date())
     first_obligation = len(COLUMNS) + len(roles) + 2
+    ended = _ended(store, [d.number for d in deals])
     for row, deal in enumerate(deals, start=2):  # not sheet.max_row: it counts every row each time
         sheet.append([_cell(v) for v in _cells(store, deal, ws=ws, deadlines=deadlines, now=now)])
         for column, (_heading, _width, fmt) in enumerate(COLUMNS, start=1):
@@ -126,6 +146,7 @@ def _deals_sheet(sheet: Worksheet, store: Store, ws: Workspace, *, deals: list[D
                 sheet.cell(row, column).number_format = fmt
         _decision_cells(sheet, row, decided.get(deal.number, {}), roles=roles, now=now)
         _obligation_cells(sheet, row, positions.get(deal.number), first=first_obligation)
+        _closing_cells(sheet, row, ended.get(deal.number), first=first_obligation + len(OBLIGATION_COLUMNS), now=now)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     # Excel itself marks a past deadline red, so the file need not be rewritten as days pass.
@@ -164,6 +185,45 @@ def _obligation_cells(sheet: Worksheet, row: int, p: Position | None, *, first: 
             cell.number_format = fmt
 
 
+@dataclass(frozen=True)
+class Ended:
+    """How a deal ended or is being closed: its cancellation (when, why), its acknowledgments."""
+
+    cancelled_at: dt.datetime | None = None
+    reason: str = ""
+    closing: Closing | None = None
+
+
+def _ended(store: Store, numbers: list[str]) -> dict[str, Ended]:
+    closing = closing_of(store, numbers if len(numbers) <= 500 else None)
+    cancelled: dict[str, tuple[dt.datetime, str]] = {}
+    for entry in store.conn.execute("SELECT deal, at, detail FROM journal WHERE action = 'cancelled' ORDER BY id"):
+        detail = json.loads(entry[2])
+        cancelled[entry[0]] = (dt.datetime.fromisoformat(entry[1]), "; ".join(detail.get("comments") or []))
+    out = {}
+    for number in set(closing) | set(cancelled):
+        at, reason = cancelled.get(number, (None, ""))
+        out[number] = Ended(at, reason, closing.get(number))
+    return out
+
+
+def _closing_values(ended: Ended | None, *, now: dt.datetime) -> list[object]:
+    """When and why the deal was cancelled; what its departments have not acknowledged yet («» when all did)."""
+    if ended is None:
+        return [None] * len(CLOSING_COLUMNS)
+    pending = ", ".join(ACK_TITLES[a] for a in ended.closing.pending) if ended.closing else None
+    return [_moment(ended.cancelled_at, now=now) if ended.cancelled_at else None, ended.reason or None, pending]
+
+
+def _closing_cells(sheet: Worksheet, row: int, ended: Ended | None, *, first: int, now: dt.datetime) -> None:
+    for offset, (value, (_heading, _width, fmt)) in enumerate(zip(_closing_values(ended, now=now), CLOSING_COLUMNS)):
+        if value is None:
+            continue
+        cell = sheet.cell(row, first + offset, _cell(value))
+        if fmt:
+            cell.number_format = fmt
+
+
 def _decision_cells(sheet: Worksheet, row: int, decided: dict[str, Decided], *, roles: list[str],
                     now: dt.datetime) -> None:
     for offset, role in enumerate([*roles, "signed"]):
@@ -194,20 +254,36 @@ def _decisions(store: Store, numbers: list[str] | None = None) -> dict[str, dict
     return out
 
 
-def _unrecognized_sheet(sheet: Worksheet, ws: Workspace, *, roles: Sequence[str], now: dt.datetime) -> None:
-    """Every file set aside in `outbox/<role>/unrecognized/`, with why, so someone sees it."""
-    _head(sheet, ["Папка", "Файл", "Положен", "Почему не принят"], widths=[28, 48, 17, 90])
+@dataclass(frozen=True)
+class SetAside:
+    """A file waiting in an `outbox/<role>/unrecognized/` folder, and why it was not taken."""
+
+    path: Path
+    why: str
+    at: dt.datetime
+
+
+def unrecognized_files(ws: Workspace, *, roles: Sequence[str]) -> list[SetAside]:
+    """Every file set aside in the roles' `unrecognized/` folders (a link as itself, lstat; only a plain
+    reason file is read), for the register and `docgen status`."""
+    found = []
     for role in roles:
         folder = ws.review(role) / "unrecognized"
         if not folder.is_dir():
             continue
-        # A link set aside is listed as itself (lstat), and only a plain reason file is read.
         for path in sorted(p for p in folder.iterdir() if not p.is_dir() and not p.name.endswith(".why.txt")):
-            reason = _reason(path.with_name(path.name + ".why.txt"))
-            moment = dt.datetime.fromtimestamp(path.lstat().st_mtime).astimezone()
-            sheet.append([_cell(v) for v in (f"{ws.review(role).relative_to(ws.root)}/unrecognized/", path.name,
-                                             _moment(moment, now=now), reason)])
-            sheet.cell(sheet.max_row, 3).number_format = MOMENT
+            found.append(SetAside(path, _reason(path.with_name(path.name + ".why.txt")),
+                                  dt.datetime.fromtimestamp(path.lstat().st_mtime).astimezone()))
+    return found
+
+
+def _unrecognized_sheet(sheet: Worksheet, ws: Workspace, *, roles: Sequence[str], now: dt.datetime) -> None:
+    """Every file set aside in `outbox/<role>/unrecognized/`, with why, so someone sees it."""
+    _head(sheet, ["Папка", "Файл", "Положен", "Почему не принят"], widths=[28, 48, 17, 90])
+    for found in unrecognized_files(ws, roles=roles):
+        sheet.append([_cell(v) for v in (f"{found.path.parent.relative_to(ws.root)}/", found.path.name,
+                                         _moment(found.at, now=now), found.why)])
+        sheet.cell(sheet.max_row, 3).number_format = MOMENT
     sheet.freeze_panes = "A2"
 
 

@@ -135,6 +135,8 @@ def _signed_notices(svc: Services, row: DealRow, *, contract, has_pdf: bool, han
                                   f"Лист согласования к договору {row.number}"], **common),
     ]
     if files:
-        out.append(notices.notice(NoticeKind.TECHNICAL, event="technical", to=[people.technical],
-                                  folder=svc.ws.technical / row.number, files=files, **common))
+        folder = svc.ws.technical / row.number
+        attached = notices.within_size([folder / name for name in files], svc.settings.smtp.attach_max_bytes)
+        out.append(notices.notice(NoticeKind.TECHNICAL, event="technical", to=[people.technical], folder=folder,
+                                  files=files, attached=bool(attached), attachments=attached, **common))
     return out

@@ -23,7 +23,7 @@ STAGE_TITLES = {
     Stage.DIRECTOR: "у директора направления",
     Stage.RETURNED: "возвращена менеджеру",
     Stage.SIGNED: "подписана",
-    "cancelled": "отозвана",
+    Stage.CANCELLED: "отменена",
 }
 ROLE_TITLES = {
     Role.LAWYER: "Юрист",
@@ -85,4 +85,8 @@ ACTION_TITLES = {
     "reminded": "напоминание о сроке",
     "escalated": "сообщено о просрочке",
     "absence_notice": "сообщено о сделке на время отсутствия",
+    "cancelled": "сделка отменена",
+    "cancel_refused": "отмена не принята",
+    "acknowledged": "получение подтверждено",
+    "client_transferred": "клиент передан другому менеджеру",
 }

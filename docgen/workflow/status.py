@@ -12,6 +12,8 @@ from docgen.obligations.events import ACTION_TITLES as OBLIGATION_ACTIONS
 from docgen.obligations.position import Position
 from docgen.obligations.summary import deal_summary, obligations_json
 from docgen.store import DealRow, Store
+from docgen.workflow.acks import TITLES as ACK_TITLES
+from docgen.workflow.acks import Closing, closing_of
 from docgen.workflow.deadlines import Deadlines, Timing, parse_since
 from docgen.workflow.people import holder
 from docgen.workflow.route import Route
@@ -22,15 +24,20 @@ _TITLES = ACTION_TITLES | OBLIGATION_ACTIONS
 
 
 def status_item(store: Store, row: DealRow, *, deadlines: Deadlines, now: dt.datetime,
-                position: Position | None = None) -> dict[str, Any]:
+                position: Position | None = None, closing: Closing | None = None) -> dict[str, Any]:
     """One deal as a plain JSON-ready dict: at least deal, stage, version, buyer_inn, total; its stage's
     `stage_since`, `due` (YYYY-MM-DD or None) and `overdue`; who holds it; the route and the journal; and
     once signed, its `obligations` (counted through `now` on the deadlines' calendar) and their `events`.
-    A caller that has the position computed already (`status_items`) passes it."""
+    A signed deal's `acknowledged` (what → when, who) and `unacknowledged` (originals, production,
+    technical: what its departments have not confirmed yet).
+    A caller that has the position and the closing computed already (`status_items`) passes them."""
     route = Route.from_json(store.route(row.number, row.version))
     timing = deadlines.timing(row.stage, parse_since(row.stage_since), now=now)
+    journal = store.journal(row.number)
     if position is None and row.stage == Stage.SIGNED:
         position = ledger.position_of(store, row, calendar=deadlines.calendar, today=now.date())
+    if closing is None and row.stage == Stage.SIGNED:
+        closing = closing_of(store, [row.number]).get(row.number)
     item = {
         "deal": row.number, "stage": row.stage, "stage_title": stage_title(row.stage, route),
         "version": row.version, "buyer_inn": row.buyer_inn, "buyer": row.buyer_name,
@@ -39,13 +46,17 @@ def status_item(store: Store, row: DealRow, *, deadlines: Deadlines, now: dt.dat
         "stage_since": row.stage_since or None, "due": timing.due.isoformat() if timing.due else None,
         "overdue": timing.overdue, "days_overdue": timing.days_overdue,
         **_holder(row, deadlines=deadlines, now=now),
-        "route": route_view(route, stage=row.stage, deadlines=deadlines, timing=timing),
+        "route": route_view(route, stage=row.stage, deadlines=deadlines, timing=timing,
+                            cancelled_at=_cancelled_at(journal) if row.stage == Stage.CANCELLED else None),
         "journal": [{"at": e["at"], "who": e["actor"], "role": e["role"], "action": e["action"],
                      "action_title": _TITLES.get(e["action"], e["action"]), "version": e["version"],
                      "comments": e["detail"].get("comments", []),
-                     "on_behalf_of": e["detail"].get("on_behalf_of") or None} for e in store.journal(row.number)],
+                     "on_behalf_of": e["detail"].get("on_behalf_of") or None} for e in journal],
         "obligations": obligations_json(position) if position else [],
         "events": _events(store, row.number) if position else [],
+        "acknowledged": [{"what": str(what), "title": ACK_TITLES[what], "at": at, "who": who}
+                         for what, (at, who) in closing.acknowledged.items()] if closing else [],
+        "unacknowledged": [str(what) for what in closing.pending] if closing else [],
     }
     if position:
         item.update(deal_summary(position))
@@ -56,8 +67,10 @@ def status_items(store: Store, rows: Sequence[DealRow], *, deadlines: Deadlines,
                  now: dt.datetime) -> list[dict[str, Any]]:
     """Every deal of `rows`, the signed ones' obligations computed in one pass over the store."""
     positions = ledger.positions(store, rows, calendar=deadlines.calendar, today=now.date())
-    return [status_item(store, row, deadlines=deadlines, now=now, position=positions.get(row.number))
-            for row in rows]
+    signed = [row.number for row in rows if row.stage == Stage.SIGNED]
+    closings = closing_of(store, signed if len(signed) <= 500 else None) if signed else {}
+    return [status_item(store, row, deadlines=deadlines, now=now, position=positions.get(row.number),
+                        closing=closings.get(row.number)) for row in rows]
 
 
 def _events(store: Store, deal: str) -> list[dict[str, Any]]:
@@ -79,14 +92,25 @@ def _holder(row: DealRow, *, deadlines: Deadlines, now: dt.datetime) -> dict[str
     return {"holder": found.person, "deputy_for": found.for_person or None}
 
 
-def route_view(route: Route, *, stage: str, deadlines: Deadlines, timing: Timing) -> list[dict[str, Any]]:
+def _cancelled_at(journal: list[dict[str, Any]]) -> str | None:
+    """The stage a cancelled deal was taken from (docgen.workflow.cancel journals it)."""
+    found = [e["detail"].get("stage") for e in journal if e["action"] == "cancelled"]
+    return found[-1] if found else None
+
+
+def route_view(route: Route, *, stage: str, deadlines: Deadlines, timing: Timing,
+               cancelled_at: str | None = None) -> list[dict[str, Any]]:
     """The whole route: each stage `passed`, `current` or `ahead`, with its working days (and the current
-    one's deadline). A returned deal's route is the one its corrected version will be given anew."""
+    one's deadline). A returned deal's route is the one its corrected version will be given anew; a cancelled
+    one's stage where it was cancelled is `cancelled`."""
     roles = route.roles
-    at = roles.index(stage) if stage in roles else (len(roles) if stage == Stage.SIGNED else -1)
+    where = cancelled_at if cancelled_at in roles else stage
+    at = roles.index(where) if where in roles else (len(roles) if stage == Stage.SIGNED else -1)
     out = []
     for index, role in enumerate(roles):
         state = "passed" if index < at else "current" if index == at else "ahead"
+        if state == "current" and cancelled_at is not None:
+            state = "cancelled"
         out.append({"role": role, "title": route.title(role), "state": state,
                     "days": deadlines.settings.deadlines.days(role),
                     "due": timing.due.isoformat() if state == "current" and timing.due else None})
