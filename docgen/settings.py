@@ -395,7 +395,7 @@ class PdfSettings(Section):
     enabled: bool = Field(True, description="делать PDF-версии через LibreOffice (если он установлен)")
     workers: int = Field(
         1, ge=1, le=16, description="сколько LibreOffice держать запущенными: столько PDF делается одновременно "
-                                    "(каждый — около 200 МБ памяти; см. «PDF-версии» в docs/admin.md)",
+                                    "(каждый — ещё около 230 МБ памяти; см. «PDF-версии» в docs/admin.md)",
     )
     timeout: float = Field(
         120.0, gt=0, description="секунд на один PDF; дольше — этот LibreOffice перезапускается, документ — другому"
