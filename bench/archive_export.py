@@ -35,7 +35,7 @@ def _clock() -> dt.datetime:
 def one_signed_deal(root: Path) -> Workspace:
     """A workspace with one deal made and signed by the real workflow (PDFs off: LibreOffice not needed)."""
     lay_out(root)
-    (root / "docgen.toml").write_text("[documents]\npdf = false\n", encoding="utf-8")
+    (root / "docgen.toml").write_text("[pdf]\nenabled = false\n", encoding="utf-8")
     ws = Workspace(root, load_settings(root, {}))
     ws.inbox.mkdir(parents=True, exist_ok=True)
     (ws.inbox / "deal.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")

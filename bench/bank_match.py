@@ -42,7 +42,7 @@ def inn_of(n: int) -> str:
 def workspace(root: Path, count: int) -> tuple[Workspace, list[str]]:
     """One deal signed by the real workflow, copied to `count` deals of as many buyers (rows only)."""
     lay_out(root)
-    (root / "docgen.toml").write_text("[documents]\npdf = false\n", encoding="utf-8")
+    (root / "docgen.toml").write_text("[pdf]\nenabled = false\n", encoding="utf-8")
     ws = Workspace(root, load_settings(root, {}))
     (ws.inbox / "deal.yaml").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
     wf = open_workflow(ws, clock=lambda: SIGNED, log=logging.getLogger("bench.bank"))

@@ -48,8 +48,8 @@ FIRST = "2026-0001"
 PAGE_FLOOR_MS = 300.0
 COMPARE_FLOOR_S = 1.0
 PEOPLE = """
-[documents]
-pdf = false
+[pdf]
+enabled = false
 [people]
 lawyer = "Юрист <lawyer@ams.example>"
 [divisions.metal]
