@@ -173,6 +173,12 @@ _V5_OBLIGATIONS = (
     )""",
 )
 
+# Several offices' workspaces on one store: each deal belongs to the office that took its form ([store] office).
+_V6_OFFICES = (
+    "ALTER TABLE deals ADD COLUMN office TEXT NOT NULL DEFAULT ''",
+)
+
+
 # Append only. A store made before versions were kept (deals but no meta table) is version 1.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "сделки, версии, журнал, шаги, письма", _V1),
@@ -180,6 +186,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "веб-доска: пароли, сеансы, токены API; поиск сделок по менеджеру, направлению, этапу", _ACCOUNTS),
     Migration(4, "письма: копия в досье после отправки, сомнительные отправки", _MAIL_SAFETY),
     Migration(5, "оплаты, поставки, банковские выписки, напоминания о сроках", _V5_OBLIGATIONS),
+    Migration(6, "офис сделки (deals.office): несколько офисов на одной базе", _V6_OFFICES),
 )
 LATEST = MIGRATIONS[-1].version
 

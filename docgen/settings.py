@@ -371,6 +371,10 @@ class StoreSettings(Section):
         "", description="имя переменной окружения с паролем к PostgreSQL (пусто — пароль не нужен или берётся "
                         "из ~/.pgpass)"
     )
+    office: str = Field(
+        "", description="офис этого рабочего пространства на общей базе PostgreSQL: реестр, status, проверки и "
+                        "выписки видят только его сделки, номера сделок — общие для всех офисов (пусто — один офис)"
+    )
 
     @field_validator("url")
     @classmethod

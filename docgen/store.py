@@ -9,6 +9,7 @@ or repeats exactly the steps that were under way.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -45,6 +46,7 @@ class DealRow:
     dossier: str
     form_json: str
     stage_since: str = ""  # when the deal entered its stage (ISO 8601 with the zone)
+    office: str = ""  # the office ([store] office) whose workspace took the form; numbers are shared by all
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Store:
     StoreError with a Russian reason. `create=False` refuses to make a new one (a command given a
     mistyped --root must not lay a fresh store there).
     """
+
+    office = ""  # [store] office: the deals this workspace sees of a store several offices share
 
     def __init__(self, path: Path, *, create: bool = True, timeout: float = 30.0, url: str = "",
                  password: str | None = None):
@@ -183,6 +187,7 @@ class Store:
     # deals
 
     def insert_deal(self, row: DealRow) -> None:
+        row = dataclasses.replace(row, office=self.office)
         fields = DealRow.__dataclass_fields__
         self.conn.execute(f"INSERT INTO deals({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
                           tuple(getattr(row, f) for f in fields))
@@ -204,7 +209,9 @@ class Store:
             return None
 
     def deals(self, *, where: str = "1 = 1", params: tuple = ()) -> list[DealRow]:
-        rows = self.conn.execute(f"SELECT * FROM deals WHERE {where} ORDER BY number", params).fetchall()
+        """This office's deals (all of them when the store serves one office) that match `where`."""
+        rows = self.conn.execute(f"SELECT * FROM deals WHERE office = ? AND ({where}) ORDER BY number",
+                                 (self.office, *params)).fetchall()
         return [DealRow(**dict(r)) for r in rows]
 
     # versions
@@ -309,8 +316,10 @@ def open_store(where: Path | Workspace, *, create: bool = True, timeout: float =
     """The workspace's store (PostgreSQL when its `[store] url` is set), or the SQLite store in a state folder."""
     if isinstance(where, Workspace):
         settings = where.settings.store
-        return Store(where.state / DB_NAME, create=create, timeout=timeout, url=settings.url,
-                     password=password_from(settings.password_env) if settings.url else None)
+        store = Store(where.state / DB_NAME, create=create, timeout=timeout, url=settings.url,
+                      password=password_from(settings.password_env) if settings.url else None)
+        store.office = settings.office
+        return store
     return Store(where / DB_NAME, create=create, timeout=timeout)
 
 
@@ -357,6 +366,7 @@ def read_snapshot(where: Path | Workspace, *, timeout: float = 30.0) -> Iterator
     state_dir = where.state if isinstance(where, Workspace) else where
     if settings.url:
         with _postgres_snapshot(settings, state_dir / DB_NAME, timeout=timeout) as store:
+            store.office = settings.office
             yield store
         return
     path = state_dir / DB_NAME
@@ -375,7 +385,9 @@ def read_snapshot(where: Path | Workspace, *, timeout: float = 30.0) -> Iterator
     except sqlite3.Error as exc:
         raise StoreError(f"{describe(exc)} — {path}") from None
     try:
-        yield _ReadOnlyStore(conn, path)
+        store = _ReadOnlyStore(conn, path)
+        store.office = settings.office
+        yield store
     finally:
         conn.rollback()
         conn.close()

@@ -74,6 +74,7 @@ def test_an_older_store_gets_each_deals_stage_since_from_its_journal(tmp_path):
     conn.execute("ALTER TABLE versions DROP COLUMN route")
     for column in ("copy_pending", "ambiguous"):  # schema 3's
         conn.execute(f"ALTER TABLE mail_notices DROP COLUMN {column}")
+    conn.execute("ALTER TABLE deals DROP COLUMN office")  # schema 6's
     conn.commit()
     conn.close()
     store = open_store(ws.state)

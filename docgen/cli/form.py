@@ -57,7 +57,7 @@ def _store_lookup(ws: Workspace) -> DealLookup:
             return None
         with read_snapshot(ws) as store:
             row = store.find_deal(number)
-        return known_deal(row) if row is not None else None
+            return known_deal(row, office=store.office) if row is not None else None
 
     return find
 

@@ -18,6 +18,7 @@ class KnownDeal:
     where: str  # where the deal stands, in words: «у юриста», «подписана»
     buyer_inn: str
     cancelled: bool = False  # withdrawn by `docgen cancel`: it takes no version any more
+    elsewhere: str = ""  # the other office ([store] office) whose deal it is: its forms go to that office's inbox
 
 
 # The store's answer to «which deal is N?»; None when there is no such deal.
@@ -31,6 +32,9 @@ def version_faults(number: str | None, *, buyer_inn: str | None, known: KnownDea
     if known is None:
         return [Fault("deal", f"сделки «{shown(number)}» нет — проверьте номер (он есть в письме о возврате проекта); "
                               "для новой сделки оставьте поле пустым")]
+    if known.elsewhere:
+        return [Fault("deal", f"сделка {number} ведётся в другом офисе («{shown(known.elsewhere)}»): исправленную "
+                              "форму кладут в inbox/ того офиса, где сделка была заведена")]
     if known.cancelled:
         return [Fault("deal", f"сделка {number} отменена: исправленная форма к отменённой сделке не принимается; "
                               "чтобы заключить договор заново, уберите из формы строку «deal» и подайте её "

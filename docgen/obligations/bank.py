@@ -114,7 +114,8 @@ def _candidates(svc: Services) -> tuple[list[Candidate], dict[str, _Deal]]:
     for deal, events in ledger.events_by_deal(svc.store).items():
         paid[deal] = sum((e.amount or Decimal(0) for e in effective(events) if e.kind is EventKind.PAYMENT),
                          Decimal(0))
-    rows = svc.store.conn.execute("SELECT number, buyer_inn, stage, total, version, dossier FROM deals").fetchall()
+    rows = svc.store.conn.execute("SELECT number, buyer_inn, stage, total, version, dossier FROM deals "
+                                  "WHERE office = ?", (svc.store.office,)).fetchall()
     candidates = [Candidate(number, inn, stage == Stage.SIGNED, Decimal(total) - paid.get(number, Decimal(0)))
                   for number, inn, stage, total, _, _ in rows]
     return candidates, {r[0]: _Deal(r[4], r[5]) for r in rows}

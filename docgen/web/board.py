@@ -147,7 +147,9 @@ class RegisterPage:
 def register_page(store: Store, *, person: Person, filters: Filters, page_size: int) -> RegisterPage:
     """One page of the register as `person` sees it, newest first."""
     where, params = person.scope()
-    pages = _pages(store.conn.execute(f"SELECT count(*) FROM deals WHERE {where}", params).fetchone()[0], page_size)
+    counted, counted_params = _office_scope(store, where, params)
+    pages = _pages(store.conn.execute(f"SELECT count(*) FROM deals WHERE {counted}", counted_params).fetchone()[0],
+                   page_size)
     page = min(filters.page, pages)
     rows, total = _rows(store, where, params=list(params), limit=page_size, offset=(page - 1) * page_size)
     return RegisterPage(rows=rows, total=total, page=page, pages=pages, filters=filters)
@@ -160,6 +162,8 @@ def _pages(total: int, page_size: int) -> int:
 def _rows(store: Store, where: str, *, params: list[Any], limit: int = -1,
           offset: int = 0) -> tuple[list[DealRow], int]:
     """The rows of one page, newest first, and how many match in all (one pass over the deals' index)."""
+    where, scoped = _office_scope(store, where, tuple(params))
+    params = list(scoped)
     query = f"SELECT number, count(*) OVER () FROM deals WHERE {where} ORDER BY number DESC LIMIT ? OFFSET ?"
     found = store.conn.execute(query, (*params, limit, offset)).fetchall()
     if not found:
@@ -177,8 +181,13 @@ def _deals(store: Store, numbers: list[str]) -> list[DealRow]:
     return [by_number[n] for n in numbers]
 
 
+def _office_scope(store: Store, where: str, params: tuple) -> tuple[str, tuple]:
+    """`where` within this office's deals ([store] office), as Store.deals() reads them."""
+    return f"office = ? AND ({where})", (store.office, *params)
+
+
 def _choices(store: Store, settings: Settings, *, person: Person) -> dict[str, list[Choice]]:
-    scope, params = person.scope()
+    scope, params = _office_scope(store, *person.scope())
     seen = store.conn.execute(f"SELECT DISTINCT manager_email COLLATE NOCASE, manager FROM deals WHERE {scope}",
                               params).fetchall()
     managers = sorted({email.lower(): name for email, name in seen}.items(), key=lambda kv: kv[1])

@@ -54,7 +54,8 @@ def take_form(svc: Services, path: Path) -> str:
     try:
         raw = parse_form(source, content, max_bytes=limit)
         deal = accept(raw, source=source, settings=svc.settings, contract_types=svc.ws.contract_types(),
-                      today=svc.now().date(), deals=lambda number: _known(svc.store.find_deal(number)))
+                      today=svc.now().date(), deals=lambda number: _known(svc.store.find_deal(number),
+                                                                  office=svc.store.office))
         step = _record(svc, path, deal=deal, content=content, sha=sha)
     except FormError as exc:
         return reject(svc, path, content=content, mtime_ns=mtime_ns, faults=exc.faults,
@@ -69,14 +70,15 @@ def form_name(name: str) -> str:
     return fit_name(name, max_bytes=NAME_BYTES - 8)
 
 
-def known_deal(row: DealRow) -> KnownDeal:
-    """What a corrected form is checked against: the deal's stage and buyer."""
+def known_deal(row: DealRow, *, office: str) -> KnownDeal:
+    """What a corrected form is checked against: the deal's stage and buyer, and whether it is of `office`."""
     return KnownDeal(number=row.number, returned=row.stage == Stage.RETURNED, where=stage_title(row.stage),
-                     buyer_inn=row.buyer_inn, cancelled=row.stage == Stage.CANCELLED)
+                     buyer_inn=row.buyer_inn, cancelled=row.stage == Stage.CANCELLED,
+                     elsewhere=row.office if row.office != office else "")
 
 
-def _known(row: DealRow | None) -> KnownDeal | None:
-    return known_deal(row) if row is not None else None
+def _known(row: DealRow | None, *, office: str) -> KnownDeal | None:
+    return known_deal(row, office=office) if row is not None else None
 
 
 def _record(svc: Services, path: Path, *, deal: Deal, content: bytes, sha: str) -> Step:
@@ -122,7 +124,7 @@ def _next_version_row(svc: Services, deal: Deal, *, stage: str, now: dt.datetime
     """A corrected form of a returned deal: checked against the deal inside the transaction."""
     number = deal.form.deal
     current = svc.store.find_deal(number)
-    faults = version_faults(number, buyer_inn=deal.form.buyer.inn, known=_known(current))
+    faults = version_faults(number, buyer_inn=deal.form.buyer.inn, known=_known(current, office=svc.store.office))
     if faults or current is None:
         raise FormInvalid("", faults)
     row = _new_row(svc, deal, number=number, version=current.version + 1, created=current.created_at, stage=stage,
