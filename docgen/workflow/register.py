@@ -6,9 +6,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import gc
 import io
 import json
 import logging
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -94,18 +96,33 @@ def register_xlsx(store: Store, ws: Workspace, *, deals: list[DealRow], roles: S
 def _saved(wb: Workbook) -> io.BytesIO:
     """The workbook's bytes. openpyxl writes each sheet through a temporary file first, and lxml reports a
     failed write there (a full disk, a file size limit) as its own SerialisationError: it is the disk's fault
-    and is said as one (an OSError), not as a bug with a traceback. The half-written archive is closed here,
-    or its finaliser would print a traceback of its own when it is collected."""
+    and is said as one (an OSError), not as a bug with a traceback. The half-written archive and openpyxl's
+    half-run sheet writers fail once more on the same disk when they are finalised: that second, already
+    said failure is not printed (it would reach stderr as «Exception ignored in …» with a traceback)."""
     buffer = io.BytesIO()
     archive = ZipFile(buffer, "w", ZIP_DEFLATED, allowZip64=True)
     wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)  # as openpyxl's save does
+    failure = ""
+    hook = sys.unraisablehook
     try:
-        ExcelWriter(wb, archive).save()
-    except (etree.SerialisationError, OSError) as exc:
-        with contextlib.suppress(Exception):
-            archive.close()
-        raise OSError(errno.ENOSPC, f"реестр не собран: временный файл не записывается ({describe(exc)})") from exc
+        try:
+            ExcelWriter(wb, archive).save()
+        except (etree.SerialisationError, OSError) as exc:
+            sys.unraisablehook = _unheard
+            failure = describe(exc)
+            with contextlib.suppress(Exception):
+                archive.close()
+        if failure:
+            gc.collect()  # the sheet writers, freed with the traceback that held them, finalised here
+    finally:
+        sys.unraisablehook = hook
+    if failure:
+        raise OSError(errno.ENOSPC, f"реестр не собран: временный файл не записывается ({failure})")
     return buffer
+
+
+def _unheard(unraisable) -> None:
+    """sys.unraisablehook while a failed register is taken apart: its finalisers' errors are the one said."""
 
 
 def register_rows(store: Store, ws: Workspace, *, deals: list[DealRow], roles: Sequence[str], deadlines: Deadlines,
